@@ -1,0 +1,6 @@
+"""rewardsmith: design, test and export rule-based GRPO reward functions."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

@@ -1,0 +1,88 @@
+"""The bench's worker process: loads a rendered module and calls its rules on sample batches.
+
+Standard library only, so a spawned worker starts fast. It talks to the bench over a Pipe:
+  ("load", source)                      -> ("ok", rule names) | ("error", message)
+  ("data", prompts, completions, cols)  -> ("ok", count)
+  ("call", rule, start, stop)           -> ("ok", scores, seconds) | ("error", message)
+  ("call_one", rule, index)             -> the same for one sample
+  ("stop",)                             -> exits
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+import types
+from typing import Any
+
+__all__ = ["serve"]
+
+
+def _describe(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    for frame in reversed(frames):
+        if frame.filename == "<rewards>":
+            where = f" (rewards.py line {frame.lineno}: {frame.line or ''})"
+            break
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _check(scores: Any, count: int) -> list[float | None]:
+    if not isinstance(scores, list) or len(scores) != count:
+        size = len(scores) if isinstance(scores, list) else type(scores).__name__
+        raise ValueError(f"returned {size} scores for {count} completions")
+    out: list[float | None] = []
+    for value in scores:
+        if value is None:
+            out.append(None)
+        elif isinstance(value, (int, float)):
+            out.append(float(value))
+        else:
+            raise TypeError(f"returned a {type(value).__name__}, not a float or None")
+    return out
+
+
+def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
+    module: types.ModuleType | None = None
+    prompts: list[Any] = []
+    completions: list[Any] = []
+    columns: dict[str, list[Any]] = {}
+    funcs: dict[str, Any] = {}
+
+    def call(name: str, start: int, stop: int) -> tuple[Any, ...]:
+        fn = funcs[name]
+        kwargs = {k: v[start:stop] for k, v in columns.items()}
+        began = time.perf_counter()
+        try:
+            scores = fn(prompts=prompts[start:stop], completions=completions[start:stop], **kwargs)
+            checked = _check(scores, stop - start)
+        except Exception as exc:  # a rule's failure is data for the report, not a crash
+            return ("error", _describe(exc))
+        return ("ok", checked, time.perf_counter() - began)
+
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        op = message[0]
+        if op == "stop":
+            return
+        if op == "load":
+            module = types.ModuleType("rewards")
+            try:
+                exec(compile(message[1], "<rewards>", "exec"), module.__dict__)
+                sys.modules["rewards"] = module
+                funcs = {f.__name__: f for f in module.__dict__["REWARD_FUNCS"]}
+                conn.send(("ok", list(funcs)))
+            except Exception as exc:
+                conn.send(("error", _describe(exc)))
+        elif op == "data":
+            prompts, completions, columns = message[1], message[2], message[3]
+            conn.send(("ok", len(completions)))
+        elif op == "call":
+            conn.send(call(message[1], message[2], message[3]))
+        elif op == "call_one":
+            conn.send(call(message[1], message[2], message[2] + 1))

@@ -1,0 +1,238 @@
+"""Run the rendered module — the very code that is exported — on every sample.
+
+The module runs in a worker process: a rule that hangs (a catastrophic regex on one sample) is
+stopped by a per-call time limit without taking the caller down, and a rule that raises is
+recorded per sample. Batches keep the common case fast; a batch that fails or times out is
+re-run one sample at a time so the report names the samples responsible.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import _worker
+from .errors import RewardsmithError
+from .render import render_module
+from .samples import SampleSet
+from .spec import RewardSpec
+
+__all__ = ["Bench", "BenchError", "ScoreMatrix", "score_samples"]
+
+Progress = Callable[[int, int], None]  # (done, total) sample-rule calls
+
+
+class BenchError(RewardsmithError):
+    """The module could not be loaded, or the worker could not run."""
+
+
+@dataclass
+class ScoreMatrix:
+    """Scores of every rule on every sample, with what went wrong and what it cost."""
+
+    rules: list[str]
+    weights: list[float]
+    roles: list[str]
+    sample_ids: list[str]
+    scores: dict[str, list[float | None]]
+    errors: dict[str, dict[int, str]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def total(self) -> list[float | None]:
+        """The weighted total per sample as TRL sums it: None scores are skipped (nansum)."""
+        out: list[float | None] = []
+        for i in range(len(self.sample_ids)):
+            parts = [
+                w * self.scores[r][i]  # type: ignore[operator]
+                for r, w in zip(self.rules, self.weights)
+                if self.scores[r][i] is not None
+            ]
+            out.append(math.fsum(parts) if parts else None)
+        return out
+
+    def us_per_call(self, rule: str) -> float:
+        """Microseconds per sample."""
+        n = max(1, len(self.sample_ids))
+        return self.seconds.get(rule, 0.0) * 1e6 / n
+
+    def by_sample(self, rule: str) -> dict[str, float | None]:
+        return dict(zip(self.sample_ids, self.scores[rule]))
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "rules": self.rules,
+            "weights": self.weights,
+            "roles": self.roles,
+            "sample_ids": self.sample_ids,
+            "scores": self.scores,
+            "errors": {r: {self.sample_ids[i]: m for i, m in e.items()} for r, e in self.errors.items() if e},
+        }
+
+
+class Bench:
+    """A worker process holding one module and one sample set; reuse it for many re-scores.
+
+    Use as a context manager, or call close().
+    """
+
+    def __init__(self, *, time_limit: float = 2.0, batch_size: int = 256) -> None:
+        self.time_limit = time_limit
+        self.batch_size = batch_size
+        self._ctx = multiprocessing.get_context("spawn")
+        self._proc: Any = None
+        self._conn: Any = None
+        self._source: str | None = None
+        self._data: tuple[list[Any], list[Any], dict[str, list[Any]]] | None = None
+        self._count = 0
+        self.rule_names: list[str] = []
+
+    # -- process management
+    def _ensure(self) -> None:
+        """Start the worker if it is not running, replaying the module and samples it held."""
+        if self._proc is not None and self._proc.is_alive():
+            return
+        self._kill()
+        parent, child = self._ctx.Pipe()
+        self._proc = self._ctx.Process(target=_worker.serve, args=(child,), daemon=True, name="rewardsmith-bench")
+        self._proc.start()
+        child.close()
+        self._conn = parent
+        replay = []
+        if self._source is not None:
+            replay.append(("load", self._source))
+        if self._data is not None:
+            replay.append(("data", *self._data))
+        for message in replay:
+            self._conn.send(message)
+            if not self._conn.poll(120) or self._conn.recv()[0] != "ok":
+                self._kill()
+                raise BenchError("the bench worker could not be restarted")
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join(5)
+        if self._conn is not None:
+            self._conn.close()
+        self._proc = self._conn = None
+
+    def close(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            try:
+                self._conn.send(("stop",))
+                self._proc.join(2)
+            except (OSError, BrokenPipeError):
+                pass
+        self._kill()
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _request(self, message: tuple[Any, ...], timeout: float) -> tuple[Any, ...] | None:
+        """Send and wait; None when the worker did not answer in time (it is then killed)."""
+        self._ensure()
+        self._conn.send(message)
+        if not self._conn.poll(timeout):
+            self._kill()
+            return None
+        try:
+            return self._conn.recv()
+        except EOFError:
+            self._kill()
+            return ("error", "the worker process died (out of memory, or a crash in native code)")
+
+    # -- public
+    def load(self, source: str) -> list[str]:
+        """Load module source in the worker; returns its rule names in REWARD_FUNCS order."""
+        reply = self._request(("load", source), timeout=60)
+        if reply is None:
+            raise BenchError("loading the module took over 60 s")
+        if reply[0] != "ok":
+            raise BenchError(f"the rendered module failed to load: {reply[1]}")
+        self._source = source
+        self.rule_names = list(reply[1])
+        return self.rule_names
+
+    def set_samples(self, samples: SampleSet) -> None:
+        columns = {c: [s.refs.get(c) for s in samples] for c in samples.columns}
+        data = ([s.prompt for s in samples], [s.completion for s in samples], columns)
+        reply = self._request(("data", *data), timeout=120)
+        if reply is None or reply[0] != "ok":
+            raise BenchError("could not send the samples to the worker")
+        self._data = data
+        self._count = len(samples)
+
+    def score_rule(self, rule: str, progress: Callable[[int], None] | None = None) -> tuple[list[float | None], dict[int, str], float]:
+        """One rule on every sample: (scores, errors by sample index, seconds spent)."""
+        n = self._count
+        scores: list[float | None] = [None] * n
+        errors: dict[int, str] = {}
+        seconds = 0.0
+        for start in range(0, n, self.batch_size):
+            stop = min(n, start + self.batch_size)
+            reply = self._request(("call", rule, start, stop), timeout=self.time_limit * (stop - start) + 5)
+            if reply is not None and reply[0] == "ok":
+                scores[start:stop] = reply[1]
+                seconds += reply[2]
+            else:
+                # Isolate: one sample at a time, each with the per-call limit.
+                for i in range(start, stop):
+                    began = time.perf_counter()
+                    one = self._request(("call_one", rule, i), timeout=self.time_limit)
+                    if one is None:
+                        errors[i] = f"timed out after {self.time_limit:g} s"
+                        seconds += self.time_limit
+                    elif one[0] == "ok":
+                        scores[i] = one[1][0]
+                        seconds += one[2]
+                    else:
+                        errors[i] = one[1]
+                        seconds += time.perf_counter() - began
+            if progress:
+                progress(stop)
+        return scores, errors, seconds
+
+
+def score_samples(
+    spec: RewardSpec,
+    samples: SampleSet,
+    *,
+    source: str | None = None,
+    time_limit: float = 2.0,
+    progress: Progress | None = None,
+    bench: Bench | None = None,
+) -> ScoreMatrix:
+    """Render `spec` (or take `source`), run every rule on every sample, collect the matrix."""
+    code = source if source is not None else render_module(spec)
+    own = bench is None
+    bench = bench or Bench(time_limit=time_limit)
+    try:
+        bench.load(code)
+        bench.set_samples(samples)
+        names = [r.name for r in spec.rules]
+        result = ScoreMatrix(
+            rules=names,
+            weights=[0.0 if r.role == "metric" else r.weight for r in spec.rules],
+            roles=[r.role for r in spec.rules],
+            sample_ids=[s.id for s in samples],
+            scores={},
+        )
+        total = len(names) * len(samples)
+        for k, name in enumerate(names):
+            base = k * len(samples)
+            scores, errors, seconds = bench.score_rule(
+                name, (lambda done, base=base: progress(base + done, total)) if progress else None
+            )
+            result.scores[name] = scores
+            result.errors[name] = errors
+            result.seconds[name] = seconds
+        return result
+    finally:
+        if own:
+            bench.close()

@@ -1,0 +1,150 @@
+"""Format kinds: the shape of the completion, independent of whether the answer is right."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Union
+
+from pydantic import Field, model_validator
+
+from .answers import extract_render
+from .base import Extract, Kind, KindParams, RegexFlag, Render, Scope, check_regex, flags_source, py
+
+__all__ = ["AllowedTokens", "RegexFormat", "TagCount"]
+
+
+
+class RegexFormatParams(KindParams):
+    pattern: str = Field(..., description="a Python regular expression")
+    mode: Literal["match", "search", "fullmatch"] = "search"
+    flags: list[RegexFlag] = Field(default_factory=list)
+    score_match: float = 1.0
+    score_miss: float = 0.0
+    scope: Scope = "last"
+
+    @model_validator(mode="after")
+    def _valid(self) -> RegexFormatParams:
+        check_regex(self.pattern, self.flags)
+        return self
+
+
+class RegexFormat(Kind):
+    name = "regex_format"
+    family = "format"
+    summary = "the completion matches a regular expression (match / search / fullmatch, flags)"
+    catalogue = (
+        "Scores score_match when `pattern` matches the scoped text with re.match (anchored at the "
+        "start), re.search (anywhere) or re.fullmatch (the whole text), else score_miss. Add DOTALL "
+        "when `.` must cross newlines: without it a pattern like <think>.*?</think> never matches "
+        "multi-line reasoning (the bug that left Unsloth's format reward at zero)."
+    )
+    Params = RegexFormatParams
+    binary = True
+    variants = ("trailing_newline", "space_around_tags")
+    probes = ("tags_no_content", "empty_answer_tags", "prompt_echo")
+
+    @classmethod
+    def render(cls, params: RegexFormatParams) -> Render:  # type: ignore[override]
+        out = Render()
+        out.regexes["format"] = (py(params.pattern), flags_source(params.flags))
+        out.lit.update(mode=params.mode, score_match=py(params.score_match), score_miss=py(params.score_miss))
+        return out
+
+
+class TagRequirement(KindParams):
+    """Adds `value` when `text` occurs exactly `times` times."""
+
+    text: str = Field(..., min_length=1)
+    value: float = 0.125
+    times: int = Field(1, ge=0, le=100)
+
+
+class TrailingPenalty(KindParams):
+    """Subtracts (len(text.split(after)[-1]) - offset) * per_char: penalises text after a marker.
+
+    Note the idiom it reproduces: when `after` is absent, the whole text counts as trailing.
+    """
+
+    after: str = Field(..., min_length=1)
+    per_char: float = 0.001
+    offset: int = Field(0, ge=0, le=100)
+
+
+class TagCountParams(KindParams):
+    items: list[Union[TagRequirement, TrailingPenalty]] = Field(..., min_length=1, max_length=32)
+    scope: Scope = "last"
+
+
+class TagCount(Kind):
+    name = "tag_count"
+    family = "format"
+    summary = "partial credit per tag that occurs exactly once, minus a trailing-text penalty (xmlcount)"
+    catalogue = (
+        "The xmlcount family (willccbb's gist, Unsloth, AlphaMaze). `items` are applied in order, "
+        "starting from 0.0: a requirement {text, value, times} adds value when text occurs exactly "
+        "`times` times (text usually includes the newline, like '<reasoning>\\n'); a penalty "
+        "{after, per_char, offset} subtracts per_char × (characters after the last `after` − offset). "
+        "Gives a smooth format signal to small models that rarely hit a strict regex."
+    )
+    Params = TagCountParams
+    variants = ("crlf",)
+    probes = ("tags_no_content", "repeated_text")
+
+    @classmethod
+    def render(cls, params: TagCountParams) -> Render:  # type: ignore[override]
+        steps = []
+        for item in params.items:
+            if isinstance(item, TagRequirement):
+                steps.append(("count", py(item.text), py(item.times), py(item.value)))
+            else:
+                steps.append(("penalty", py(item.after), py(item.offset), py(item.per_char)))
+        out = Render()
+        out.lit["steps"] = steps  # type: ignore[assignment]  # tuples of sources, laid out by the macro
+        return out
+
+
+class AllowedTokensParams(KindParams):
+    extract: Extract = Field(default_factory=lambda: Extract(method="after_tag", tag="think", occurrence="first"))
+    tokens: list[str] = Field(..., min_length=1, max_length=256)
+    ignore_whitespace: bool = True
+    score_match: float = 1.0
+    score_miss: float = 0.0
+    scope: Scope = "last"
+
+    @model_validator(mode="after")
+    def _tokens(self) -> AllowedTokensParams:
+        if any(not t for t in self.tokens):
+            raise ValueError("tokens must not be empty strings")
+        return self
+
+
+class AllowedTokens(Kind):
+    name = "allowed_tokens"
+    family = "format"
+    summary = "the answer is a non-empty sequence of allowed tokens and nothing else"
+    catalogue = (
+        "Scores score_match when the extracted answer (whitespace removed if ignore_whitespace) is "
+        "one or more of `tokens` back to back and nothing else, else score_miss. AlphaMaze's "
+        "direction-token check (<|up|> <|down|> <|left|> <|right|>)."
+    )
+    Params = AllowedTokensParams
+    binary = True
+    variants = ("trailing_newline", "crlf")
+    probes = ("empty_answer_tags", "repeated_text")
+
+    @classmethod
+    def render(cls, params: AllowedTokensParams) -> Render:  # type: ignore[override]
+        out = Render(helpers={"whitespace"} if params.ignore_whitespace else set())
+        extract_render(out, params.extract)
+        # Longest first, so a token that is a prefix of another never wins a tie.
+        ordered = sorted(set(params.tokens), key=lambda t: (-len(t), t))
+        out.regexes["tokens"] = (py("|".join(re.escape(t) for t in ordered)), "0")
+        out.lit.update(
+            ignore_whitespace=py(params.ignore_whitespace),
+            score_match=py(params.score_match),
+            score_miss=py(params.score_miss),
+        )
+        return out
+
+
+FORMAT_KINDS: tuple[type[Kind], ...] = (RegexFormat, TagCount, AllowedTokens)

@@ -1,0 +1,60 @@
+"""Length kinds: soft overlong punishment in characters, words or tokens."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import Kind, KindParams, Render, Scope, py
+
+__all__ = ["Length"]
+
+
+class LengthParams(KindParams):
+    unit: Literal["chars", "words", "tokens"] = "chars"
+    tokenizer: str | None = Field(
+        None, description="tokens: a transformers tokenizer name or local path (loaded lazily, once)"
+    )
+    max_length: int = Field(..., ge=1)
+    buffer: int = Field(0, ge=0, description="the penalty ramps from max_length - buffer to max_length")
+    penalty: float = Field(1.0, ge=0.0, description="the most that is subtracted (at and past max_length)")
+    scope: Scope = "last"
+
+    @model_validator(mode="after")
+    def _valid(self) -> LengthParams:
+        if self.unit == "tokens" and not self.tokenizer:
+            raise ValueError("unit: tokens needs `tokenizer` (a name or a local path)")
+        if self.buffer > self.max_length:
+            raise ValueError("buffer cannot exceed max_length")
+        return self
+
+
+class Length(Kind):
+    name = "length"
+    family = "length"
+    summary = "soft overlong punishment: 0 up to max_length - buffer, ramping to -penalty at max_length"
+    catalogue = (
+        "DAPO's soft overlong punishment. Scores 0.0 while the length (chars, words, or tokens of a "
+        "named tokenizer) is at most max_length − buffer, then falls linearly to −penalty at "
+        "max_length, and stays there beyond. Keeps completions inside the generation budget "
+        "without truncation noise."
+    )
+    Params = LengthParams
+    variants = ("trailing_newline",)
+    probes = ("length_padding",)
+
+    @classmethod
+    def render(cls, params: LengthParams) -> Render:  # type: ignore[override]
+        out = Render(helpers={"tokenizer"} if params.unit == "tokens" else set())
+        out.lit.update(
+            unit=params.unit,
+            tokenizer=py(params.tokenizer),
+            max_length=py(params.max_length),
+            buffer=py(params.buffer),
+            penalty=py(params.penalty),
+        )
+        return out
+
+
+LENGTH_KINDS: tuple[type[Kind], ...] = (Length,)

@@ -1,0 +1,190 @@
+"""Spec → Python module source, through one Jinja environment.
+
+Python prepares every literal as source (``repr``) and validates every identifier; the templates
+only lay the code out. The output is deterministic: the same spec and header give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import __version__
+from .errors import RenderError
+from .kinds import get_kind, py
+from .spec import RewardSpec, Rule, check_rule_name
+
+__all__ = ["docstring_text", "make_environment", "render_module", "templates_dir"]
+
+# Helpers in the order they are emitted; each entry lists the helpers it calls.
+_HELPERS: dict[str, tuple[str, ...]] = {
+    "content": (),
+    "text": ("content",),
+    "column": (),
+    "as_list": (),
+    "whitespace": (),
+    "extract_xml_tag": (),
+    "extract_after_tag": (),
+    "extract_split": (),
+    "extract_regex": (),
+    "extract_boxed": (),
+    "extract_last_line": (),
+    "parse_number": (),
+    "normalize": (),
+    "token_f1": (),
+    "tier_passes": ("normalize", "parse_number", "token_f1"),
+    "contains_keyword": (),
+    "repetition": (),
+    "tokenizer": (),
+}
+_STDLIB = ("collections", "math", "re", "unicodedata")
+
+
+def templates_dir() -> Path:
+    """The built-in templates: ``templates/`` of a source checkout, or the installed copy."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "templates", here / "templates"):
+        if (candidate / "module.py.jinja").is_file():
+            return candidate
+    raise RenderError(f"rewardsmith's templates are missing (looked beside {here}); reinstall rewardsmith")
+
+
+def make_environment(user_dir: str | Path | None = None) -> jinja2.Environment:
+    """The one Environment: a user's template folder (if given) first, then the built-ins."""
+    loaders: list[jinja2.BaseLoader] = []
+    if user_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(user_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+
+
+@lru_cache(maxsize=4)
+def _environment(user_dir: str | None) -> jinja2.Environment:
+    return make_environment(user_dir)
+
+
+def docstring_text(text: str, indent: str = "    ", width: int = 96) -> str:
+    """Text that is safe inside a triple-quoted docstring, wrapped and indented."""
+    text = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    paragraphs = [textwrap.fill(p, width) for p in text.strip().split("\n") if p.strip()]
+    out = "\n\n".join(paragraphs).replace("\n", "\n" + indent).replace(indent + "\n", "\n")
+    return out + " " if out.endswith('"') else out
+
+
+def _rule_context(env: jinja2.Environment, rule: Rule) -> dict[str, Any]:
+    kind = get_kind(rule.kind)
+    try:
+        check_rule_name(rule.name)
+    except ValueError as exc:
+        raise RenderError(str(exc)) from None
+    out = kind.render(rule.params)
+    prefix = "_RE_" + rule.name.upper()
+    regex_names = {key: f"{prefix}_{key.upper()}" for key in out.regexes}
+    for name in regex_names.values():
+        if not name.isidentifier():
+            raise RenderError(f"rule {rule.name!r}: cannot name a regex {name!r}")
+    ctx = {"fn": rule.name, "lit": out.lit, "re": regex_names}
+    macro = getattr(env.get_template(f"kinds/{kind.family}.jinja").module, kind.name)
+    body = macro(ctx).strip("\n")
+    columns = kind.columns(rule.params)
+    if len(columns) > 1:
+        raise RenderError(f"rule {rule.name!r}: a kind may read one reference column")
+    for column in columns:
+        if not column.isidentifier():
+            raise RenderError(f"rule {rule.name!r}: column {column!r} is not an identifier")
+    weight = 0.0 if rule.role == "metric" else float(rule.weight)
+    doc = f"{kind.name}: {kind.summary}."
+    if rule.rationale:
+        doc += f"\n\nWhy: {rule.rationale}"
+    return {
+        "fn": rule.name,
+        "fn_lit": py(rule.name),
+        "kind": kind.name,
+        "role": rule.role,
+        "weight": py(weight),
+        "scope": py(kind.scope(rule.params)),
+        "doc": docstring_text(doc),
+        "columns": columns,
+        "column_lit": py(columns[0]) if columns else "None",
+        "regex_defs": [(regex_names[k], f"{src}, {flags}") for k, (src, flags) in out.regexes.items()],
+        "body": body,
+        "pass_score": py(float(kind.pass_score(rule.params))) if rule.role == "verifier" else "None",
+        "helpers": out.helpers | {"text"} | ({"column"} if columns else set()),
+    }
+
+
+def _ordered_helpers(wanted: set[str]) -> list[str]:
+    closed = set()
+    stack = list(wanted)
+    while stack:
+        name = stack.pop()
+        if name not in closed:
+            closed.add(name)
+            stack.extend(_HELPERS[name])
+    return [name for name in _HELPERS if name in closed]
+
+
+def render_module(
+    spec: RewardSpec,
+    *,
+    module_name: str = "rewards",
+    header: dict[str, str] | None = None,
+    template_dir: str | Path | None = None,
+) -> str:
+    """The module source for `spec`.
+
+    Args:
+        spec: a validated spec.
+        module_name: the import name shown in the usage note.
+        header: extra provenance lines for the docstring (samples, validation summary …),
+            in the order given. Nothing time-dependent is added, so output is reproducible.
+        template_dir: a folder of templates that override the built-ins.
+    """
+    if not module_name.isidentifier():
+        raise RenderError(f"module name {module_name!r} is not a Python identifier")
+    env = _environment(str(template_dir) if template_dir else None)
+    rules = [_rule_context(env, rule) for rule in spec.rules]
+    runtime = env.get_template("_runtime.jinja").module
+    helpers = [getattr(runtime, name)().strip("\n") for name in _ordered_helpers(set().union(*(r["helpers"] for r in rules)))]
+    verifiers = [r for r in rules if r["role"] == "verifier"]
+    names = [r["fn"] for r in rules] + [f"verify_{r['fn']}" for r in verifiers]
+    names += ["REWARD_FUNCS", "REWARD_WEIGHTS", "VERIFIERS"]
+    prov = spec.provenance
+    lines = [("Persona", prov.persona), ("Model", prov.model)]
+    lines += list((header or {}).items())
+    header_lines = [f"{k + ':':<12} {docstring_text(str(v), indent=' ' * 13)}" for k, v in lines if v]
+    needs = "the standard library"
+    if any("tokenizer" in r["helpers"] for r in rules):
+        needs += "; transformers for token lengths (imported when first used)"
+    source_so_far = "\n".join(helpers) + "\n".join(r["body"] for r in rules)
+    has_regex = any(r["regex_defs"] for r in rules)
+    imports = [m for m in _STDLIB if re.search(rf"\b{m}\.", source_so_far) or (m == "re" and has_regex)]
+    return env.get_template("module.py.jinja").render(
+        version=__version__,
+        spec_name=spec.name,
+        spec_name_lit=py(spec.name),
+        spec_hash=spec.fingerprint(),
+        spec_hash_lit=py(spec.fingerprint()),
+        proposer=docstring_text(prov.proposer),
+        header_lines=header_lines,
+        needs=needs,
+        module_name=module_name,
+        imports=imports,
+        all_names=py(sorted(names)),
+        helpers=helpers,
+        rules=rules,
+        verifiers=verifiers,
+    )

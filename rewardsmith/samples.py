@@ -1,0 +1,844 @@
+"""Sample generations to test rewards against: loading, shapes, labels, groups and reference columns.
+
+Supported shapes, all normalised to :class:`Sample`:
+
+- TRL standard: ``{"prompt": "...", "completion": "..."}``;
+- conversational: prompt and completion are lists of ``{"role", "content"}`` messages;
+- agentic: the completion is ``{"messages": [...]}``, or the row is only ``{"messages": [...]}`` and is split
+  at the first assistant message;
+- a row whose completion is a list of completions is a group (one sample per element).
+
+Formats: JSONL (streamed), CSV, Parquet (with pyarrow), plain text (completions between separator lines)
+and ChatML transcripts (``<|im_start|>role ... <|im_end|>``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO, overload
+
+from rewardsmith.errors import SampleError
+
+__all__ = [
+    "DEMO_SETS",
+    "FORMATS",
+    "FieldMap",
+    "Sample",
+    "SampleSet",
+    "demo_path",
+    "iter_samples",
+    "load_samples",
+    "sample_to_record",
+    "write_jsonl",
+]
+
+DEMO_SETS: tuple[str, ...] = ("search", "math", "maze")
+FORMATS: tuple[str, ...] = ("auto", "jsonl", "csv", "parquet", "text", "chatml")
+
+PROMPT_FIELDS: tuple[str, ...] = ("prompt", "question", "query", "input", "instruction", "problem")
+# "messages" comes last: a row that has it and nothing better is an agentic transcript.
+COMPLETION_FIELDS: tuple[str, ...] = (
+    "completion",
+    "completions",
+    "response",
+    "responses",
+    "output",
+    "outputs",
+    "generation",
+    "generations",
+    "messages",
+)
+# The canonical record keys; a reference column may not reuse them (see sample_to_record).
+RECORD_KEYS: tuple[str, ...] = ("id", "group", "prompt", "completion", "label")
+# TRL never passes these dataset columns to reward functions as keyword arguments.
+TRL_RESERVED_COLUMNS: frozenset[str] = frozenset({"prompt", "completion", "completion_ids"})
+
+_PROGRESS_EVERY = 256
+
+
+@dataclass
+class Sample:
+    """One completion to score.
+
+    Attributes:
+        id: unique within a sample set.
+        prompt: a string, a list of chat messages, or None when the source has no prompt.
+        completion: a string, a list of messages, or ``{"messages": [...]}`` (agentic).
+        group: completions of the same prompt share it (a GRPO group).
+        label: 1.0 good, 0.0 bad, graded floats kept as given; None when unlabelled.
+        refs: reference columns, passed to rewards as keyword lists like TRL passes dataset columns.
+        source: ``path:line`` for messages.
+    """
+
+    id: str
+    prompt: str | list[dict] | None
+    completion: str | list[dict] | dict
+    group: str
+    label: float | None = None
+    refs: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def is_good(self) -> bool | None:
+        return None if self.label is None else self.label >= 0.5
+
+
+@dataclass
+class FieldMap:
+    """Which columns hold what, and how labels map to good / bad. ``None`` means auto-detect."""
+
+    prompt: str | None = None
+    completion: str | None = None
+    label: str | None = None
+    id: str | None = None
+    group: str | None = None
+    label_true: tuple[str, ...] = ("good", "true", "yes", "1", "pass", "correct")
+    label_false: tuple[str, ...] = ("bad", "false", "no", "0", "fail", "incorrect")
+    label_threshold: float | None = None
+    per_completion: tuple[str, ...] = ()
+    format: str = "auto"
+    separator: str = r"^={3,}\s*$"
+
+
+# --------------------------------------------------------------------------- sample sets
+
+
+class SampleSet:
+    """A loaded, list-like collection of samples with group and id look-ups."""
+
+    def __init__(self, samples: list[Sample], path: Path | None = None, fields: FieldMap | None = None) -> None:
+        self.samples = samples
+        self.path = path
+        self.fields = fields or FieldMap()
+        self._by_id: dict[str, Sample] | None = None
+
+    @classmethod
+    def from_samples(cls, samples: Iterable[Sample], path: str | Path | None = None) -> SampleSet:
+        return cls(list(samples), Path(path) if path is not None else None)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __iter__(self) -> Iterator[Sample]:
+        return iter(self.samples)
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+    @overload
+    def __getitem__(self, index: slice) -> SampleSet: ...
+    def __getitem__(self, index: int | slice) -> Sample | SampleSet:
+        if isinstance(index, slice):
+            return SampleSet(self.samples[index], self.path, self.fields)
+        return self.samples[index]
+
+    def __repr__(self) -> str:
+        return f"SampleSet({len(self.samples)} samples, path={str(self.path) if self.path else None!r})"
+
+    @property
+    def columns(self) -> list[str]:
+        """Sorted union of the reference column names."""
+        return sorted({name for s in self.samples for name in s.refs})
+
+    def groups(self) -> dict[str, list[int]]:
+        """Group id -> sample indices, groups in first-seen order."""
+        out: dict[str, list[int]] = {}
+        for i, s in enumerate(self.samples):
+            out.setdefault(s.group, []).append(i)
+        return out
+
+    @property
+    def labelled(self) -> bool:
+        return any(s.label is not None for s in self.samples)
+
+    def by_id(self, id: str) -> Sample:
+        # Rebuilt when the list changed size: the set is meant to be read-only, this is just a guard.
+        if self._by_id is None or len(self._by_id) != len(self.samples):
+            self._by_id = {s.id: s for s in self.samples}
+        try:
+            return self._by_id[id]
+        except KeyError:
+            raise KeyError(f"no sample with id {id!r}") from None
+
+    def fingerprint(self) -> str:
+        """A stable hash of the content (not the path or line numbers): 16 hex characters of sha256."""
+        h = hashlib.sha256()
+        for s in self.samples:
+            h.update(_canonical_json(sample_to_record(s)).encode("utf-8"))
+            h.update(b"\n")
+        return h.hexdigest()[:16]
+
+
+def sample_to_record(s: Sample) -> dict[str, Any]:
+    """The canonical JSON-able dict ``{id, group, prompt, completion, label, **refs}``."""
+    clash = [name for name in s.refs if name in RECORD_KEYS]
+    if clash:
+        # Writing it would overwrite a canonical field and lose data on the way back.
+        raise ValueError(
+            f"sample {s.id!r}: reference column(s) {', '.join(map(repr, clash))} clash with the canonical "
+            f"fields {', '.join(RECORD_KEYS)}; rename them before saving"
+        )
+    record: dict[str, Any] = {
+        "id": s.id,
+        "group": s.group,
+        "prompt": s.prompt,
+        "completion": s.completion,
+        "label": s.label,
+    }
+    record.update(s.refs)
+    return record
+
+
+def write_jsonl(samples: Iterable[Sample], path: str | Path) -> None:
+    """Write samples in canonical form; :func:`load_samples` reads them back unchanged."""
+    with Path(path).open("w", encoding="utf-8", newline="\n") as fh:
+        for s in samples:
+            fh.write(json.dumps(sample_to_record(s), ensure_ascii=False, default=str))
+            fh.write("\n")
+
+
+def demo_path(name: str) -> Path:
+    """Path of a bundled demo sample set (``rewardsmith/data/demo/{name}.jsonl``)."""
+    if name not in DEMO_SETS:
+        raise ValueError(f"unknown demo set {name!r}; choose one of {', '.join(DEMO_SETS)}")
+    return Path(__file__).parent / "data" / "demo" / f"{name}.jsonl"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_samples(
+    path: str | Path,
+    fields: FieldMap | None = None,
+    *,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SampleSet:
+    """Load a samples file.
+
+    Args:
+        path: the file; its format comes from ``fields.format`` or the suffix.
+        fields: column mapping and label rules; defaults to auto-detection.
+        limit: stop after this many samples.
+        progress: called with the running sample count every few hundred samples and once at the end.
+
+    Returns:
+        The samples, in file order.
+
+    Raises:
+        SampleError: with ``path:line`` and what to change.
+    """
+    fields = fields or FieldMap()
+    samples: list[Sample] = []
+    if limit is None or limit > 0:
+        for s in iter_samples(path, fields):
+            samples.append(s)
+            if progress is not None and len(samples) % _PROGRESS_EVERY == 0:
+                progress(len(samples))
+            if limit is not None and len(samples) >= limit:
+                break
+    if progress is not None:
+        progress(len(samples))
+    return SampleSet(samples, Path(path), fields)
+
+
+def iter_samples(path: str | Path, fields: FieldMap | None = None) -> Iterator[Sample]:
+    """Yield samples one by one, reading the file as it goes (JSONL line by line).
+
+    Ids come from the id column, else ``<file stem>-<row>`` (rows counted from 1); a row holding a list of
+    completions gives ``<id>-<k>`` with ``k`` the 0-based index in that list. Without a group column,
+    identical prompts share a group ``g0001``, ``g0002``... numbered in first-seen order.
+    Raises SampleError (lazily, when the bad record is reached) with ``path:line``.
+    """
+    fields = fields or FieldMap()
+    path = Path(path)
+    where = str(path)
+    if not path.is_file():
+        raise SampleError("file not found" if not path.exists() else "not a file", path=where)
+    fmt = _detect_format(path, fields.format)
+    grouper = _Grouper()
+    if fmt == "text":
+        produced = _iter_text(path, fields, grouper)
+    elif fmt == "chatml":
+        produced = _iter_chatml(path, grouper)
+    else:
+        rows = {"jsonl": _iter_jsonl, "csv": _iter_csv, "parquet": _iter_parquet}[fmt](path)
+        produced = _RowParser(path, fields, grouper, from_csv=fmt == "csv").run(rows)
+
+    seen: dict[str, str] = {}
+    for s in produced:
+        if s.id in seen:
+            raise SampleError(
+                f"duplicate id {s.id!r} (first at {seen[s.id]}); ids must be unique: fix the data "
+                "or pass --id-field to use another column",
+                path=where,
+                line=_line_of(s.source),
+            )
+        seen[s.id] = s.source
+        yield s
+    if not seen:
+        detail = "the file is empty" if path.stat().st_size == 0 else "no records in the file"
+        raise SampleError(f"no samples found ({detail}); check the file and --format", path=where)
+
+
+def _detect_format(path: Path, fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise SampleError(f"unknown format {fmt!r}; --format takes one of {', '.join(FORMATS)}", path=str(path))
+    if fmt != "auto":
+        return fmt
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".txt":
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            return "chatml" if any("<|im_start|>" in line for line in fh) else "text"
+    raise SampleError(
+        f"cannot tell the format from the suffix {suffix or '(none)'!r}; pass --format "
+        f"({', '.join(FORMATS[1:])})",
+        path=str(path),
+    )
+
+
+def _line_of(source: str) -> int | None:
+    tail = source.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else None
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class _Grouper:
+    """Identical prompts share a group id: ``g0001``, ``g0002``... in first-seen order.
+
+    A sample without a prompt is its own group: nothing says two such completions answer the same prompt.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, str] = {}
+        self._count = 0
+
+    def _new(self) -> str:
+        self._count += 1
+        return f"g{self._count:04d}"
+
+    def group_of(self, prompt: str | list[dict] | None) -> str:
+        if prompt is None:
+            return self._new()
+        key = hashlib.sha256(_canonical_json(prompt).encode("utf-8")).hexdigest()
+        if key not in self._ids:
+            self._ids[key] = self._new()
+        return self._ids[key]
+
+
+# --------------------------------------------------------------------------- record readers
+
+
+def _open_text(path: Path, newline: str | None = None) -> TextIO:
+    # utf-8-sig drops the BOM that spreadsheet exports put in front of the first column name.
+    return path.open("r", encoding="utf-8-sig", newline=newline)
+
+
+def _lines(path: Path, fh: TextIO) -> Iterator[tuple[int, str]]:
+    """Numbered lines; a decoding error becomes a SampleError (no line: decoding runs ahead in blocks)."""
+    try:
+        yield from enumerate(fh, start=1)
+    except UnicodeDecodeError as exc:
+        raise SampleError(f"not UTF-8 text ({exc.reason}); re-encode the file as UTF-8", path=str(path)) from None
+
+
+def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with _open_text(path) as fh:
+        # A .json file may hold one array of objects instead of JSON lines; a .jsonl file never does.
+        is_array = path.suffix.lower() == ".json" and _first_char(fh) == "["
+        fh.seek(0)
+        if is_array:
+            yield from _iter_json_array(path, fh.read())
+            return
+        for line_no, line in _lines(path, fh):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SampleError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=str(path),
+                                  line=line_no) from None
+            if not isinstance(row, dict):
+                raise SampleError(f"expected a JSON object per line, got {type(row).__name__}",
+                                  path=str(path), line=line_no)
+            yield line_no, row
+
+
+def _first_char(fh: TextIO) -> str:
+    try:
+        for line in fh:
+            stripped = line.lstrip()
+            if stripped:
+                return stripped[0]
+    except UnicodeDecodeError:
+        return ""  # the line reader reports it
+    return ""
+
+
+def _iter_json_array(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A ``.json`` file holding one array of objects: read whole; the "line" is the element's 1-based index."""
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SampleError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=exc.lineno) from None
+    for index, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise SampleError(f"element {index} of the JSON array is {type(row).__name__}, expected an object",
+                              path=str(path))
+        yield index, row
+
+
+def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    # Whole transcripts in one cell exceed the csv module's default 128 KiB field limit.
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with _open_text(path, newline="") as fh:
+        dialect: type[csv.Dialect] = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+        reader = csv.DictReader(fh, dialect=dialect)
+        start = 2  # line 1 is the header
+        try:
+            for row in reader:
+                if None in row:
+                    width = len(reader.fieldnames or [])
+                    raise SampleError(f"this row has more cells than the header has columns ({width})",
+                                      path=str(path), line=start)
+                yield start, row
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise SampleError(f"invalid CSV: {exc}", path=str(path), line=reader.line_num) from None
+        except UnicodeDecodeError as exc:
+            raise SampleError(f"not UTF-8 text ({exc.reason}); re-encode the file as UTF-8", path=str(path)) from None
+
+
+def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise SampleError("reading Parquet needs pyarrow: pip install pyarrow", path=str(path)) from None
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise SampleError(f"not a readable Parquet file: {exc}", path=str(path)) from None
+    row_no = 0
+    for batch in parquet.iter_batches(batch_size=1024):
+        for row in batch.to_pylist():
+            row_no += 1  # Parquet has no lines: the "line" is the 1-based row number
+            yield row_no, row
+
+
+# --------------------------------------------------------------------------- rows -> samples
+
+
+class _RowParser:
+    """Turns records (dicts) into samples. Columns are resolved on the first record and then required."""
+
+    def __init__(self, path: Path, fields: FieldMap, grouper: _Grouper, *, from_csv: bool = False) -> None:
+        self.path = path
+        self.where = str(path)
+        self.fields = fields
+        self.grouper = grouper
+        self.from_csv = from_csv
+        self.true = {v.strip().lower() for v in fields.label_true}
+        self.false = {v.strip().lower() for v in fields.label_false}
+        self.resolved = False
+        self.prompt_key: str | None = None
+        self.completion_key = ""
+        self.label_key: str | None = None
+        self.id_key: str | None = None
+        self.group_key: str | None = None
+        self.split_messages = False  # the row is one {"messages": [...]} transcript
+
+    def run(self, rows: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[Sample]:
+        row_no = 0
+        for line, row in rows:
+            row_no += 1
+            if not self.resolved:
+                self._resolve(row, line)
+            yield from self._parse(row, line, row_no)
+
+    def _error(self, message: str, line: int) -> SampleError:
+        return SampleError(message, path=self.where, line=line)
+
+    def _columns_hint(self, row: dict[str, Any]) -> str:
+        return f"the columns are: {', '.join(map(str, row)) or '(none)'}"
+
+    def _resolve(self, row: dict[str, Any], line: int) -> None:
+        f = self.fields
+        if f.completion is not None:
+            if f.completion not in row:
+                raise self._error(f"no completion column {f.completion!r}; {self._columns_hint(row)}; "
+                                  "pass --completion-field NAME", line)
+            self.completion_key = f.completion
+        else:
+            found = next((c for c in COMPLETION_FIELDS if c in row), None)
+            if found is None:
+                raise self._error(f"no completion column found (looked for {', '.join(COMPLETION_FIELDS)}); "
+                                  f"{self._columns_hint(row)}; pass --completion-field NAME", line)
+            self.completion_key = found
+        if f.prompt is not None:
+            if f.prompt not in row:
+                raise self._error(f"no prompt column {f.prompt!r}; {self._columns_hint(row)}; "
+                                  "pass --prompt-field NAME", line)
+            self.prompt_key = f.prompt
+        else:
+            self.prompt_key = next((c for c in PROMPT_FIELDS if c in row and c != self.completion_key), None)
+            if self.prompt_key is None:
+                if self.completion_key == "messages":
+                    self.split_messages = True
+                else:
+                    raise self._error(f"no prompt column found (looked for {', '.join(PROMPT_FIELDS)}); "
+                                      f"{self._columns_hint(row)}; pass --prompt-field NAME", line)
+        if f.label is not None:
+            if f.label not in row:
+                raise self._error(f"no label column {f.label!r}; {self._columns_hint(row)}; "
+                                  "pass --label-field NAME", line)
+            self.label_key = f.label
+        else:
+            self.label_key = "label" if "label" in row else None
+        if f.id is not None:
+            self.id_key = f.id
+        else:
+            self.id_key = "id" if "id" in row else None
+        if f.group is not None:
+            self.group_key = f.group
+        else:
+            self.group_key = "group" if "group" in row else None
+        for name, key, flag in ((f.id, self.id_key, "--id-field"), (f.group, self.group_key, "--group-field")):
+            if name is not None and key not in row:
+                raise self._error(f"no column {key!r}; {self._columns_hint(row)}; pass {flag} NAME", line)
+        missing = [name for name in f.per_completion if name not in row]
+        if missing:
+            raise self._error(f"no column {', '.join(map(repr, missing))} to split per completion; "
+                              f"{self._columns_hint(row)}; fix --per-completion", line)
+        self.resolved = True
+
+    def _require(self, row: dict[str, Any], key: str, flag: str, line: int) -> Any:
+        if key not in row:
+            raise self._error(f"missing column {key!r} in this row; {self._columns_hint(row)}; "
+                              f"pass {flag} NAME or fix the row", line)
+        return row[key]
+
+    def _maybe_json(self, value: Any, accept: Callable[[Any], bool]) -> Any:
+        """CSV cells are strings: parse those that look like a JSON list or object of the expected shape.
+
+        Anything else (text that merely starts with a bracket) stays the string it was.
+        """
+        if self.from_csv and isinstance(value, str):
+            text = value.strip()
+            if text[:1] in ("[", "{"):
+                try:
+                    parsed = json.loads(text)
+                except json.JSONDecodeError:
+                    return value
+                if accept(parsed):
+                    return parsed
+        return value
+
+    def _parse(self, row: dict[str, Any], line: int, row_no: int) -> list[Sample]:
+        f = self.fields
+        completion = self._maybe_json(self._require(row, self.completion_key, "--completion-field", line),
+                                      _looks_like_completion)
+        consumed = {self.completion_key}
+        if self.split_messages or self.prompt_key is None:
+            prompt, completion = self._split_transcript(completion, line)
+        else:
+            prompt = self._maybe_json(self._require(row, self.prompt_key, "--prompt-field", line), _is_messages)
+            consumed.add(self.prompt_key)
+            prompt = self._check_prompt(prompt, line)
+
+        label_raw: Any = None
+        if self.label_key is not None:
+            label_raw = self._maybe_json(row.get(self.label_key), _is_list)
+            consumed.add(self.label_key)
+        base_id = self._scalar_field(row, self.id_key, f.id is not None, "--id-field", line, consumed)
+        group = self._scalar_field(row, self.group_key, f.group is not None, "--group-field", line, consumed)
+
+        completions = self._completions(completion, line)
+        split_cols = {name for name in f.per_completion if name in row} if completions is not None else set()
+        refs = {k: v for k, v in row.items()
+                if k not in consumed and k not in split_cols and k not in TRL_RESERVED_COLUMNS}
+        if group is None:
+            group = self.grouper.group_of(prompt)
+        if base_id is None:
+            base_id = f"{self.path.stem}-{row_no}"
+        source = f"{self.where}:{line}"
+
+        if completions is None:
+            if isinstance(label_raw, list):
+                raise self._error(f"column {self.label_key!r} holds a list but the completion is a single "
+                                  "completion; a list of labels needs a list of completions", line)
+            if self.completion_key == "messages" and isinstance(completion, list):
+                # A "messages" column beside a prompt column is an agentic completion: keep the agentic shape.
+                completion = {"messages": completion}
+            return [Sample(id=base_id, prompt=prompt, completion=completion, group=group,
+                           label=self._label(label_raw, line), refs=refs, source=source)]
+
+        n = len(completions)
+        labels = self._split_column(self.label_key, label_raw, n, line) if isinstance(label_raw, list) \
+            else [label_raw] * n  # one label for the row applies to each of its completions
+        columns = {name: self._split_column(name, self._maybe_json(row[name], _is_list), n, line)
+                   for name in sorted(split_cols)}
+        return [
+            Sample(
+                id=f"{base_id}-{k}",
+                prompt=prompt,
+                completion=c,
+                group=group,
+                label=self._label(labels[k], line),
+                refs={**refs, **{name: values[k] for name, values in columns.items()}},
+                source=source,
+            )
+            for k, c in enumerate(completions)
+        ]
+
+    def _scalar_field(self, row: dict[str, Any], key: str | None, explicit: bool, flag: str, line: int,
+                      consumed: set[str]) -> str | None:
+        if key is None:
+            return None
+        consumed.add(key)
+        if key not in row:
+            if explicit:
+                self._require(row, key, flag, line)
+            return None
+        value = row[key]
+        if value is None or value == "":
+            return None
+        if isinstance(value, (dict, list)):
+            raise self._error(f"column {key!r} must hold a string or number, got {type(value).__name__}", line)
+        return str(value)
+
+    def _split_column(self, name: str | None, value: Any, n: int, line: int) -> list[Any]:
+        if not isinstance(value, list):
+            raise self._error(f"column {name!r} should be a list of {n} values (one per completion), "
+                              f"got {type(value).__name__}", line)
+        if len(value) != n:
+            raise self._error(f"column {name!r} has {len(value)} values but the row has {n} completions", line)
+        return value
+
+    def _check_prompt(self, prompt: Any, line: int) -> str | list[dict] | None:
+        if prompt is None or isinstance(prompt, str):
+            return prompt
+        if _is_messages(prompt):
+            return prompt
+        raise self._error(f"prompt column {self.prompt_key!r} must be a string or a list of "
+                          f"{{'role', 'content'}} messages, got {_describe(prompt)}", line)
+
+    def _split_transcript(self, messages: Any, line: int) -> tuple[list[dict] | None, dict[str, Any]]:
+        """A whole transcript: the prompt is what precedes the first assistant turn."""
+        if not _is_messages(messages) or not messages:
+            raise self._error(f"column {self.completion_key!r} must be a list of {{'role', 'content'}} messages, "
+                              f"got {_describe(messages)}", line)
+        first = next((i for i, m in enumerate(messages) if m.get("role") == "assistant"), None)
+        if first is None:
+            raise self._error("the transcript has no assistant message to use as the completion; "
+                              "pass --prompt-field/--completion-field if the row has other columns", line)
+        return (messages[:first] or None), {"messages": messages[first:]}
+
+    def _completions(self, value: Any, line: int) -> list[str | list[dict] | dict] | None:
+        """None for a single completion; the list of completions when the row holds a group."""
+        if isinstance(value, str):
+            return None
+        if isinstance(value, dict):
+            if isinstance(value.get("messages"), list) and _is_messages(value["messages"]):
+                return None
+            raise self._error(f"completion dict must be {{'messages': [...]}}, got keys {sorted(value)}", line)
+        if isinstance(value, list) and value:
+            if _is_messages(value):
+                return None
+            if all(isinstance(v, str) for v in value):
+                return list(value)
+            if all(isinstance(v, list) and _is_messages(v) for v in value):
+                return list(value)
+            if all(isinstance(v, dict) and isinstance(v.get("messages"), list) for v in value):
+                return list(value)
+        raise self._error(
+            f"column {self.completion_key!r} must be a string, a list of messages, {{'messages': [...]}}, or a "
+            f"non-empty list of those (one per completion); got {_describe(value)}", line)
+
+    def _label(self, value: Any, line: int) -> float | None:
+        f = self.fields
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return 1.0 if value else 0.0
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text == "":
+                return None
+            if text in self.true:
+                return 1.0
+            if text in self.false:
+                return 0.0
+            try:
+                value = float(text)
+            except ValueError:
+                raise self._error(
+                    f"unknown label {value!r} in column {self.label_key!r}; add it with --label-true or "
+                    f"--label-false (now true: {', '.join(f.label_true)}; false: {', '.join(f.label_false)}), "
+                    "or use --label-threshold for numeric scores",
+                    line) from None
+        if isinstance(value, (int, float)):
+            number = float(value)
+            if math.isnan(number):
+                raise self._error(f"label in column {self.label_key!r} is NaN", line)
+            if f.label_threshold is not None:
+                return 1.0 if number >= f.label_threshold else 0.0
+            if 0.0 <= number <= 1.0:
+                return number
+            raise self._error(
+                f"label {value!r} in column {self.label_key!r} is outside [0, 1]; pass --label-threshold T "
+                "to count scores >= T as good", line)
+        raise self._error(f"label in column {self.label_key!r} must be a bool, number or string, "
+                          f"got {_describe(value)}; use --label-true/--label-false/--label-threshold", line)
+
+
+def _is_messages(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(m, dict) and "role" in m for m in value)
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list)
+
+
+def _looks_like_completion(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "messages" in value
+    return isinstance(value, list) and all(isinstance(v, (str, dict, list)) for v in value)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
+
+
+# --------------------------------------------------------------------------- text and ChatML
+
+
+def _iter_text(path: Path, fields: FieldMap, grouper: _Grouper) -> Iterator[Sample]:
+    """Completions between separator lines; no prompt, so each is its own group."""
+    try:
+        separator = re.compile(fields.separator)
+    except re.error as exc:
+        raise SampleError(f"invalid --separator regex {fields.separator!r}: {exc}", path=str(path)) from None
+    count = 0
+    chunk: list[str] = []
+    start = 0  # line of the chunk's first non-blank line; 0 while the chunk is empty
+
+    def flush() -> Iterator[Sample]:
+        nonlocal count, start
+        if start:
+            count += 1
+            # Blank lines around a completion are the log's layout, not what the model wrote.
+            yield Sample(id=f"{path.stem}-{count}", prompt=None, completion="".join(chunk).rstrip(),
+                         group=grouper.group_of(None), source=f"{path}:{start}")
+        chunk.clear()
+        start = 0
+
+    with _open_text(path) as fh:
+        for line_no, line in _lines(path, fh):
+            if separator.search(line.rstrip("\r\n")):
+                yield from flush()
+            elif start or line.strip():
+                start = start or line_no
+                chunk.append(line)
+    yield from flush()
+
+
+_CHATML_TOKEN = re.compile(r"(<\|im_start\|>|<\|im_end\|>)")
+
+
+def _iter_chatml(path: Path, grouper: _Grouper) -> Iterator[Sample]:
+    """ChatML transcripts, one sample each.
+
+    A transcript ends at the end of the file, at a blank line between turns, at a new ``system`` turn, or
+    after a turn left open (no ``<|im_end|>``: a generation cut at the end of a transcript).
+    """
+    where = str(path)
+    messages: list[dict[str, str]] = []
+    start = 0  # line of the transcript's first turn
+    role: str | None = None  # the open turn's role; "" right after <|im_start|> until the role is read
+    content: list[str] = []
+    count = 0
+
+    def close_turn(terminated: bool) -> None:
+        nonlocal role
+        text = "".join(content)
+        messages.append({"role": role or "", "content": text if terminated else text.rstrip()})
+        role = None
+        content.clear()
+
+    def finish() -> Sample | None:
+        nonlocal count
+        if not messages:
+            return None
+        turns = list(messages)
+        messages.clear()
+        first = next((i for i, m in enumerate(turns) if m["role"] == "assistant"), None)
+        if first is None:
+            raise SampleError("the transcript has no assistant turn", path=where, line=start)
+        rest = turns[first:]
+        # One assistant turn is plain text, the common case; several turns stay a transcript (agentic shape).
+        completion: str | dict = rest[0]["content"] if len(rest) == 1 else {"messages": rest}
+        prompt = turns[:first] or None
+        count += 1
+        return Sample(id=f"{path.stem}-{count}", prompt=prompt, completion=completion,
+                      group=grouper.group_of(prompt), source=f"{where}:{start}")
+
+    with _open_text(path) as fh:
+        for line_no, line in _lines(path, fh):
+            if role is None and not line.strip():
+                sample = finish()  # a blank line between turns separates transcripts
+                if sample is not None:
+                    yield sample
+                continue
+            for piece in _CHATML_TOKEN.split(line):
+                if not piece:
+                    continue
+                if piece == "<|im_start|>":
+                    if role is not None:
+                        close_turn(terminated=False)
+                        sample = finish()
+                        if sample is not None:
+                            yield sample
+                    role = ""
+                elif piece == "<|im_end|>":
+                    if role is None:
+                        raise SampleError("<|im_end|> without a matching <|im_start|>", path=where, line=line_no)
+                    close_turn(terminated=True)
+                elif role == "":
+                    name, _, rest = piece.partition("\n")
+                    name = name.strip()
+                    if not name:
+                        raise SampleError("<|im_start|> must be followed by a role name", path=where, line=line_no)
+                    if name == "system" and messages:
+                        sample = finish()
+                        if sample is not None:
+                            yield sample
+                    if not messages:
+                        start = line_no
+                    role = name
+                    content.append(rest)
+                elif role is not None:
+                    content.append(piece)
+                elif piece.strip():
+                    raise SampleError("text outside a <|im_start|> ... <|im_end|> turn", path=where, line=line_no)
+    if role is not None:
+        close_turn(terminated=False)
+    sample = finish()
+    if sample is not None:
+        yield sample

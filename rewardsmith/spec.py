@@ -1,0 +1,375 @@
+"""The reward spec: rules (kind + params + weight + role), expectations, provenance; YAML I/O.
+
+The spec is what people edit by hand and what proposers write. Loading validates every rule's
+params against its kind; saving goes back into the YAML document that was loaded, so comments
+and key order the user wrote survive a load/save cycle.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import io
+import json
+import keyword
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .errors import SpecError
+from .kinds import KindParams, get_kind
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Expectations",
+    "Pin",
+    "Provenance",
+    "RewardSpec",
+    "Role",
+    "Rule",
+    "dump_spec",
+    "load_spec",
+    "parse_spec",
+    "save_spec",
+]
+
+SCHEMA_VERSION = 1
+Role = Literal["reward", "verifier", "metric"]
+
+# Names a rule may not take: they would shadow what the generated module defines or uses.
+_RESERVED = {"re", "math", "REWARD_FUNCS", "REWARD_WEIGHTS", "VERIFIERS", "RULES", "SPEC_HASH"}
+
+
+def check_rule_name(name: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
+        raise ValueError(
+            f"{name!r}: a rule name is lower-case letters, digits and _, starting with a letter "
+            "(it becomes the Python function name TRL logs as rewards/<name>/mean)"
+        )
+    if keyword.iskeyword(name) or name in dir(builtins) or name in _RESERVED:
+        raise ValueError(f"{name!r} is a Python keyword, builtin or reserved name; pick another")
+    return name
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    name: str
+    kind: str
+    role: Role = "reward"
+    weight: float = 1.0
+    params: KindParams
+    rationale: str = Field("", max_length=2000)
+    provenance: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_rule_name(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _params_of_kind(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        kind_name = data.get("kind")
+        if not isinstance(kind_name, str):
+            raise ValueError("every rule needs `kind`")
+        try:
+            kind = get_kind(kind_name)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        params = data.get("params", {})
+        if not isinstance(params, kind.Params):
+            data = {**data, "params": kind.Params.model_validate(params if params is not None else {})}
+        return data
+
+    @model_validator(mode="after")
+    def _role_fits(self) -> Rule:
+        if self.role == "metric" and self.weight != 0.0:
+            raise ValueError("a metric is logged, not optimised: its weight must be 0")
+        if self.role == "verifier" and not get_kind(self.kind).binary:
+            raise ValueError(f"kind {self.kind} gives graded scores; a verifier must be a pass/fail kind")
+        if not (-1e6 <= self.weight <= 1e6) or self.weight != self.weight:
+            raise ValueError("weight must be a finite number")
+        return self
+
+    def params_dict(self) -> dict[str, Any]:
+        """The params as written: fields never set stay out, so a hand-written spec round-trips."""
+        return self.params.model_dump(mode="json", exclude_unset=True)
+
+    def columns(self) -> list[str]:
+        return get_kind(self.kind).columns(self.params)
+
+
+class Pin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sample: str
+    rule: str
+    score: float | None
+    tolerance: float = Field(1e-9, ge=0.0)
+
+
+class Expectations(BaseModel):
+    """What `rewardsmith test` enforces beyond "no rule raised"."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_auc: float | None = Field(None, ge=0.0, le=1.0, description="AUC of the weighted total")
+    rule_min_auc: dict[str, float] = Field(default_factory=dict)
+    max_zero_spread: float | None = Field(None, ge=0.0, le=1.0, description="share of groups")
+    min_verifier_accuracy: float | None = Field(None, ge=0.0, le=1.0)
+    pins: list[Pin] = Field(default_factory=list)
+
+
+class Provenance(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    proposer: str = "hand"
+    model: str | None = None
+    persona: str | None = None
+    samples: str | None = Field(None, description="fingerprint of the samples it was designed on")
+
+
+class RewardSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    schema_version: int = SCHEMA_VERSION
+    name: str
+    description: str = ""
+    task: str = Field("", description="what the model is asked to do; proposers read it")
+    provenance: Provenance = Field(default_factory=Provenance)
+    rules: list[Rule] = Field(..., min_length=1)
+    expectations: Expectations = Field(default_factory=Expectations)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}", v):
+            raise ValueError("a spec name is letters, digits, _ . - (it names the export folder)")
+        return v
+
+    @model_validator(mode="after")
+    def _unique(self) -> RewardSpec:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.name in seen:
+                raise ValueError(f"two rules are called {rule.name!r}; names must be unique")
+            seen.add(rule.name)
+        for name in self.expectations.rule_min_auc:
+            if name not in seen:
+                raise ValueError(f"expectations.rule_min_auc names {name!r}, which is not a rule")
+        return self
+
+    def rule(self, name: str) -> Rule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+    def columns(self) -> list[str]:
+        return sorted({c for r in self.rules for c in r.columns()})
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data in the order people read a spec."""
+        data: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "name": self.name,
+        }
+        if self.description:
+            data["description"] = self.description
+        if self.task:
+            data["task"] = self.task
+        data["provenance"] = self.provenance.model_dump(mode="json", exclude_none=True)
+        data["rules"] = []
+        for r in self.rules:
+            item: dict[str, Any] = {"name": r.name, "kind": r.kind}
+            # Role and weight are written when set (or not the default), so hand-written specs stay terse.
+            if r.role != "reward" or "role" in r.model_fields_set:
+                item["role"] = r.role
+            if r.weight != 1.0 or "weight" in r.model_fields_set:
+                item["weight"] = r.weight
+            item["params"] = r.params_dict()
+            if r.rationale:
+                item["rationale"] = r.rationale
+            if r.provenance:
+                item["provenance"] = dict(r.provenance)
+            data["rules"].append(item)
+        expectations = self.expectations.model_dump(mode="json", exclude_defaults=True)
+        if expectations:
+            data["expectations"] = expectations
+        return data
+
+    def fingerprint(self) -> str:
+        """Hash of the behaviour-relevant content (not rationale or provenance)."""
+        core = [
+            {"name": r.name, "kind": r.kind, "role": r.role, "weight": r.weight, "params": r.params.model_dump(mode="json")}
+            for r in self.rules
+        ]
+        blob = json.dumps(core, sort_keys=True, ensure_ascii=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- YAML
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 100
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def _migrate(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """Bring an older spec up to SCHEMA_VERSION. Version 1 is the first; later ones add steps here."""
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int):
+        raise SpecError(f"schema_version must be a whole number, got {version!r}", path=source)
+    if version > SCHEMA_VERSION:
+        raise SpecError(
+            f"this spec has schema_version {version}, newer than this rewardsmith understands "
+            f"({SCHEMA_VERSION}); upgrade rewardsmith",
+            path=source,
+        )
+    data.setdefault("schema_version", SCHEMA_VERSION)
+    return data
+
+
+def _line_of(doc: Any, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based YAML line of a pydantic error location, as deep as the document goes."""
+    line = None
+    node = doc
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            pos = node.lc.key(part)
+            line = pos[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            pos = node.lc.item(part)
+            line = pos[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _validate_params(data: dict[str, Any], doc: Any) -> list[str]:
+    """Validate each rule's params against its kind first, so errors carry the full field path.
+
+    Valid params are replaced by their model instances in `data`.
+    """
+    rules = data.get("rules")
+    if not isinstance(rules, list):
+        return []
+    problems: list[str] = []
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict) or not isinstance(rule.get("kind"), str):
+            continue
+        try:
+            kind = get_kind(rule["kind"])
+        except KeyError as exc:
+            problems += _located(doc, ("rules", i, "kind"), exc.args[0])
+            continue
+        params = rule.get("params") or {}
+        try:
+            rule["params"] = kind.Params.model_validate(params)
+        except ValidationError as exc:
+            problems += _problems(exc, doc, prefix=("rules", i, "params"))
+    return problems
+
+
+def _located(doc: Any, loc: tuple[Any, ...], msg: str) -> list[str]:
+    field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+    line = _line_of(doc, loc)
+    where = f"line {line}, " if line else ""
+    return [f"{where}{field or 'spec'}: {msg}"]
+
+
+def _problems(exc: ValidationError, doc: Any, prefix: tuple[Any, ...] = ()) -> list[str]:
+    out = []
+    for err in exc.errors():
+        # pydantic adds union-member names like "TagRequirement" to the location; they are noise here.
+        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper()))
+        out += _located(doc, loc, err["msg"].removeprefix("Value error, "))
+    return out
+
+
+def parse_spec(text: str, source: str = "<spec>") -> RewardSpec:
+    """Validate YAML (or JSON) text into a spec; errors name line and field."""
+    try:
+        doc = _yaml().load(text)
+    except Exception as exc:  # ruamel raises several unrelated types for bad YAML
+        raise SpecError(f"not valid YAML: {exc}", path=source) from None
+    if not isinstance(doc, dict):
+        raise SpecError("a spec is a mapping with `name` and `rules`", path=source)
+    data = _migrate(_plain(doc), source)
+    problems = _validate_params(data, doc)
+    if problems:
+        raise SpecError("the spec is not valid", path=source, problems=problems)
+    try:
+        spec = RewardSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError("the spec is not valid", path=source, problems=_problems(exc, doc)) from None
+    spec.__dict__["_doc"] = doc  # the round-trip document, for save_spec
+    return spec
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def load_spec(path: str | Path) -> RewardSpec:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read the spec: {exc.strerror}", path=str(p)) from None
+    return parse_spec(text, str(p))
+
+
+def _merge(doc: Any, data: Any) -> Any:
+    """Write `data` into the loaded document in place, keeping comments on what is unchanged."""
+    if isinstance(doc, CommentedMap) and isinstance(data, dict):
+        for key in [k for k in doc if k not in data]:
+            del doc[key]
+        for key, value in data.items():
+            doc[key] = _merge(doc[key], value) if key in doc else value
+        return doc
+    if isinstance(doc, CommentedSeq) and isinstance(data, list):
+        named = {
+            item.get("name"): item for item in doc if isinstance(item, CommentedMap) and "name" in item
+        }
+        if named and all(isinstance(d, dict) and "name" in d for d in data):
+            merged = [_merge(named[d["name"]], d) if d["name"] in named else d for d in data]
+        else:
+            merged = [_merge(doc[i], d) if i < len(doc) else d for i, d in enumerate(data)]
+        doc[:] = merged
+        return doc
+    if _plain(doc) == data:
+        return doc  # keep the original scalar (its quoting style)
+    return data
+
+
+def dump_spec(spec: RewardSpec) -> str:
+    """YAML text of a spec: into the document it was loaded from when there is one."""
+    data = spec.to_data()
+    doc = spec.__dict__.get("_doc")
+    target = _merge(doc, data) if doc is not None else data
+    buf = io.StringIO()
+    _yaml().dump(target, buf)
+    return buf.getvalue()
+
+
+def save_spec(spec: RewardSpec, path: str | Path) -> None:
+    from .fsutil import write_atomic
+
+    write_atomic(Path(path), dump_spec(spec))
