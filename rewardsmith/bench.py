@@ -176,12 +176,15 @@ class Bench:
         seconds = 0.0
         for start in range(0, n, self.batch_size):
             stop = min(n, start + self.batch_size)
-            reply = self._request(("call", rule, start, stop), timeout=self.time_limit * (stop - start) + 5)
+            # A batch gets one call's limit plus a little per sample: a hang costs seconds, not
+            # limit × batch; a batch that is merely slow is re-run one sample at a time, correctly.
+            reply = self._request(("call", rule, start, stop), timeout=self.time_limit + 0.02 * (stop - start))
             if reply is not None and reply[0] == "ok":
                 scores[start:stop] = reply[1]
                 seconds += reply[2]
             else:
                 # Isolate: one sample at a time, each with the per-call limit.
+                batch_errors = len(errors)
                 for i in range(start, stop):
                     began = time.perf_counter()
                     one = self._request(("call_one", rule, i), timeout=self.time_limit)
@@ -194,6 +197,12 @@ class Bench:
                     else:
                         errors[i] = one[1]
                         seconds += time.perf_counter() - began
+                if reply is not None and len(errors) == batch_errors:
+                    # Fine one by one, broken on a batch (a fixed-length return, say): TRL calls
+                    # with batches, so the rule is broken for every sample of it.
+                    for i in range(start, stop):
+                        scores[i] = None
+                        errors[i] = f"on a batch of {stop - start}: {reply[1]}"
             if progress:
                 progress(stop)
         return scores, errors, seconds

@@ -19,7 +19,7 @@ from .errors import RenderError
 from .kinds import get_kind, py
 from .spec import RewardSpec, Rule, check_rule_name
 
-__all__ = ["docstring_text", "make_environment", "render_module", "templates_dir"]
+__all__ = ["docstring_text", "make_environment", "render_module", "render_test_module", "templates_dir"]
 
 # Helpers in the order they are emitted; each entry lists the helpers it calls.
 _HELPERS: dict[str, tuple[str, ...]] = {
@@ -187,4 +187,16 @@ def render_module(
         helpers=helpers,
         rules=rules,
         verifiers=verifiers,
+    )
+
+
+def render_test_module(spec: RewardSpec, *, test_file: str, import_name: str) -> str:
+    """The pytest file shipped beside an exported module; it reads its cases from baseline.json."""
+    if not import_name.isidentifier():
+        raise RenderError(f"import name {import_name!r} is not a Python identifier")
+    return _environment(None).get_template("test_module.py.jinja").render(
+        spec_name=spec.name,
+        version=__version__,
+        test_file=test_file,
+        module_import_name=py(import_name),
     )

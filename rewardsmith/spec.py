@@ -182,7 +182,9 @@ class RewardSpec(BaseModel):
             data["description"] = self.description
         if self.task:
             data["task"] = self.task
-        data["provenance"] = self.provenance.model_dump(mode="json", exclude_none=True)
+        provenance = self.provenance.model_dump(mode="json", exclude_none=True)
+        if provenance != {"proposer": "hand"} or "provenance" in self.model_fields_set:
+            data["provenance"] = provenance
         data["rules"] = []
         for r in self.rules:
             item: dict[str, Any] = {"name": r.name, "kind": r.kind}
@@ -345,14 +347,18 @@ def _merge(doc: Any, data: Any) -> Any:
             doc[key] = _merge(doc[key], value) if key in doc else value
         return doc
     if isinstance(doc, CommentedSeq) and isinstance(data, list):
-        named = {
-            item.get("name"): item for item in doc if isinstance(item, CommentedMap) and "name" in item
-        }
-        if named and all(isinstance(d, dict) and "name" in d for d in data):
-            merged = [_merge(named[d["name"]], d) if d["name"] in named else d for d in data]
-        else:
-            merged = [_merge(doc[i], d) if i < len(doc) else d for i, d in enumerate(data)]
-        doc[:] = merged
+        names = [item.get("name") if isinstance(item, CommentedMap) else None for item in doc]
+        by_name = all(isinstance(d, dict) and "name" in d for d in data) and any(names)
+        # Where each new item comes from, so comments attached to an item move with it.
+        origin = [names.index(d["name"]) if by_name and d["name"] in names else (None if by_name else i)
+                  for i, d in enumerate(data)]
+        merged = [_merge(doc[o], d) if o is not None and o < len(doc) else d for o, d in zip(origin, data)]
+        comments = {i: doc.ca.items[o] for i, o in enumerate(origin) if o is not None and o in doc.ca.items}
+        if merged != list(doc) or comments != doc.ca.items:
+            del doc[:]
+            doc.extend(merged)
+            doc.ca.items.clear()
+            doc.ca.items.update(comments)
         return doc
     if _plain(doc) == data:
         return doc  # keep the original scalar (its quoting style)

@@ -51,14 +51,6 @@ class RegexFormat(Kind):
         return out
 
 
-class TagRequirement(KindParams):
-    """Adds `value` when `text` occurs exactly `times` times."""
-
-    text: str = Field(..., min_length=1)
-    value: float = 0.125
-    times: int = Field(1, ge=0, le=100)
-
-
 class TrailingPenalty(KindParams):
     """Subtracts (len(text.split(after)[-1]) - offset) * per_char: penalises text after a marker.
 
@@ -68,6 +60,17 @@ class TrailingPenalty(KindParams):
     after: str = Field(..., min_length=1)
     per_char: float = 0.001
     offset: int = Field(0, ge=0, le=100)
+
+
+class TagRequirement(KindParams):
+    """Adds `value` when `text` occurs exactly `times` times, then applies `penalty` (only then)."""
+
+    text: str = Field(..., min_length=1)
+    value: float = 0.125
+    times: int = Field(1, ge=0, le=100)
+    penalty: TrailingPenalty | None = Field(
+        None, description="a trailing-text penalty applied only when this requirement holds (xmlcount)"
+    )
 
 
 class TagCountParams(KindParams):
@@ -83,7 +86,9 @@ class TagCount(Kind):
         "The xmlcount family (willccbb's gist, Unsloth, AlphaMaze). `items` are applied in order, "
         "starting from 0.0: a requirement {text, value, times} adds value when text occurs exactly "
         "`times` times (text usually includes the newline, like '<reasoning>\\n'); a penalty "
-        "{after, per_char, offset} subtracts per_char × (characters after the last `after` − offset). "
+        "{after, per_char, offset} subtracts per_char × (characters after the last `after` − offset), "
+        "always as an item, or only when a requirement holds as that requirement's `penalty` "
+        "(as the gist's count_xml does). "
         "Gives a smooth format signal to small models that rarely hit a strict regex."
     )
     Params = TagCountParams
@@ -95,9 +100,11 @@ class TagCount(Kind):
         steps = []
         for item in params.items:
             if isinstance(item, TagRequirement):
-                steps.append(("count", py(item.text), py(item.times), py(item.value)))
+                then = item.penalty
+                then_src = None if then is None else (py(then.after), py(then.offset), py(then.per_char))
+                steps.append(("count", py(item.text), py(item.times), py(item.value), then_src))
             else:
-                steps.append(("penalty", py(item.after), py(item.offset), py(item.per_char)))
+                steps.append(("penalty", py(item.after), py(item.offset), py(item.per_char), None))
         out = Render()
         out.lit["steps"] = steps  # type: ignore[assignment]  # tuples of sources, laid out by the macro
         return out

@@ -1,0 +1,5 @@
+"""`python -m rewardsmith` is the `rewardsmith` command."""
+
+from rewardsmith.cli import main
+
+main()

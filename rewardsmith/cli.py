@@ -1,0 +1,350 @@
+"""The command line: `rewardsmith` alone opens the workbench; subcommands run the pipeline headless.
+
+Exit codes: 0 success; 1 a check failed or drift was found; 2 the input was wrong (bad file,
+bad spec, bad flags), reported as one line that says where and what to do — never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .errors import RewardsmithError
+
+__all__ = ["main"]
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RewardsmithError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+    return wrapper
+
+
+def field_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The flags that map a user's columns onto samples (real files never use our names)."""
+    options = [
+        click.option("--prompt-field", help="column holding the prompt (default: prompt/question/query …)"),
+        click.option("--completion-field", help="column holding the completion (or a list of them)"),
+        click.option("--label-field", help="column holding the label (good/bad, bool, 1/0 or a score)"),
+        click.option("--id-field", help="column holding a sample id"),
+        click.option("--group-field", help="column holding the group id (default: identical prompts)"),
+        click.option("--label-true", multiple=True, help="a label value meaning good (repeatable)"),
+        click.option("--label-false", multiple=True, help="a label value meaning bad (repeatable)"),
+        click.option("--label-threshold", type=float, help="numeric labels: at least this is good"),
+        click.option("--per-completion", multiple=True, help="a list column split alongside a list of completions"),
+        click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "parquet", "text", "chatml"]),
+                     default="auto", show_default=True, help="samples file format"),
+        click.option("--separator", help="text format: regex of the lines between completions"),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _field_map(kw: dict[str, Any]) -> Any:
+    from .samples import FieldMap
+
+    args: dict[str, Any] = {
+        "prompt": kw.pop("prompt_field", None),
+        "completion": kw.pop("completion_field", None),
+        "label": kw.pop("label_field", None),
+        "id": kw.pop("id_field", None),
+        "group": kw.pop("group_field", None),
+        "label_threshold": kw.pop("label_threshold", None),
+        "per_completion": tuple(kw.pop("per_completion", ()) or ()),
+        "format": kw.pop("fmt", "auto"),
+    }
+    true, false, sep = kw.pop("label_true", ()), kw.pop("label_false", ()), kw.pop("separator", None)
+    if true:
+        args["label_true"] = tuple(true)
+    if false:
+        args["label_false"] = tuple(false)
+    if sep:
+        args["separator"] = sep
+    return FieldMap(**args)
+
+
+def _load(path: str, kw: dict[str, Any]) -> Any:
+    from .samples import load_samples
+
+    fields = _field_map(kw)
+    with err.status(f"loading {path} …"):
+        return load_samples(path, fields)
+
+
+def _score_with_progress(spec: Any, samples: Any, time_limit: float) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .bench import score_samples
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("scoring", total=len(spec.rules) * len(samples))
+        return score_samples(spec, samples, time_limit=time_limit,
+                             progress=lambda done, total: bar.update(task, completed=done))
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rewardsmith")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Design, test and export rule-based GRPO reward functions.
+
+    Run without a command to open the workbench on the bundled demo data.
+    """
+    if ctx.invoked_subcommand is None:
+        _open_tui(None)
+
+
+def _open_tui(path: str | None) -> None:
+    try:
+        from .tui.app import run
+    except ImportError as exc:
+        _fail(f"the workbench is not available in this install ({exc}); the headless commands work: rewardsmith --help")
+    run(path)
+
+
+@cli.command()
+@click.argument("samples", required=False, type=click.Path(dir_okay=False))
+def tui(samples: str | None) -> None:
+    """Open the workbench on SAMPLES (default: the bundled demo data)."""
+    _open_tui(samples)
+
+
+@cli.command()
+def presets() -> None:
+    """List the bundled presets."""
+    from rich.table import Table
+
+    from .presets import load_preset, preset_names
+
+    table = Table(header_style="bold")
+    table.add_column("preset")
+    table.add_column("rules")
+    table.add_column("description")
+    for name in preset_names():
+        spec = load_preset(name)
+        table.add_row(name, ", ".join(r.name for r in spec.rules), spec.description)
+    out.print(table)
+
+
+@cli.command()
+@click.argument("samples", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="where to write the spec")
+@click.option("--name", default=None, help="the spec's name (default: the samples file's name)")
+@click.option("--task", default="", help="what the model is asked to do, in plain words")
+@field_options
+@handle_errors
+def propose(samples: str, output: str, name: str | None, task: str, **kw: Any) -> None:
+    """Propose a spec for SAMPLES (offline rule mining; no network)."""
+    from .propose import propose_offline
+    from .spec import save_spec
+
+    sample_set = _load(samples, kw)
+    with err.status("mining rules …"):
+        spec = propose_offline(sample_set, name=name or _spec_name(samples), task=task)
+    save_spec(spec, output)
+    for rule in spec.rules:
+        out.print(f"  [bold]{rule.name}[/] ({rule.kind}, {rule.role}, weight {rule.weight:g}): {rule.rationale}",
+                  highlight=False)
+    out.print(f"wrote {output} ({len(spec.rules)} rules)")
+
+
+def _spec_name(path: str) -> str:
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9_.\-]", "-", Path(path).stem).strip("-.") or "proposed"
+    return stem[:64]
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write here (default: standard output)")
+@handle_errors
+def render(spec: str, output: str | None) -> None:
+    """Render SPEC into a TRL-ready Python module."""
+    from .fsutil import write_atomic
+    from .render import render_module
+    from .spec import load_spec
+
+    source = render_module(load_spec(spec))
+    if output:
+        write_atomic(Path(output), source)
+        err.print(f"wrote {output}")
+    else:
+        click.echo(source, nl=False)
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.argument("samples", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="also write the report as JSON")
+@click.option("--time-limit", type=float, default=2.0, show_default=True, help="seconds per reward call")
+@field_options
+@handle_errors
+def test(spec: str, samples: str, json_path: str | None, time_limit: float, **kw: Any) -> None:
+    """Run SPEC's module on SAMPLES and check it; exit 1 when a check fails."""
+    from .checks import build_report
+    from .fsutil import write_atomic
+    from .report_view import print_report
+    from .spec import load_spec
+
+    reward_spec = load_spec(spec)
+    sample_set = _load(samples, kw)
+    matrix = _score_with_progress(reward_spec, sample_set, time_limit)
+    report = build_report(reward_spec, sample_set, matrix)
+    print_report(report, out)
+    if json_path:
+        write_atomic(Path(json_path), json.dumps(report.to_data(), indent=1) + "\n")
+        err.print(f"wrote {json_path}")
+    sys.exit(0 if report.passed else 1)
+
+
+@cli.command()
+@click.argument("spec", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.argument("samples", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="export folder (default: generated/NAME)")
+@click.option("--preset", help="export a bundled preset instead of a spec file")
+@click.option("--force", is_flag=True, help="overwrite a module that was edited by hand")
+@click.option("--allow-failing", is_flag=True, help="export even when a check fails")
+@click.option("--time-limit", type=float, default=2.0, show_default=True, help="seconds per reward call")
+@field_options
+@handle_errors
+def export(spec: str | None, samples: str | None, out_dir: str | None, preset: str | None, force: bool,
+           allow_failing: bool, time_limit: float, **kw: Any) -> None:
+    """Export SPEC (or --preset) as module + pytest file + spec + baseline, tested on SAMPLES."""
+    from .presets import load_preset
+    from .spec import load_spec
+
+    if bool(spec) == bool(preset):
+        _fail("give a SPEC file or --preset NAME (one of them)")
+    reward_spec = load_preset(preset) if preset else load_spec(spec)  # type: ignore[arg-type]
+    sample_set = _load(samples, kw) if samples else None
+    target = Path(out_dir) if out_dir else Path("generated") / reward_spec.name
+    _do_export(reward_spec, target, sample_set, force=force, allow_failing=allow_failing, time_limit=time_limit)
+
+
+def _do_export(spec: Any, target: Path, samples: Any, *, force: bool, allow_failing: bool,
+               time_limit: float, quiet: bool = False) -> Any:
+    from .export import export_spec, plan_export
+    from .report_view import print_report
+
+    plan = plan_export(spec, target, samples, time_limit=time_limit)
+    if plan.report is not None and not quiet:
+        print_report(plan.report, out)
+    if plan.report is not None and not plan.report.passed and not allow_failing:
+        _fail("not exported: a check failed (see above); fix the spec, or pass --allow-failing", 1)
+    result = export_spec(spec, target, samples, force=force, plan=plan)
+    verb = "updated" if result.changed else "unchanged"
+    out.print(f"{verb} {target}/ ({', '.join(sorted(result.files))})", highlight=False)
+    return result
+
+
+@cli.command()
+@click.argument("export_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("samples", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--time-limit", type=float, default=2.0, show_default=True)
+@field_options
+@handle_errors
+def check(export_dir: str, samples: str | None, time_limit: float, **kw: Any) -> None:
+    """Re-render and re-score an export; exit 1 on drift, with a diff."""
+    from rich.syntax import Syntax
+    from rich.table import Table
+
+    from .export import check_export
+
+    sample_set = _load(samples, kw) if samples else None
+    result = check_export(export_dir, sample_set, time_limit=time_limit)
+    if result.module_diff:
+        out.print("[bold red]The module differs from a fresh render of its spec:[/]")
+        out.print(Syntax(result.module_diff, "diff", theme="ansi_dark"))
+    if result.drift:
+        table = Table(title=f"Score drift ({len(result.drift)})", title_justify="left", header_style="bold")
+        for col in ("sample", "rule", "now", "baseline"):
+            table.add_column(col)
+        for sid, rule, now, was in result.drift[:50]:
+            table.add_row(sid, rule, str(now), str(was))
+        out.print(table)
+    if result.missing:
+        out.print(f"{len(result.missing)} sample(s) are not in the baseline (not compared): "
+                  + ", ".join(result.missing[:8]), highlight=False)
+    if result.ok:
+        n = len(result.report.data["rules"]) if result.report else 0
+        out.print(f"[green]no drift[/] in {export_dir} ({n} rules re-scored)")
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="generated", show_default=True,
+              help="where the demo exports go")
+@handle_errors
+def demo(out_dir: str) -> None:
+    """The whole pipeline on the bundled demo data, offline: propose, test, export."""
+    from .checks import build_report
+    from .presets import load_preset
+    from .propose import propose_offline
+    from .report_view import print_report
+    from .samples import DEMO_SETS, demo_path, load_samples
+
+    target = Path(out_dir)
+    summary = []
+    for name in DEMO_SETS:
+        samples = load_samples(demo_path(name))
+        out.rule(f"[bold]{name}[/]: {len(samples)} samples in {len(samples.groups())} groups")
+        spec = propose_offline(samples, name=f"{name}-demo", task=DEMO_TASKS.get(name, ""))
+        for rule in spec.rules:
+            out.print(f"  [bold]{rule.name}[/] ({rule.kind}, weight {rule.weight:g}): {rule.rationale}",
+                      highlight=False)
+        matrix = _score_with_progress(spec, samples, 2.0)
+        report = build_report(spec, samples, matrix)
+        print_report(report, out)
+        _do_export(spec, target / spec.name, samples, force=False, allow_failing=True, time_limit=2.0, quiet=True)
+        summary.append((spec.name, report))
+    for preset, data in DEMO_PRESETS.items():
+        samples = load_samples(demo_path(data))
+        spec = load_preset(preset)
+        out.rule(f"[bold]preset {preset}[/] on the {data} demo set")
+        result = _do_export(spec, target / preset, samples, force=False, allow_failing=True, time_limit=2.0)
+        summary.append((preset, result.report))
+    out.rule("[bold]summary[/]")
+    for name, report in summary:
+        auc = report.data["total"].get("auc")
+        zs = report.data["groups"].get("zero_spread_share")
+        out.print(f"  {name:<22} AUC {auc if auc is None else f'{auc:.3f}'}  zero-spread "
+                  f"{'–' if zs is None else f'{100 * zs:.0f}%'}  {'passed' if report.passed else 'FAILED'}",
+                  highlight=False)
+    out.print(f"exports in {target}/ — run their tests with: pytest {target}")
+
+
+DEMO_TASKS = {
+    "search": "Answer a multi-hop trivia question; search with <search>, answer in <answer>.",
+    "math": "Solve a grade-school math word problem; reason in <reasoning>, answer in <answer>.",
+    "maze": "Solve a grid maze; think in <think>, then emit direction tokens.",
+}
+DEMO_PRESETS = {"unsloth-gsm8k": "math", "alphamaze": "maze"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="rewardsmith")

@@ -1,0 +1,95 @@
+"""The report on a terminal: rich tables drawn from the same dict that `--json` writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from .checks import Report
+
+__all__ = ["print_report", "report_renderable"]
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def report_renderable(report: Report) -> Group:
+    d = report.data
+    s = d["samples"]
+    head = Text.assemble(
+        ("spec ", "dim"), (d["spec"]["name"], "bold"), ("  samples ", "dim"), (str(s["count"]), "bold"),
+    )
+    if s["good"] or s["bad"]:
+        head.append(f"  ({s['good']} good / {s['bad']} bad)", "dim")
+    groups = d["groups"]
+    if groups.get("multi"):
+        head.append(f"  groups {groups['multi']}", "dim")
+
+    table = Table(title="Rules", title_justify="left", expand=False, header_style="bold")
+    for col, justify in [("rule", "left"), ("kind", "left"), ("role", "left"), ("weight", "right"),
+                         ("mean", "right"), ("std", "right"), ("min", "right"), ("max", "right"),
+                         ("AUC", "right"), ("0-spread", "right"), ("err", "right"), ("None", "right"),
+                         ("µs/call", "right")]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in d["rules"]:
+        zs = r.get("zero_spread_share")
+        table.add_row(
+            Text(r["name"], style="yellow" if r["constant"] else ""),
+            r["kind"], r["role"], _num(r["weight"], 2), _num(r["mean"]), _num(r["std"]),
+            _num(r["min"]), _num(r["max"]), _num(r.get("auc")),
+            "–" if zs is None else f"{100 * zs:.0f}%",
+            Text(str(r["errors"]), style="bold red" if r["errors"] else ""),
+            str(r["nones"]), f"{r['us_per_call']:.1f}",
+        )
+    t = d["total"]
+    table.add_section()
+    table.add_row(
+        Text("weighted total", style="bold"), "", "", "", _num(t["mean"]), _num(t["std"]), _num(t["min"]),
+        _num(t["max"]), _num(t.get("auc")),
+        "–" if groups.get("zero_spread_share") is None else f"{100 * groups['zero_spread_share']:.0f}%",
+        "", "", "",
+    )
+    parts: list[Any] = [head, table]
+
+    verifiers = [r for r in d["rules"] if "confusion" in r]
+    if verifiers:
+        vt = Table(title="Verifiers against labels", title_justify="left", header_style="bold")
+        for col in ("verifier", "accuracy", "TP", "FP", "TN", "FN", "misclassified"):
+            vt.add_column(col)
+        for r in verifiers:
+            c = r["confusion"]
+            wrong = r["misclassified"]
+            vt.add_row(r["name"], _num(r["accuracy"]), str(c["tp"]), str(c["fp"]), str(c["tn"]), str(c["fn"]),
+                       ", ".join(wrong[:6]) + (f" … +{len(wrong) - 6}" if len(wrong) > 6 else ""))
+        parts.append(vt)
+    wrong = t.get("misclassified") or []
+    if wrong:
+        parts.append(Text(
+            f"Misclassified by the total (cut {_num(t.get('threshold'))}): "
+            + ", ".join(wrong[:10]) + (f" … +{len(wrong) - 10}" if len(wrong) > 10 else ""),
+            style="dim",
+        ))
+    for extra in d.get("sections", []):  # later checks (robustness, probes …) add titled lines here
+        parts.append(Text(extra["title"], style="bold"))
+        for line in extra["lines"]:
+            parts.append(Text("  " + line))
+    if report.checks:
+        parts.append(Text("Checks", style="bold"))
+        for c in report.checks:
+            mark, style = ("✔", "green") if c.ok else (("✘", "bold red") if c.severity == "error" else ("!", "yellow"))
+            parts.append(Text.assemble((f"  {mark} ", style), c.message))
+    verdict = Text("PASSED" if report.passed else "FAILED", style="bold green" if report.passed else "bold red")
+    parts.append(verdict)
+    return Group(*parts)
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    (console or Console()).print(report_renderable(report))

@@ -1,0 +1,103 @@
+"""The bench runs the rendered module in a worker: errors are isolated per sample, hangs are cut."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewardsmith.bench import Bench, BenchError, score_samples
+from rewardsmith.checks import auc, build_report, zero_spread_groups
+from rewardsmith.samples import Sample, SampleSet
+from rewardsmith.spec import RewardSpec, Rule
+
+# A module with the generated contract whose rules misbehave on purpose: the bench must survive them.
+MISBEHAVING = '''
+import time
+
+def fine(prompts=None, completions=None, **kwargs):
+    return [float(len(c)) for c in completions]
+
+def raises_on_boom(prompts=None, completions=None, **kwargs):
+    return [1 / 0 if c == "boom" else 1.0 for c in completions]
+
+def hangs_on_slow(prompts=None, completions=None, **kwargs):
+    out = []
+    for c in completions:
+        if c == "slow":
+            time.sleep(60)
+        out.append(0.5)
+    return out
+
+def wrong_length(prompts=None, completions=None, **kwargs):
+    return [1.0]
+
+def not_applicable(prompts=None, completions=None, **kwargs):
+    return [None if c == "boom" else 2.0 for c in completions]
+
+REWARD_FUNCS = [fine, raises_on_boom, hangs_on_slow, wrong_length, not_applicable]
+REWARD_WEIGHTS = [1.0, 1.0, 1.0, 1.0, 1.0]
+'''
+
+
+def _samples(texts, labels=None, groups=None):
+    return SampleSet.from_samples([
+        Sample(id=f"s{i}", prompt="p", completion=t, group=(groups[i] if groups else f"g{i}"),
+               label=None if labels is None else labels[i])
+        for i, t in enumerate(texts)
+    ])
+
+
+def _spec(names):
+    # The spec only names the rules; the source above is what runs.
+    return RewardSpec(name="t", rules=[Rule(name=n, kind="regex_format", params={"pattern": "x"}) for n in names])
+
+
+def test_errors_and_hangs_are_isolated_per_sample():
+    samples = _samples(["ok", "boom", "slow", "fine text"])
+    spec = _spec(["fine", "raises_on_boom", "hangs_on_slow", "wrong_length", "not_applicable"])
+    m = score_samples(spec, samples, source=MISBEHAVING, time_limit=0.5)
+    assert m.scores["fine"] == [2.0, 4.0, 4.0, 9.0]
+    assert m.scores["raises_on_boom"] == [1.0, None, 1.0, 1.0]
+    assert list(m.errors["raises_on_boom"]) == [1]
+    assert "ZeroDivisionError" in m.errors["raises_on_boom"][1]
+    assert m.scores["hangs_on_slow"] == [0.5, 0.5, None, 0.5]
+    assert m.errors["hangs_on_slow"] == {2: "timed out after 0.5 s"}
+    assert set(m.errors["wrong_length"]) == {0, 1, 2, 3}
+    assert "returned 1 scores for 4 completions" in m.errors["wrong_length"][0]
+    assert m.scores["not_applicable"] == [2.0, None, 2.0, 2.0]
+    assert m.errors["not_applicable"] == {}
+    # TRL's nansum: a None is skipped, not counted as zero.
+    assert m.total()[1] == 4.0 + 0.5  # fine + hangs; the error and the None are skipped
+    report = build_report(spec, samples, m)
+    failing = {c.id for c in report.failures()}
+    assert {"errors:raises_on_boom", "errors:hangs_on_slow", "errors:wrong_length"} <= failing
+    assert not report.passed
+
+
+def test_a_module_that_fails_to_load_is_a_bench_error():
+    with Bench() as bench, pytest.raises(BenchError, match="NameError"):
+        bench.load("REWARD_FUNCS = [undefined_name]\n")
+
+
+def test_bench_is_reusable_for_rescoring():
+    samples = _samples(["a", "bb"])
+    with Bench() as bench:
+        bench.load(MISBEHAVING)
+        bench.set_samples(samples)
+        first = bench.score_rule("fine")
+        second = bench.score_rule("fine")
+    assert first[0] == second[0] == [1.0, 2.0]
+
+
+def test_auc_with_ties_and_missing_values():
+    assert auc([0.9, 0.8, 0.1, 0.2], [True, True, False, False]) == 1.0
+    assert auc([0.5, 0.5, 0.5, 0.5], [True, False, True, False]) == 0.5
+    assert auc([1.0, 0.0, 1.0, 0.0], [True, True, False, False]) == 0.5
+    assert auc([None, 1.0, 0.0], [False, True, False]) == 1.0
+    assert auc([1.0, 2.0], [True, True]) is None
+
+
+def test_zero_spread_groups():
+    groups = {"a": [0, 1], "b": [2, 3], "c": [4]}
+    # Singleton groups carry no GRPO signal either way and are not counted.
+    assert zero_spread_groups([1.0, 1.0, 0.0, 2.0, 5.0], groups) == ["a"]
+    assert zero_spread_groups([1.0, None, 0.0, 2.0, 5.0], groups) == ["a"]
