@@ -20,8 +20,9 @@ from .errors import RewardsmithError
 
 __all__ = ["main"]
 
+# Piped output (CI logs, files) gets a width that fits the report table instead of rich's 80.
 err = Console(stderr=True)
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 130)
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -38,7 +38,8 @@ def report_renderable(report: Report) -> Group:
                          ("mean", "right"), ("std", "right"), ("min", "right"), ("max", "right"),
                          ("AUC", "right"), ("0-spread", "right"), ("err", "right"), ("None", "right"),
                          ("µs/call", "right")]:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        wide = max([len(r["name"]) for r in d["rules"]] + [14]) if col == "rule" else None
+        table.add_column(col, justify=justify, min_width=wide, no_wrap=col == "rule")  # type: ignore[arg-type]
     for r in d["rules"]:
         zs = r.get("zero_spread_share")
         table.add_row(
