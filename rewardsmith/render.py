@@ -162,6 +162,9 @@ def render_module(
     verifiers = [r for r in rules if r["role"] == "verifier"]
     names = [r["fn"] for r in rules] + [f"verify_{r['fn']}" for r in verifiers]
     names += ["REWARD_FUNCS", "REWARD_WEIGHTS", "VERIFIERS"]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise RenderError(f"the module would define {', '.join(clashes)} twice; rename the rules")
     prov = spec.provenance
     lines = [("Persona", prov.persona), ("Model", prov.model)]
     lines += list((header or {}).items())

@@ -41,7 +41,12 @@ SCHEMA_VERSION = 1
 Role = Literal["reward", "verifier", "metric"]
 
 # Names a rule may not take: they would shadow what the generated module defines or uses.
-_RESERVED = {"re", "math", "REWARD_FUNCS", "REWARD_WEIGHTS", "VERIFIERS", "RULES", "SPEC_HASH"}
+# (collections / math / re / unicodedata are the modules it may import; annotations is bound by its
+# `from __future__ import annotations`.)
+_RESERVED = {
+    "re", "math", "collections", "unicodedata", "annotations",
+    "REWARD_FUNCS", "REWARD_WEIGHTS", "VERIFIERS", "RULES", "SPEC_HASH",
+}
 
 
 def check_rule_name(name: str) -> str:
@@ -158,6 +163,12 @@ class RewardSpec(BaseModel):
             if rule.name in seen:
                 raise ValueError(f"two rules are called {rule.name!r}; names must be unique")
             seen.add(rule.name)
+        for rule in self.rules:
+            if rule.role == "verifier" and f"verify_{rule.name}" in seen:
+                raise ValueError(
+                    f"verifier {rule.name!r} defines verify_{rule.name} in the generated module; "
+                    f"rename the rule called verify_{rule.name}"
+                )
         for name in self.expectations.rule_min_auc:
             if name not in seen:
                 raise ValueError(f"expectations.rule_min_auc names {name!r}, which is not a rule")

@@ -6,7 +6,7 @@ spec offline on the original set, then times, side by side in one run:
   - its parts in-process: loading, rendering, scoring in the bench worker, building the report;
   - the same rules called in-process with no worker, as the floor the worker's overhead is measured against.
 
-Usage: python benchmarks/bench_test.py [--samples 10000] [--set search|math|maze]
+Usage: python benchmarks/bench_cli.py [--samples 10000] [--set search|math|maze]
 """
 
 from __future__ import annotations
