@@ -1,0 +1,976 @@
+"""The offline proposer: mine a reward spec from the samples themselves, with no network and no LLM.
+
+Strategy, in four steps:
+
+1. **Read** the samples into the texts rules see (the last assistant message for answers and
+   format, every assistant message for behaviour) and the labels (real ones, when there are any).
+2. **Mine candidates**: the tags the completions use (structure tags such as ``<think>`` /
+   ``<answer>``, call markers such as ``<search>`` or ``<|begin_of_query|>``, results the
+   environment inserts); where the answer sits (``<answer>``, ``\\boxed{}``, after ``</think>``, the
+   last line) and which reference column it matches; how many calls good samples make; how long good
+   samples are. Each becomes one or more candidate rules of the library's kinds.
+3. **Score every candidate with the rendered module**: the candidates form one spec, rendered by
+   :func:`render_module` and executed in-process, so the figures a rationale quotes come from the
+   very code that would ship.
+4. **Choose**: the answer rule that best separates good from bad (or, unlabelled, the one the
+   column names and shapes point to) dominates with weight 1; format and behaviour rules shape with
+   small weights, added one at a time only when they do not lower the total's AUC. Rules that are
+   constant on the samples are dropped. Without labels, the answer rule's verdicts stand in for
+   labels when it has any; otherwise what most samples do is taken as the norm.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from ..checks import auc
+from ..errors import SampleError
+from ..render import render_module
+from ..samples import SampleSet
+from ..spec import Expectations, Provenance, RewardSpec, Rule
+
+__all__ = ["propose_offline"]
+
+PROPOSER = "offline"
+ANSWER_WEIGHT = 1.0
+# Shaping rules score 0..1 (or 0..-1); four at 0.2 swing the total by at most 0.8, less than the
+# answer rule's 1.0 step, so a right answer always outranks a wrong one whatever its format.
+SHAPING_WEIGHT = 0.2
+MAX_SHAPING = 4
+MIN_MARKER_SHARE = 0.1  # a tag must appear in this share of samples to be mined
+MIN_EDGE = 0.02  # a shaping rule's AUC must beat chance by this much
+MIN_ANSWER_AUC = 0.55  # below this the "reference" does not explain the labels
+ALL_NUMBERS = 0.95  # a reference column this share numeric is compared as numbers
+AUC_DIGITS = 3  # AUCs equal to this many digits count as a tie (the simpler rule wins)
+
+# Tag names by role. Results are written by the environment, not the model: never rewarded.
+_THINK_NAMES = frozenset({"think", "thinking", "reasoning", "thought", "thoughts", "reflection", "scratchpad", "plan"})
+_RESULT_NAMES = frozenset({
+    "information", "info", "documents", "document", "docs", "doc", "result", "results", "observation",
+    "output", "tool_response", "tool_result", "context", "retrieval", "execution_result",
+})
+# A tag that calls something: "search" anywhere (websearch), other words as parts of a name (tool_call).
+_CALL_NAME = re.compile(r"search|query|(?:^|[_\-])(?:tool|call|code|python|action|execute|function|api)(?:$|[_\-])")
+# Column names that hold the gold answer, and names that hold the model's own output.
+_GOLD_NAMES = frozenset({
+    "answer", "answers", "gt", "ground_truth", "gold", "gold_answer", "target", "reference", "expected",
+    "expected_result", "expected_answer", "final_answer", "label", "solution_answer", "correct_answer",
+})
+_DERIVED_NAME = re.compile(r"^(?:pred|model_|generated|response|completion|output)", re.IGNORECASE)
+
+_TAG = re.compile(r"<(/?)([A-Za-z_][\w\-]{0,31})>")
+_SPECIAL = re.compile(r"<\|([A-Za-z_][\w\-]{0,40})\|>")
+_SPECIAL_SEQUENCE = re.compile(r"\s*(?:<\|[^|<>]{1,40}\|>\s*)+")
+_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_INTEGER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)")
+_FRACTION = re.compile(r"(?:\\[dt]?frac\{[-+]?\d+\}\{[-+]?\d+\}|[-+]?\d+\s*/\s*\d+)")
+
+
+# --------------------------------------------------------------------------- the samples as rules see them
+
+
+def _content(message: Any) -> str:
+    content = message.get("content") if isinstance(message, dict) else message
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join((p.get("text") or "") if isinstance(p, dict) else str(p) for p in content)
+    return str(content)
+
+
+def _scoped(completion: Any, scope: str) -> str:
+    """The text a generated rule reads under `scope` (mirrors the module's ``_text``)."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, dict):
+        completion = completion.get("messages", [completion])
+    if not completion:
+        return ""
+    if scope == "first":
+        return _content(completion[0])
+    if scope == "transcript":
+        return "\n".join(_content(m) for m in completion)
+    turns = [m for m in completion if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
+    if scope == "assistant":
+        return "\n".join(_content(m) for m in turns)
+    return _content(turns[-1]) if turns else ""
+
+
+@dataclass(frozen=True)
+class _View:
+    """What mining reads: texts per scope and labels.
+
+    `labels` are the samples' own labels, or, for an unlabelled set, the answer rule's verdicts
+    standing in for them (then `real_labels` is False).
+    """
+
+    samples: SampleSet
+    conversational: bool
+    last: list[str]  # answers and format are read here
+    turns: list[str]  # behaviour (calls) and length are read here
+    labels: list[bool | None]
+    real_labels: bool
+
+    @classmethod
+    def of(cls, samples: SampleSet) -> _View:
+        conversational = any(not isinstance(s.completion, str) for s in samples)
+        labels = [s.is_good for s in samples]
+        return cls(
+            samples=samples,
+            conversational=conversational,
+            last=[_scoped(s.completion, "last") for s in samples],
+            turns=[_scoped(s.completion, "assistant") for s in samples],
+            labels=labels,
+            real_labels=_both_classes(labels),
+        )
+
+    def scope(self, scope: str) -> dict[str, str]:
+        """A scope param only for message completions: for strings every scope is the same text."""
+        return {"scope": scope} if self.conversational else {}
+
+
+def _both_classes(labels: Sequence[bool | None]) -> bool:
+    return any(y is True for y in labels) and any(y is False for y in labels)
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@dataclass
+class _Candidate:
+    """A rule under consideration, with what it measures and, after scoring, its scores."""
+
+    name: str  # the rule name it gets in the spec
+    kind: str
+    params: dict[str, Any]
+    slot: str  # at most one rule per slot survives ("answer", "structure", "calls:<|begin_of_query|>" ...)
+    what: str  # phrase for the rationale, e.g. "close </think> then answer in <answer>…</answer>"
+    order: int = 0  # preference among near-equal candidates: lower first (simpler, more conventional)
+    basis: str = ""  # how a threshold was chosen, quoted in the rationale
+    key: str = ""  # answer candidates: column, extraction and comparison, to look one up
+    top: float = 1.0  # the score of a sample that fully passes (0.0 for penalties)
+    scores: list[float | None] = field(default_factory=list)
+    single_auc: float | None = None
+
+    def rule(self, *, name: str | None = None, weight: float = 1.0, rationale: str = "") -> Rule:
+        return Rule(
+            name=name or self.name,
+            kind=self.kind,
+            role="reward",
+            weight=weight,
+            params=self.params,
+            rationale=rationale,
+            provenance={"proposer": PROPOSER},
+        )
+
+    def valid(self) -> bool:
+        try:
+            self.rule()
+        except ValueError:  # pydantic's ValidationError is a ValueError
+            return False
+        return True
+
+    def constant(self) -> bool:
+        present = [s for s in self.scores if s is not None]
+        return not present or max(present) - min(present) <= 1e-12
+
+    def passes(self) -> list[bool]:
+        """Per sample: does the rule give its full score? (Tag-count credits may round a little.)"""
+        return [s is not None and s >= self.top - 1e-3 for s in self.scores]
+
+    def pass_rate(self, mask: Sequence[bool] | None = None) -> float:
+        """Share of the (masked) samples that pass."""
+        picked = [p for p, m in zip(self.passes(), mask or [True] * len(self.scores)) if m]
+        return sum(picked) / len(picked) if picked else 0.0
+
+
+def _score_candidates(candidates: list[_Candidate], view: _View) -> list[_Candidate]:
+    """Render all candidates as one module, run each on every sample; drop those that fail."""
+    spec = RewardSpec(name="offline-mining", rules=[c.rule(name=f"c{i:03d}") for i, c in enumerate(candidates)])
+    namespace: dict[str, Any] = {"__name__": "rewardsmith_offline_mining"}
+    exec(compile(render_module(spec), "<rewardsmith offline mining>", "exec"), namespace)  # noqa: S102 - our own render
+    samples = view.samples
+    columns = {name: [s.refs.get(name) for s in samples] for name in samples.columns}
+    prompts = [s.prompt for s in samples]
+    completions = [s.completion for s in samples]
+    kept = []
+    for i, cand in enumerate(candidates):
+        try:
+            out = namespace[f"c{i:03d}"](prompts=prompts, completions=completions, **columns)
+        except Exception:  # a candidate that cannot run on these samples is simply not proposed
+            continue
+        cand.scores = [None if v is None else float(v) for v in out]
+        if _both_classes(view.labels):
+            cand.single_auc = auc(cand.scores, view.labels)
+        kept.append(cand)
+    return kept
+
+
+def _total(parts: Iterable[tuple[float, Sequence[float | None]]], n: int) -> list[float | None]:
+    """The weighted total as TRL sums it: None scores are skipped; all None stays None."""
+    out: list[float | None] = [None] * n
+    for weight, scores in parts:
+        for i, s in enumerate(scores):
+            if s is not None:
+                out[i] = (out[i] or 0.0) + weight * s
+    return out
+
+
+# --------------------------------------------------------------------------- statistics helpers
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)}%"
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..1) of a non-empty sequence."""
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return ordered[k]
+
+
+def _nice_up(x: float) -> int:
+    """Round up to two significant digits, so thresholds read like a person chose them."""
+    if x <= 10:
+        return max(1, math.ceil(x))
+    step = 10 ** (int(math.log10(x)) - 1)
+    return int(math.ceil(x / step) * step)
+
+
+def _who(view: _View) -> str:
+    """Whose figures thresholds quote: labelled good samples, right answers standing in, or all."""
+    if view.real_labels:
+        return "good samples"
+    return "samples with a right answer" if _both_classes(view.labels) else "samples"
+
+
+def _good_mask(view: _View) -> list[bool]:
+    """Samples thresholds are drawn from: the good ones, or every sample when there are no labels."""
+    if _both_classes(view.labels):
+        return [y is True for y in view.labels]
+    return [True] * len(view.last)
+
+
+# --------------------------------------------------------------------------- tags
+
+
+@dataclass(frozen=True)
+class _Tag:
+    """A structure tag such as <think> or <answer>."""
+
+    name: str
+    opener: bool  # False when only </name> appears (the prompt opened it, as R1-style templates do)
+    once: bool  # typically written once per completion (multi-turn agents repeat <think>)
+
+
+@dataclass
+class _Tags:
+    """The markers the completions use, by role."""
+
+    structure: list[_Tag]  # in the order they typically appear
+    calls: list[tuple[str, str]]  # (literal opener, name) the model writes to call a tool or search
+
+
+def _mine_tags(view: _View) -> _Tags:
+    """Structure tags from the final message, call markers from every assistant turn."""
+    n = len(view.last)
+    last_share = _marker_shares(view.last)
+    turn_share = _marker_shares(view.turns)
+    least = max(min(2, n), MIN_MARKER_SHARE * n)  # two samples at least, unless there is only one
+
+    def frequent(shares: Counter[str], token: str) -> bool:
+        return shares.get(token, 0) >= least
+
+    structure: list[_Tag] = []
+    calls: list[tuple[str, str]] = []
+    names = sorted({m.group(2) for tok in set(last_share) | set(turn_share) if (m := _TAG.fullmatch(tok))})
+    for name in names:
+        opener, closer = f"<{name}>", f"</{name}>"
+        lname = name.lower()
+        if lname in _RESULT_NAMES:
+            continue
+        if _CALL_NAME.search(lname) and frequent(turn_share, opener):
+            calls.append((opener, name))
+        elif frequent(last_share, closer):
+            structure.append(_Tag(name, frequent(last_share, opener), _typically_once(view.last, closer)))
+    for token in sorted(tok for tok in turn_share if _SPECIAL.fullmatch(tok)):
+        inner = token[2:-2].lower()
+        is_opener = inner.startswith(("begin", "start")) or inner.endswith(("begin", "start"))
+        if is_opener and _CALL_NAME.search(inner) and frequent(turn_share, token):
+            calls.append((token, token[2:-2]))
+    structure.sort(key=lambda tag: (_mean_position(view.last, f"</{tag.name}>"), tag.name))
+    return _Tags(structure=structure, calls=calls)
+
+
+def _marker_shares(texts: Sequence[str]) -> Counter[str]:
+    """In how many texts each tag or special token occurs."""
+    shares: Counter[str] = Counter()
+    for text in texts:
+        found = {m.group(0) for m in _TAG.finditer(text)} | {m.group(0) for m in _SPECIAL.finditer(text)}
+        shares.update(found)
+    return shares
+
+
+def _typically_once(texts: Sequence[str], token: str) -> bool:
+    counts = [t.count(token) for t in texts if token in t]
+    return bool(counts) and _percentile(counts, 0.5) <= 1
+
+
+def _mean_position(texts: Sequence[str], token: str) -> float:
+    spots = [t.find(token) / max(1, len(t)) for t in texts if token in t]
+    return sum(spots) / len(spots) if spots else 1.0
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass
+class _Extraction:
+    params: dict[str, Any]
+    label: str  # for rationales: "<answer>", "\\boxed{}", "the text after </think>", "the last line"
+    coverage: float
+    order: int
+
+
+def _extractions(view: _View, tags: _Tags) -> list[_Extraction]:
+    """Where the answer may sit, each with the share of samples where something is found there.
+
+    Both the first and the last occurrence are offered where there can be several: the last forgives
+    a corrected answer, the first refuses a second </think> that smuggles in another try.
+    """
+    n = max(1, len(view.last))
+    out: list[_Extraction] = []
+    for rank, tag in enumerate(t for t in tags.structure if t.opener and t.name.lower() not in _THINK_NAMES):
+        pattern = re.compile(re.escape(f"<{tag.name}>") + r"(.*?)" + re.escape(f"</{tag.name}>"), re.DOTALL)
+        found = sum(1 for t in view.last if any(x.strip() for x in pattern.findall(t))) / n
+        out += [
+            _Extraction({"method": "xml_tag", "tag": tag.name, "occurrence": "last"}, f"<{tag.name}>", found, 2 * rank),
+            _Extraction({"method": "xml_tag", "tag": tag.name, "occurrence": "first"}, f"the first <{tag.name}>",
+                        found, 2 * rank + 1),
+        ]
+    boxed = sum(1 for t in view.last if re.search(r"\\boxed\s*\{", t)) / n
+    out += [
+        _Extraction({"method": "boxed", "occurrence": "last"}, "\\boxed{}", boxed, 10),
+        _Extraction({"method": "boxed", "occurrence": "first"}, "the first \\boxed{}", boxed, 11),
+    ]
+    think = next((t for t in tags.structure if t.name.lower() in _THINK_NAMES), None)
+    if think is not None:
+        after = sum(1 for t in view.last if f"</{think.name}>" in t) / n
+        out += [
+            _Extraction({"method": "after_tag", "tag": think.name, "occurrence": "first"},
+                        f"the text after </{think.name}>", after, 20),
+            _Extraction({"method": "after_tag", "tag": think.name, "occurrence": "last"},
+                        f"the text after the last </{think.name}>", after, 21),
+        ]
+    out.append(_Extraction({"method": "last_line"}, "the last line", 1.0, 30))
+    if view.last and _percentile([len(t) for t in view.last], 0.5) <= 60:
+        out.append(_Extraction({"method": "whole"}, "the whole completion", 1.0, 40))
+    return [e for e in out if e.coverage >= 0.05]
+
+
+def _preferred_extraction(extractions: list[_Extraction]) -> _Extraction:
+    """The brief's order: a tag most samples use, else \\boxed{}, else after </think>, else the last line."""
+    for e in sorted(extractions, key=lambda e: e.order):
+        if e.coverage >= 0.5:
+            return e
+    return max(extractions, key=lambda e: (e.coverage, -e.order))
+
+
+@dataclass
+class _Column:
+    name: str
+    numeric: float  # share of values that read as numbers
+    tokens: bool  # values are sequences of special tokens like <|up|>
+    words: float  # mean words per value
+    gold_name: bool
+
+
+def _reference_columns(view: _View) -> list[_Column]:
+    """Columns that may hold a gold answer: short values, present, varying, fixed within a group."""
+    samples = view.samples
+    all_groups = samples.groups()
+    groups = [idx for idx in all_groups.values() if len(idx) > 1]
+    out = []
+    for name in samples.columns:
+        raw = [s.refs.get(name) for s in samples]
+        values = [_answer_values(v) for v in raw]
+        present = [v for v in values if v]
+        if len(present) < max(1, 0.5 * len(values)):
+            continue
+        flat = [x for v in present for x in v]
+        if _percentile([len(x) for x in flat], 0.5) > 100:
+            continue
+        if len(all_groups) > 1 and len(set(flat)) < 2:
+            continue  # the same value for every prompt: a setting (a system prompt, a split), not an answer
+        # A gold answer belongs to the prompt: a column that varies inside a group is per-completion data.
+        if groups and sum(1 for idx in groups if len({repr(raw[i]) for i in idx}) == 1) < 0.9 * len(groups):
+            continue
+        out.append(_Column(
+            name=name,
+            numeric=sum(1 for x in flat if _is_number(x)) / len(flat),
+            tokens=sum(1 for x in flat if _SPECIAL_SEQUENCE.fullmatch(x)) >= 0.8 * len(flat),
+            words=sum(len(x.split()) for x in flat) / len(flat),
+            gold_name=name.lower() in _GOLD_NAMES,
+        ))
+    return out
+
+
+def _answer_values(value: Any) -> list[str]:
+    """A reference cell as accepted answers; [] when it cannot be one (dicts, empty, nested)."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, (str, int, float)):
+        text = str(value)
+        return [text] if text.strip() else []
+    if isinstance(value, (list, tuple)) and value and all(
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+    ):
+        return [str(v) for v in value if str(v).strip()]
+    return []
+
+
+def _is_number(text: str) -> bool:
+    t = text.strip().replace("$", "").rstrip("%").strip()
+    return bool(t) and any(ch.isdigit() for ch in t) and bool(_NUMBER.fullmatch(t) or _FRACTION.fullmatch(t))
+
+
+_SQUAD = {"strip": True, "lower": True, "collapse_whitespace": True, "remove_punctuation": True,
+          "remove_articles": True}
+
+
+class _Comparison(NamedTuple):
+    kind: str
+    params: dict[str, Any]
+    verb: str  # "equals", "is numerically equal to" … for the rationale
+    order: int  # lower first: the one to use without labels, and the winner of an AUC tie
+
+
+def _comparisons(col: _Column) -> list[_Comparison]:
+    """Ways to compare an extracted answer with `col`, fitted to what its values look like."""
+    if col.tokens:
+        return [
+            _Comparison("exact_match", {"normalize": {"strip": True, "collapse_whitespace": True}}, "equals", 0),
+            _Comparison("exact_match", {"normalize": {"strip": True}}, "equals exactly", 1),
+        ]
+    out: list[_Comparison] = []
+    if col.numeric >= 0.2:
+        # All numbers: compare as numbers. Mostly numbers (math answers mix in \frac, \sqrt, intervals):
+        # accept a match as text or as a number, so the non-numeric answers are not all marked wrong.
+        all_numbers = col.numeric >= ALL_NUMBERS
+        numbers = {"strip": True, "collapse_whitespace": True, "numbers": True}
+        either = [{"test": test, "score": 1.0} for test in ("exact", "numeric", "normalized")]
+        out += [
+            _Comparison("numeric", {}, "is numerically equal to", 0 if all_numbers else 2),
+            _Comparison("exact_match", {"normalize": numbers}, "equals (numbers canonicalised)", 1),
+            _Comparison("tiered", {"normalize": numbers, "tiers": either}, "equals (as text or as a number)",
+                        2 if all_numbers else 0),
+        ]
+    if col.numeric < 0.8:
+        multi = col.words >= 1.5
+        out += [
+            _Comparison("exact_match", {"normalize": dict(_SQUAD)}, "equals (case, punctuation, articles ignored)",
+                        1 if multi else 0),
+            _Comparison("exact_match", {"normalize": {"strip": True}}, "equals exactly", 4),
+            _Comparison("tiered", {}, "matches (exact 1.0, normalised 0.8, contained 0.5)", 3),
+        ]
+        if multi:
+            out.append(_Comparison("token_f1", {}, "overlaps (token F1) with", 0 if col.words >= 3 else 2))
+    return out
+
+
+def _default_comparison(col: _Column) -> int:
+    """Index into _comparisons(col) of the rule to use without labels (the lowest order)."""
+    options = _comparisons(col)
+    return min(range(len(options)), key=lambda i: options[i].order)
+
+
+def _answer_candidates(view: _View, extractions: list[_Extraction], columns: list[_Column]) -> list[_Candidate]:
+    out = []
+    for e in extractions:
+        for col in columns:
+            for k, how in enumerate(_comparisons(col)):
+                cand = _Candidate(
+                    name=f"answer_{how.kind}",
+                    kind=how.kind,
+                    params={"extract": dict(e.params), "reference": col.name, **how.params, **view.scope("last")},
+                    slot="answer",
+                    what=f"the answer in {e.label} {how.verb} `{col.name}`",
+                    order=e.order * 10 + how.order + (0 if col.gold_name else 100),
+                    key=f"{col.name}:{e.label}:{k}",
+                )
+                if cand.valid():
+                    out.append(cand)
+    return out
+
+
+def _choose_answer(view: _View, candidates: list[_Candidate], extractions: list[_Extraction],
+                   columns: list[_Column]) -> _Candidate | None:
+    """With labels: the best AUC (ties to the simpler rule). Without: the conventional choice."""
+    scored = [c for c in candidates if c.slot == "answer"]
+    if not scored:
+        return None
+    if view.real_labels:
+        ranked = [c for c in scored if c.single_auc is not None and c.single_auc >= MIN_ANSWER_AUC]
+        if not ranked:
+            return None
+        return min(ranked, key=lambda c: (-round(c.single_auc or 0.0, AUC_DIGITS), c.order, c.name))
+    return _conventional_answer(scored, extractions, columns)
+
+
+def _conventional_answer(scored: list[_Candidate], extractions: list[_Extraction],
+                         columns: list[_Column]) -> _Candidate | None:
+    """No labels: a gold-named column, compared the way its values suggest, read where answers sit.
+
+    Extractions are tried in the conventional order; one where nothing matches gives way to the next.
+    A column not named like a gold answer must match somewhere to be taken for one.
+    """
+    by_key = {c.key: c for c in scored}
+    first = _preferred_extraction(extractions)
+    ordered = [first] + [e for e in sorted(extractions, key=lambda e: e.order) if e is not first and e.coverage >= 0.5]
+    gold = {c.name for c in columns if c.gold_name}
+    unmatched_gold: _Candidate | None = None
+    for extraction in ordered:
+        options = [
+            cand for col in columns
+            if col.gold_name or not _DERIVED_NAME.match(col.name)  # pred_*: the model's own output
+            if (cand := by_key.get(f"{col.name}:{extraction.label}:{_default_comparison(col)}")) is not None
+        ]
+        if not options:
+            continue
+        # Gold-named first, then the column the answers match most often, then the simpler rule.
+        best = min(options, key=lambda c: (c.params["reference"] not in gold, -round(c.pass_rate(), 2), c.order))
+        if best.pass_rate() > 0:
+            return best
+        if unmatched_gold is None and best.params["reference"] in gold:
+            unmatched_gold = best
+    return unmatched_gold
+
+
+# --------------------------------------------------------------------------- format, shape, behaviour, length
+
+
+def _piece(tag: _Tag) -> str:
+    """Regex for one tag: an opener, some non-blank text, the closer (or the closer alone)."""
+    close = re.escape(f"</{tag.name}>")
+    if not tag.opener:
+        return close
+    # Some non-blank text and no other <name> or </name> inside: an empty pair is not an answer, and a
+    # second block cannot hide inside the first one's content.
+    other = rf"(?!</?{re.escape(tag.name)}>)"
+    return re.escape(f"<{tag.name}>") + rf"\s*{other}\S(?:{other}.)*" + close
+
+
+def _layout(tags: Sequence[_Tag]) -> str:
+    return " then ".join(f"<{t.name}>…</{t.name}>" if t.opener else f"</{t.name}>" for t in tags)
+
+
+def _structure_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
+    """The tag layout, from strictest (the whole completion is the tags) to one tag at a time."""
+    if not tags.structure:
+        return []
+    pieces = [_piece(t) for t in tags.structure]
+    layout = _layout(tags.structure)
+    variants: list[tuple[str, str, str, int]] = []
+    if tags.structure[0].opener:
+        variants.append((r"\s*" + r"\s*".join(pieces) + r"\s*", "fullmatch", f"consist of exactly {layout}", 0))
+    variants.append((r"\s*".join(pieces) + r"\s*\Z", "search", f"write {layout} and stop after it", 1))
+    if len(pieces) == 1:
+        variants.append((pieces[0], "search", f"write {layout}", 2))
+    else:
+        variants += [
+            (r"\s*".join(pieces), "search", f"write {layout} back to back", 2),
+            (".*?".join(pieces), "search", f"write {layout} in this order", 3),
+        ]
+        variants += [(p, "search", f"write {_layout([t])}" + (" with text inside" if t.opener else ""), 4 + k)
+                     for k, (p, t) in enumerate(zip(pieces, tags.structure))]
+    out = []
+    seen: set[tuple[str, str]] = set()
+    for pattern, mode, what, order in variants:
+        if (pattern, mode) not in seen:
+            seen.add((pattern, mode))
+            out.append(_Candidate("format_tags", "regex_format",
+                                  {"pattern": pattern, "mode": mode, "flags": ["DOTALL"], **view.scope("last")},
+                                  slot="structure", what=what, order=order))
+    out += _tag_count_candidates(view, tags)
+    return [c for c in out if c.valid()]
+
+
+def _tag_count_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
+    """xmlcount-style partial credit, for tags written once: a smooth signal for small models."""
+    items = []
+    for t in tags.structure:
+        if t.once:
+            items += [f"<{t.name}>"] if t.opener else []
+            items.append(f"</{t.name}>")
+    if not items:
+        return []
+    value = round(1.0 / len(items), 4)
+    return [_Candidate("format_tag_count", "tag_count",
+                       {"items": [{"text": x, "times": 1, "value": value} for x in items], **view.scope("last")},
+                       slot="structure", what="write each tag exactly once (partial credit per tag)", order=20)]
+
+
+def _shape_candidates(view: _View, main: _Candidate | None, columns: list[_Column]) -> list[_Candidate]:
+    """The answer's form, judged without the reference: special tokens only, a bare number, short text."""
+    if main is None:
+        return []
+    extract = dict(main.params["extract"])
+    col = next((c for c in columns if c.name == main.params.get("reference")), None)
+    if col is not None and col.tokens:
+        out = _token_shapes(view, extract, col)
+    elif col is not None and col.numeric >= ALL_NUMBERS:
+        out = _number_shapes(view, extract, col)
+    else:
+        out = _text_shapes(view, extract)
+    out.append(_Candidate("answer_present", "answer_shape",
+                          {"extract": extract, "check": "nonempty", "score_match": 1.0, **view.scope("last")},
+                          slot="shape", what="give a non-empty answer", order=5))
+    return [c for c in out if c.valid()]
+
+
+def _reference_values(view: _View, col: _Column) -> list[str]:
+    return [x for s in view.samples for x in _answer_values(s.refs.get(col.name))]
+
+
+def _token_shapes(view: _View, extract: dict[str, Any], col: _Column) -> list[_Candidate]:
+    """Answers made of special tokens (<|up|> …): only the tokens the references use."""
+    tokens = sorted({f"<|{t}|>" for x in _reference_values(view, col) for t in _SPECIAL.findall(x)})
+    if not tokens:
+        return []
+    shown = ", ".join(tokens[:4]) + (" …" if len(tokens) > 4 else "")
+    return [_Candidate("answer_tokens", "allowed_tokens", {"extract": extract, "tokens": tokens, **view.scope("last")},
+                       slot="shape", what=f"answer with {shown} tokens only")]
+
+
+def _number_shapes(view: _View, extract: dict[str, Any], col: _Column) -> list[_Candidate]:
+    """A bare number and nothing else: units, "$" or \\boxed{} around it fail, which the lenient number
+    parser would let through; the lenient check is the other candidate."""
+    integers = all(_INTEGER.fullmatch(x) for x in _reference_values(view, col))
+    bare = _INTEGER.pattern if integers else _INTEGER.pattern + r"(?:\.\d+)?"
+    scope = view.scope("last")
+    return [
+        _Candidate("answer_is_bare_number", "answer_shape",
+                   {"extract": extract, "check": "fullmatch", "pattern": bare, "score_match": 1.0, **scope},
+                   slot="shape", what=f"give a bare {'whole ' if integers else ''}number as the answer"),
+        _Candidate("answer_is_number", "answer_shape",
+                   {"extract": extract, "check": "number", "score_match": 1.0, **scope},
+                   slot="shape", what="give a number as the answer", order=1),
+    ]
+
+
+def _text_shapes(view: _View, extract: dict[str, Any]) -> list[_Candidate]:
+    """A short answer: at most the words 95% of good answers use."""
+    answers = _python_answers(view, extract)
+    words = [len(a.split()) for a, good in zip(answers, _good_mask(view)) if good and a]
+    if not words:
+        return []
+    most = min(200, _nice_up(_percentile(words, 0.95)))
+    return [_Candidate("answer_is_short", "answer_shape",
+                       {"extract": extract, "check": "short_text", "max_words": most, "score_match": 1.0,
+                        **view.scope("last")},
+                       slot="shape", what=f"give a short answer (1–{most} words)",
+                       basis=f"95% of {_who(view)} answer in at most {most} words")]
+
+
+def _python_answers(view: _View, extract: dict[str, Any]) -> list[str]:
+    """A quick Python reading of the answers, for thresholds only (scores always come from the module)."""
+    method = extract.get("method")
+    out = []
+    for text in view.last:
+        answer = ""
+        if method == "xml_tag":
+            tag = extract["tag"]
+            found = re.findall(re.escape(f"<{tag}>") + r"(.*?)" + re.escape(f"</{tag}>"), text, re.DOTALL)
+            answer = found[-1] if found else ""
+        elif method == "after_tag":
+            close = f"</{extract['tag']}>"
+            answer = text.rsplit(close, 1)[1] if close in text else ""
+        elif method == "last_line":
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            answer = lines[-1] if lines else ""
+        elif method == "whole":
+            answer = text
+        out.append(answer.strip())
+    return out
+
+
+def _call_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
+    """A capped count per call marker: reward the range good samples fall in, never more for more."""
+    good = _good_mask(view)
+    out = []
+    for token, name in tags.calls:
+        counts = [t.count(token) for t in view.turns]
+        good_counts = [c for c, g in zip(counts, good) if g]
+        if view.real_labels:
+            bad_counts = [c for c, y in zip(counts, view.labels) if y is False]
+            lo, hi = _best_range(good_counts, bad_counts)
+        else:
+            # Right answers (or all samples) are a noisy stand-in for good ones: take their usual
+            # range rather than a range fitted to them, so a few lucky spammers do not set the cap.
+            lo, hi = int(_percentile(good_counts, 0.1)), int(_percentile(good_counts, 0.9))
+        hi = max(hi, lo, 1)
+        inside = sum(1 for c in good_counts if lo <= c <= hi) / max(1, len(good_counts))
+        out.append(_Candidate(
+            f"calls_{_slug(name)}", "count_in_range",
+            {"pattern": token, "literal": True, "min_count": lo, "max_count": hi, "score_in": 1.0,
+             "score_out": 0.0, **view.scope("assistant")},
+            slot=f"calls:{token}", what=f"make {lo}–{hi} {token} calls", order=0,
+            basis=f"{_pct(inside)} of {_who(view)} make {lo}–{hi}",
+        ))
+    return [c for c in out if c.valid()]
+
+
+def _best_range(good: Sequence[int], bad: Sequence[int]) -> tuple[int, int]:
+    """The [lo, hi] maximising good-in-range minus bad-in-range, hi bounded by what good samples do."""
+    values = sorted(set(good))
+    best = (-2.0, 0.0, 0, 0)
+    for lo in sorted({0, *values}):
+        for hi in (v for v in values if v >= lo):
+            tpr = sum(1 for c in good if lo <= c <= hi) / len(good)
+            fpr = sum(1 for c in bad if lo <= c <= hi) / len(bad)
+            key = (round(tpr - fpr, 9), round(tpr, 9), -hi, lo)
+            if key > best:
+                best = key
+    return best[3], -best[2]
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return slug[:40] or "marker"
+
+
+def _length_candidates(view: _View) -> list[_Candidate]:
+    """A soft overlong penalty starting past the length 95% of good samples stay within."""
+    good = _good_mask(view)
+    lengths = [len(t) for t, g in zip(view.turns, good) if g]
+    if not lengths:
+        return []
+    start = _nice_up(_percentile(lengths, 0.95))
+    buffer = max(1, start // 2)
+    return [_Candidate(
+        "length_penalty", "length",
+        {"unit": "chars", "max_length": start + buffer, "buffer": buffer, "penalty": 1.0, **view.scope("assistant")},
+        slot="length", what=f"stay under {start:,} characters (penalty ramps to −1 at {start + buffer:,})",
+        basis=f"95% of {_who(view)} have at most {start:,} characters", top=0.0,
+    )]
+
+
+def _repetition_candidates(view: _View) -> list[_Candidate]:
+    if not _both_classes(view.labels):
+        return []  # without labels there is no telling healthy repetition from a loop
+    return [_Candidate("repetition_penalty", "repetition",
+                       {"ngram": 4, "max_penalty": -1.0, **view.scope("assistant")},
+                       slot="repetition", what="not repeat itself (share of repeated 4-grams)", top=0.0)]
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def _choose_shaping(view: _View, pool: list[_Candidate], main: _Candidate | None) -> list[_Candidate]:
+    """Format and behaviour rules to add to the answer rule."""
+    pool = [c for c in pool if not c.constant()]
+    if _both_classes(view.labels):
+        return _greedy(view, pool, main)
+    return _by_prevalence(pool)
+
+
+def _greedy(view: _View, pool: list[_Candidate], main: _Candidate | None) -> list[_Candidate]:
+    """Add the best-separating rules one at a time, keeping each only if the total's AUC holds."""
+    n = len(view.labels)
+    parts: list[tuple[float, Sequence[float | None]]] = [(ANSWER_WEIGHT, main.scores)] if main else []
+    current = auc(_total(parts, n), view.labels) if parts else None
+    useful = [c for c in pool if c.single_auc is not None and c.single_auc >= 0.5 + MIN_EDGE]
+    chosen: list[_Candidate] = []
+    for cand in sorted(useful, key=lambda c: (-round(c.single_auc or 0.0, AUC_DIGITS), c.order, c.name)):
+        if len(chosen) == MAX_SHAPING or any(c.slot == cand.slot for c in chosen):
+            continue
+        trial = auc(_total([*parts, (SHAPING_WEIGHT, cand.scores)], n), view.labels)
+        if trial is not None and (current is None or trial >= current - 1e-9):
+            chosen.append(cand)
+            parts.append((SHAPING_WEIGHT, cand.scores))
+            current = trial
+    return chosen
+
+
+def _by_prevalence(pool: list[_Candidate]) -> list[_Candidate]:
+    """No labels at all: reward what most samples already do, the strictest such form per slot."""
+    chosen: list[_Candidate] = []
+    for slot in sorted({c.slot for c in pool}, key=_slot_rank):
+        options = sorted((c for c in pool if c.slot == slot), key=lambda c: (c.order, c.name))
+        if slot in ("length",) or slot.startswith("calls:"):
+            pick = options[0] if options else None  # thresholds already come from the distribution
+        else:
+            pick = next((c for c in options if c.pass_rate() >= 0.5), None)
+        if pick is not None and len(chosen) < MAX_SHAPING:
+            chosen.append(pick)
+    return chosen
+
+
+def _slot_rank(slot: str) -> tuple[int, str]:
+    order = {"structure": 0, "shape": 1, "length": 3, "repetition": 4}
+    return (order.get(slot, 2), slot)
+
+
+def _fallback(pool: list[_Candidate]) -> list[_Candidate]:
+    """Every candidate was constant: keep the format most samples follow, so training holds it.
+
+    A length limit is not kept on its own: drawn from samples that all fit, it would be a guess.
+    """
+    options = [c for c in pool if c.slot == "structure" and c.pass_rate() >= 0.5]
+    return sorted(options, key=lambda c: (c.order, c.name))[:1]
+
+
+# --------------------------------------------------------------------------- rationales
+
+
+def _rationale(view: _View, cand: _Candidate, *, main: bool, tried: int = 0) -> str:
+    """One line saying why the rule is there, with the figure it rests on."""
+    if main:
+        return _answer_rationale(view, cand, tried)
+    if cand.kind == "length":
+        return f"{cand.basis}; the penalty ramps from there to −1 at {cand.params['max_length']:,}"
+    if cand.kind == "repetition":
+        return (f"{_who(view)} repeat fewer 4-grams (AUC {cand.single_auc:.2f}); text that loops "
+                "loses up to 1.0")
+    if view.real_labels:
+        good = [y is True for y in view.labels]
+        bad = [y is False for y in view.labels]
+        line = (f"{_pct(cand.pass_rate(good))} of good samples {cand.what}; "
+                f"{_pct(1 - cand.pass_rate(bad))} of bad do not")
+    else:
+        mask = _good_mask(view)
+        line = f"{_pct(cand.pass_rate(mask))} of {_who(view)} {cand.what}"
+        if _both_classes(view.labels):
+            line += f", {_pct(cand.pass_rate([not m for m in mask]))} of the others"
+    if cand.kind == "count_in_range":
+        line += "; more calls earn nothing, so retries cannot be farmed"
+    elif cand.basis and cand.kind != "answer_shape":
+        line += f" ({cand.basis})"
+    if cand.constant():
+        line += "; every sample already does, kept so training holds the format"
+    return line
+
+
+def _answer_rationale(view: _View, cand: _Candidate, tried: int) -> str:
+    if view.real_labels:
+        right = cand.passes()
+        good = [r for r, y in zip(right, view.labels) if y is True]
+        bad = [r for r, y in zip(right, view.labels) if y is False]
+        return (f"{cand.what}: right on {_pct(sum(good) / len(good))} of good samples and "
+                f"{_pct(sum(bad) / len(bad))} of bad (AUC {cand.single_auc:.2f}, the best of {tried} "
+                "answer rules tried)")
+    ref = cand.params.get("reference")
+    why = "named like a gold answer" if str(ref).lower() in _GOLD_NAMES else "the column the answers match most"
+    return f"{cand.what}: matches on {_pct(cand.pass_rate())} of samples; `{ref}` is {why}"
+
+
+# --------------------------------------------------------------------------- the proposer
+
+
+def propose_offline(
+    samples: SampleSet,
+    *,
+    name: str = "proposed",
+    task: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> RewardSpec:
+    """Propose a reward spec by mining rules from `samples` (no network, no LLM).
+
+    Args:
+        samples: the completions to learn from; labels, when present, choose rules and thresholds.
+        name: the spec's name.
+        task: what the model is asked to do, copied into the spec.
+        progress: called with a short message at each step.
+
+    Returns:
+        A validated spec whose rules each carry a one-line rationale with the figures behind it.
+    """
+    say = progress or (lambda _msg: None)
+    if len(samples) == 0:
+        raise SampleError("there are no samples to propose a reward from; load a file with completions")
+    say(f"reading {len(samples)} samples")
+    view = _View.of(samples)
+
+    say("mining tags, answers and reference columns")
+    tags = _mine_tags(view)
+    extractions = _extractions(view, tags)
+    columns = _reference_columns(view)
+    answer_pool = _score_candidates(_answer_candidates(view, extractions, columns), view) if columns else []
+    say(f"scored {len(answer_pool)} answer rules")
+    main = _choose_answer(view, answer_pool, extractions, columns)
+    if main is not None and not view.real_labels:
+        # The answer rule's verdicts stand in for labels: format and behaviour are judged by right answers.
+        pseudo: list[bool | None] = list(main.passes())
+        if _both_classes(pseudo):
+            view = dataclasses.replace(view, labels=pseudo)
+
+    say("mining format, behaviour and length rules")
+    shaping = [
+        *_structure_candidates(view, tags),
+        *_shape_candidates(view, main, columns),
+        *_call_candidates(view, tags),
+        *_length_candidates(view),
+        *_repetition_candidates(view),
+    ]
+    pool = _score_candidates(shaping, view) if shaping else []
+    say(f"scored {len(pool)} format and behaviour rules")
+    chosen = _choose_shaping(view, pool, main)
+    if main is None and not chosen:
+        chosen = _fallback(pool)
+    if main is None and not chosen:
+        raise SampleError(
+            "found nothing to reward in these samples: no reference column matches the answers and the "
+            "completions share no tags; add a gold-answer column (e.g. `answer`) or label some samples"
+        )
+    return _assemble(view, name, task, main, chosen, tried=len(answer_pool))
+
+
+def _assemble(view: _View, name: str, task: str, main: _Candidate | None, shaping: list[_Candidate],
+              tried: int) -> RewardSpec:
+    rules: list[Rule] = []
+    used: set[str] = set()
+    parts: list[tuple[float, Sequence[float | None]]] = []
+    for cand, is_main in ([(main, True)] if main else []) + [(c, False) for c in shaping]:
+        weight = ANSWER_WEIGHT if is_main else SHAPING_WEIGHT
+        rules.append(cand.rule(name=_unique(cand.name, used), weight=weight,
+                               rationale=_rationale(view, cand, main=is_main, tried=tried)))
+        parts.append((weight, cand.scores))
+    samples = view.samples
+    expectations = Expectations()
+    description = f"Mined offline from {len(samples)} samples"
+    if view.real_labels:
+        n_good = sum(1 for y in view.labels if y is True)
+        n_bad = sum(1 for y in view.labels if y is False)
+        description += f" ({n_good} good, {n_bad} bad)"
+        total_auc = auc(_total(parts, len(samples)), view.labels)
+        if total_auc is not None and total_auc >= 0.6:
+            # Leave room for relabelled or added samples; `rewardsmith test` fails well below today's figure.
+            expectations = Expectations(min_auc=math.floor((total_auc - 0.05) * 100) / 100)
+            description += f"; total AUC {total_auc:.2f}"
+    else:
+        description += " (unlabelled)"
+    return RewardSpec(
+        name=name,
+        description=description + ".",
+        task=task,
+        provenance=Provenance(proposer=PROPOSER, samples=samples.fingerprint()),
+        rules=rules,
+        expectations=expectations,
+    )
+
+
+def _unique(base: str, used: set[str]) -> str:
+    candidate, k = base, 2
+    while candidate in used:
+        candidate, k = f"{base}_{k}", k + 1
+    used.add(candidate)
+    return candidate
