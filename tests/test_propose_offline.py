@@ -121,10 +121,18 @@ def _hand_written_demo(samples: SampleSet) -> dict[str, RewardSpec]:
         "numeric boxed": single("numeric", extract=BOXED, reference=ref, **scope),
         "exact after </think>": single("exact_match", extract={"method": "after_tag", "tag": "think"},
                                        reference=ref, normalize={"strip": True}, **scope),
+        "exact after the first </think>": single("exact_match", reference=ref, normalize={"strip": True},
+                                                 extract={"method": "after_tag", "tag": "think", "occurrence": "first"},
+                                                 **scope),
+        "AlphaMaze step-scaled": single("step_scaled_match", reference=ref, **scope,
+                                        extract={"method": "split", "start": "</think>", "index": 1}),
         "format <think> <answer>": single("regex_format", pattern=r"<think>.*?</think>\s*<answer>.*?</answer>",
                                           flags=["DOTALL"], **scope),
         "format <answer>": single("regex_format", pattern=r"<answer>.*?</answer>", flags=["DOTALL"], **scope),
     }
+    if "aliases" in samples.columns:
+        out["exact <answer> vs aliases"] = single("exact_match", extract=XML_ANSWER, reference="aliases",
+                                                  normalize=SQUAD, **scope)
     return out
 
 
