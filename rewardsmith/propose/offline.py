@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..checks import auc
+from ..completions import scoped_text
 from ..errors import SampleError
 from ..render import render_module
 from ..samples import SampleSet
@@ -75,35 +76,6 @@ _FRACTION = re.compile(r"(?:\\[dt]?frac\{[-+]?\d+\}\{[-+]?\d+\}|[-+]?\d+\s*/\s*\
 # --------------------------------------------------------------------------- the samples as rules see them
 
 
-def _content(message: Any) -> str:
-    content = message.get("content") if isinstance(message, dict) else message
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join((p.get("text") or "") if isinstance(p, dict) else str(p) for p in content)
-    return str(content)
-
-
-def _scoped(completion: Any, scope: str) -> str:
-    """The text a generated rule reads under `scope` (mirrors the module's ``_text``)."""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, dict):
-        completion = completion.get("messages", [completion])
-    if not completion:
-        return ""
-    if scope == "first":
-        return _content(completion[0])
-    if scope == "transcript":
-        return "\n".join(_content(m) for m in completion)
-    turns = [m for m in completion if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
-    if scope == "assistant":
-        return "\n".join(_content(m) for m in turns)
-    return _content(turns[-1]) if turns else ""
-
-
 @dataclass(frozen=True)
 class _View:
     """What mining reads: texts per scope and labels.
@@ -126,8 +98,8 @@ class _View:
         return cls(
             samples=samples,
             conversational=conversational,
-            last=[_scoped(s.completion, "last") for s in samples],
-            turns=[_scoped(s.completion, "assistant") for s in samples],
+            last=[scoped_text(s.completion, "last") for s in samples],
+            turns=[scoped_text(s.completion, "assistant") for s in samples],
             labels=labels,
             real_labels=_both_classes(labels),
         )
