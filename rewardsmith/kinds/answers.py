@@ -88,7 +88,8 @@ def _escape_tag_pattern(tag: str) -> str:
 
 def normalize_render(out: Render, n: Normalize, key: str = "norm") -> None:
     out.lit[key] = py(
-        (n.strip, n.lower, n.collapse_whitespace, n.remove_punctuation, n.remove_articles, n.numbers)
+        (n.strip, n.lower, n.collapse_whitespace, n.remove_punctuation, n.remove_articles, n.numbers,
+         n.remove_whitespace)
     )
     out.lit[f"{key}_any"] = py(n.any())
     if n.any():
@@ -111,7 +112,7 @@ class ExactMatch(Kind):
     catalogue = (
         "Scores score_match when the extracted answer equals the reference column (or any item of it "
         "when the column holds a list of accepted answers), else score_miss. Normalisation (strip, "
-        "lower, collapse_whitespace, remove_punctuation, remove_articles, numbers) applies to both sides. "
+        "lower, collapse_whitespace, remove_whitespace, remove_punctuation, remove_articles, numbers) applies to both sides. "
         "Use for short factual answers and exact numeric answers."
     )
     Params = ExactMatchParams

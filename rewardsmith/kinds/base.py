@@ -162,6 +162,7 @@ class Normalize(KindParams):
     strip: bool = False
     lower: bool = False
     collapse_whitespace: bool = False
+    remove_whitespace: bool = Field(False, description="drop all whitespace: '<|up|> <|down|>' == '<|up|><|down|>'")
     remove_punctuation: bool = False
     remove_articles: bool = False
     numbers: bool = Field(False, description="'1,000.50' -> '1000.5', '$3' -> '3'")

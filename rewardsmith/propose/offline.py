@@ -430,7 +430,8 @@ def _comparisons(col: _Column) -> list[_Comparison]:
     """Ways to compare an extracted answer with `col`, fitted to what its values look like."""
     if col.tokens:
         return [
-            _Comparison("exact_match", {"normalize": {"strip": True, "collapse_whitespace": True}}, "equals", 0),
+            _Comparison("exact_match", {"normalize": {"strip": True, "remove_whitespace": True}},
+                        "equals (whitespace between tokens ignored)", 0),
             _Comparison("exact_match", {"normalize": {"strip": True}}, "equals exactly", 1),
         ]
     out: list[_Comparison] = []
