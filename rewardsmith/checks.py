@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .bench import ScoreMatrix
+from .kinds import get_kind
 from .samples import SampleSet
 from .spec import RewardSpec
 
@@ -152,8 +153,6 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix) -> R
         if labelled:
             item["auc"] = auc(values, labels)
         if rule.role == "verifier" and labelled:
-            from .kinds import get_kind
-
             passing = get_kind(rule.kind).pass_score(rule.params)
             conf = {"tp": 0, "fp": 0, "tn": 0, "fn": 0}
             wrong = []

@@ -22,7 +22,7 @@ from .checks import Report, build_report
 from .errors import ExportError
 from .fsutil import write_atomic
 from .render import render_module, render_test_module
-from .samples import SampleSet, sample_to_record
+from .samples import Sample, SampleSet, sample_to_record
 from .spec import RewardSpec, dump_spec, load_spec
 
 __all__ = ["CheckResult", "ExportResult", "check_export", "export_spec", "plan_export", "validation_summary"]
@@ -231,8 +231,6 @@ def check_export(export_dir: str | Path, samples: SampleSet | None = None, *, ti
     return CheckResult(module_diff, drift, missing, report)
 
 
-def _sample_from_baseline(record: dict[str, Any]) -> Any:
-    from .samples import Sample
-
+def _sample_from_baseline(record: dict[str, Any]) -> Sample:
     return Sample(id=record["id"], prompt=record.get("prompt"), completion=record["completion"],
                   group=record["id"], refs=dict(record.get("refs") or {}))
