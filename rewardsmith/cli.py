@@ -203,11 +203,17 @@ def render(spec: str, output: str | None) -> None:
 @click.argument("samples", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="also write the report as JSON")
 @click.option("--time-limit", type=float, default=2.0, show_default=True, help="seconds per reward call")
+@click.option("--aggregation", type=click.Choice(["sum_then_normalize", "normalize_then_sum"]),
+              default="sum_then_normalize", show_default=True, help="TRL's multi_objective_aggregation")
+@click.option("--scale-rewards", type=click.Choice(["group", "batch", "none"]), default="group",
+              show_default=True, help="TRL's scale_rewards")
 @field_options
 @handle_errors
-def test(spec: str, samples: str, json_path: str | None, time_limit: float, **kw: Any) -> None:
-    """Run SPEC's module on SAMPLES and check it; exit 1 when a check fails."""
+def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggregation: str,
+         scale_rewards: str, **kw: Any) -> None:
+    """Run SPEC's module on SAMPLES, check it and diagnose it; exit 1 when a check fails."""
     from .checks import build_report
+    from .diagnostics import diagnose
     from .fsutil import write_atomic
     from .report_view import print_report
     from .spec import load_spec
@@ -216,6 +222,8 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, **kw
     sample_set = _load(samples, kw)
     matrix = _score_with_progress(reward_spec, sample_set, time_limit)
     report = build_report(reward_spec, sample_set, matrix)
+    with err.status("diagnosing …"):
+        diagnose(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards).attach(report)
     print_report(report, out)
     if json_path:
         write_atomic(Path(json_path), json.dumps(report.to_data(), indent=1) + "\n")

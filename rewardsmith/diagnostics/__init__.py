@@ -1,0 +1,170 @@
+"""Diagnostics before training: robustness, hacking probes, GRPO signal, regex lint, TRL contract, weights.
+
+``diagnose(spec, samples, matrix)`` runs every check on a scored sample set. Completions the checks
+build (formatting variants, probes, demonstration strings) are scored together, in one round,
+through the rendered module in the bench worker: every score shown is the shipped code's score.
+
+Severity policy
+---------------
+*error* (``rewardsmith test`` exits 1) is kept for what breaks or silently corrupts a TRL run,
+whatever the intent of the spec:
+
+- a reference column a rule needs is missing from the samples, or is one TRL never passes;
+- ``REWARD_WEIGHTS`` and ``REWARD_FUNCS`` differ in length; a function cannot be pickled, does not
+  accept TRL's extra keywords, or returns the wrong number of scores;
+- a signal-based timeout inside an async reward function (TRL runs those off the main thread);
+- the diagnostics could not run the module at all.
+
+*warning* (reported, never fails) is everything that judges behaviour: robustness variants, probes
+that pay, regex lint, scope "first" on tool transcripts, chat-template prefill, zero-spread and
+duplicate rules, weights that drown a rule. Presets reproduce published quirks on purpose
+(Unsloth's soft format without DOTALL, completion[0]), so their findings are warnings by
+construction and `rewardsmith demo` exports keep working; a preset only gets an error when the
+samples cannot feed it (a missing column), which would crash training too.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..bench import Bench, BenchError, ScoreMatrix
+from ..checks import Check, Report
+from ..render import render_module
+from ..samples import SampleSet
+from ..spec import RewardSpec
+from . import contract, grpo, lint, probes, variants, weights
+from ._common import Context, Part, Scored, score_candidates
+from .grpo import AGGREGATIONS, SCALE_REWARDS, Advantages, advantage_preview, trl_advantages
+
+__all__ = [
+    "AGGREGATIONS",
+    "SCALE_REWARDS",
+    "Advantages",
+    "Diagnostics",
+    "advantage_preview",
+    "diagnose",
+    "trl_advantages",
+]
+
+
+@dataclass
+class Diagnostics:
+    """Every check's lines, findings and data; attach() adds them to a core report."""
+
+    parts: list[Part] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def sections(self) -> list[dict[str, Any]]:
+        return [{"title": p.title, "lines": list(p.lines)} for p in self.parts]
+
+    @property
+    def checks(self) -> list[Check]:
+        return [c for p in self.parts for c in p.checks]
+
+    @property
+    def errors(self) -> list[Check]:
+        return [c for c in self.checks if c.severity == "error" and not c.ok]
+
+    def part(self, name: str) -> Part:
+        for p in self.parts:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "seconds": self.seconds,
+            "checks": [c.to_data() for c in self.checks],
+            **{p.name: {"title": p.title, "lines": p.lines, **p.data} for p in self.parts},
+        }
+
+    def attach(self, report: Report) -> None:
+        """Add the sections (terminal), the checks (exit code) and the data (JSON) to `report`."""
+        report.data.setdefault("sections", []).extend(self.sections)
+        report.data["diagnostics"] = self.to_data()
+        report.checks.extend(self.checks)
+
+
+def diagnose(
+    spec: RewardSpec,
+    samples: SampleSet,
+    matrix: ScoreMatrix,
+    *,
+    bench: Bench | None = None,
+    source: str | None = None,
+    aggregation: str = "sum_then_normalize",
+    scale_rewards: str = "group",
+) -> Diagnostics:
+    """Run every diagnostic on `samples` scored into `matrix`.
+
+    Args:
+        bench: a worker to reuse (it is left holding the diagnostics' completions); one is started
+            and closed otherwise.
+        source: the module to check (an exported ``rewards.py``); the spec is rendered otherwise.
+        aggregation / scale_rewards: TRL's ``multi_objective_aggregation`` and ``scale_rewards``
+            the GRPO and weights sections assume.
+    """
+    if aggregation not in AGGREGATIONS:
+        raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}")
+    if scale_rewards not in SCALE_REWARDS:
+        raise ValueError(f"scale_rewards must be one of {', '.join(SCALE_REWARDS)}")
+    began = time.perf_counter()
+    code = source if source is not None else render_module(spec)
+    ctx = Context(spec, samples, matrix, code, aggregation=aggregation, scale_rewards=scale_rewards)
+    cand_v, per_rule = variants.plan(ctx)
+    cand_p, probe_plan = probes.plan(ctx)
+    cand_l, lint_plan = lint.plan(ctx)
+    cand_c, contract_plan = contract.plan(ctx)
+    own = bench is None
+    worker = bench or Bench()
+    problem: str | None = None
+    try:
+        try:
+            names = worker.load(code)
+        except BenchError as exc:
+            names, problem = [], str(exc)
+        unknown = [r.name for r in spec.rules if r.name not in names]
+        if unknown and problem is None:
+            problem = (f"its REWARD_FUNCS ({', '.join(names) or 'none'}) do not include the spec's "
+                       f"{', '.join(unknown)}")
+        if problem is None:
+            scored = score_candidates(spec, [*cand_v, *cand_p, *cand_l, *cand_c], source=code, bench=worker)
+            slow = _score_near_misses(spec, lint.backtracking_candidates(lint_plan), code, worker)
+            problem = scored.failure
+        else:
+            scored = slow = Scored(failure=problem)
+    finally:
+        if own:
+            worker.close()
+    parts = [
+        variants.analyze(ctx, per_rule, scored),
+        probes.analyze(ctx, probe_plan, scored),
+        grpo.analyze(ctx),
+        lint.analyze(ctx, lint_plan, scored, slow),
+        contract.analyze(ctx, contract_plan, scored),
+        weights.analyze(ctx),
+    ]
+    if problem:
+        bench_part = Part("bench", "Diagnostics")
+        bench_part.lines.append(f"the module could not be run for the diagnostics: {problem}")
+        bench_part.error("module", f"the diagnostics could not run the module: {problem}")
+        parts.insert(0, bench_part)
+    return Diagnostics(parts, time.perf_counter() - began)
+
+
+NEAR_MISS_LIMIT = 0.5  # seconds a backtracking demonstration may run in the worker before it counts as a hang
+
+
+def _score_near_misses(spec: RewardSpec, candidates: list[Any], code: str, worker: Bench) -> Scored:
+    """Near-miss strings for backtracking-prone patterns, alone and with a short limit: a hang costs little."""
+    if not candidates:
+        return Scored()
+    limit = worker.time_limit
+    worker.time_limit = min(limit, NEAR_MISS_LIMIT)
+    try:
+        return score_candidates(spec, candidates, source=code, bench=worker)
+    finally:
+        worker.time_limit = limit

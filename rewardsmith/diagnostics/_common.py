@@ -1,0 +1,405 @@
+"""What the diagnostics share: the run context, completion surgery, and scoring extra completions.
+
+Every score a diagnostic reports comes from the rendered module running in the bench worker:
+checks build *completions* (variants, probes, demonstration strings) as :class:`Candidate` s, and
+:func:`score_candidates` sends them all through the module in one batch. Reading the text a rule
+sees (:func:`scoped_text`) is only used to build and show strings, never to decide a score.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Literal
+
+from ..bench import Bench, BenchError, ScoreMatrix, score_samples
+from ..completions import message_text as _content
+from ..completions import scoped_text
+from ..checks import Check
+from ..kinds import Extract, Kind, get_kind
+from ..samples import Sample, SampleSet
+from ..spec import RewardSpec, Rule
+
+__all__ = [
+    "EPS",
+    "Candidate",
+    "Context",
+    "Part",
+    "Scored",
+    "Slot",
+    "answer_extract",
+    "assistant_texts",
+    "changed",
+    "diff_snippet",
+    "fmt",
+    "is_assistant",
+    "locate_answer",
+    "map_text",
+    "prompt_text",
+    "replace_slot",
+    "rule_sign",
+    "score_candidates",
+    "scoped_text",
+    "short",
+    "single_turn",
+    "tag_pairs",
+]
+
+EPS = 1e-9
+TAG_PAIR = re.compile(r"<([A-Za-z_][\w.\-]*)>(.*?)</\1>", re.DOTALL)
+
+
+# --------------------------------------------------------------------------- run context
+
+
+@dataclass
+class Context:
+    """One diagnose() run: the spec, the samples, their scores and the module source."""
+
+    spec: RewardSpec
+    samples: SampleSet
+    matrix: ScoreMatrix
+    source: str
+    aggregation: str = "sum_then_normalize"
+    scale_rewards: str = "group"
+    totals: list[float | None] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.totals:
+            self.totals = self.matrix.total()
+
+    def kind(self, rule: Rule) -> type[Kind]:
+        return get_kind(rule.kind)
+
+    def scores(self, rule: Rule) -> list[float | None]:
+        return self.matrix.scores.get(rule.name, [None] * len(self.samples))
+
+    def scope(self, rule: Rule) -> str:
+        return self.kind(rule).scope(rule.params)
+
+
+@dataclass
+class Part:
+    """What one check hands back: report lines, checks, and the same findings as data."""
+
+    name: str
+    title: str
+    lines: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def warn(self, cid: str, message: str) -> None:
+        self.checks.append(Check(f"{self.name}:{cid}", False, message, severity="warning"))
+
+    def error(self, cid: str, message: str) -> None:
+        self.checks.append(Check(f"{self.name}:{cid}", False, message, severity="error"))
+
+
+def rule_sign(rule: Rule) -> float:
+    """+1 when a higher score means more reward to the trainer, -1 for a negative weight."""
+    return -1.0 if rule.weight < 0 else 1.0
+
+
+# --------------------------------------------------------------------------- completions
+
+
+def is_assistant(message: Any) -> bool:
+    # The generated module treats a message without a role as the assistant's (see _text).
+    return not isinstance(message, dict) or message.get("role", "assistant") == "assistant"
+
+
+def _messages(completion: Any) -> list[Any] | None:
+    if isinstance(completion, str):
+        return None
+    if isinstance(completion, dict):
+        return list(completion.get("messages", [completion]))
+    return list(completion)
+
+
+def assistant_texts(completion: Any) -> list[str]:
+    messages = _messages(completion)
+    if messages is None:
+        return [completion]
+    return [_content(m) for m in messages if is_assistant(m)]
+
+
+def map_text(completion: Any, fn: Callable[[str], str], which: Literal["all", "last"] = "all") -> Any:
+    """A copy of `completion` with `fn` applied to assistant text: every turn or only the last."""
+    if isinstance(completion, str):
+        return fn(completion)
+    out = copy.deepcopy(completion)
+    messages = out["messages"] if isinstance(out, dict) and "messages" in out else out
+    if isinstance(messages, dict):  # a bare message dict
+        messages = [messages]
+    idx = [i for i, m in enumerate(messages) if is_assistant(m) and isinstance(m, dict)
+           and isinstance(m.get("content"), str)]
+    if which == "last":
+        idx = idx[-1:]
+    for i in idx:
+        messages[i]["content"] = fn(messages[i]["content"])
+    return out
+
+
+def single_turn(shape: Any, text: str) -> Any:
+    """A one-turn completion holding `text`, in the same shape (str / messages / {"messages"}) as `shape`."""
+    if isinstance(shape, str):
+        return text
+    message = {"role": "assistant", "content": text}
+    if isinstance(shape, dict):
+        return {"messages": [message]}
+    return [message]
+
+
+def last_text(completion: Any) -> str:
+    texts = assistant_texts(completion)
+    return texts[-1] if texts else ""
+
+
+def prompt_text(prompt: Any) -> str:
+    """The question: a string prompt, or the last user message of a conversational one."""
+    if prompt is None:
+        return ""
+    if isinstance(prompt, str):
+        return prompt
+    users = [m for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
+    pick = users[-1] if users else (prompt[-1] if prompt else "")
+    return _content(pick)
+
+
+def tag_pairs(text: str) -> list[re.Match[str]]:
+    return list(TAG_PAIR.finditer(text))
+
+
+# --------------------------------------------------------------------------- the answer slot
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where the answer sits in a text: its content span, and the span with its markup (the block)."""
+
+    start: int
+    end: int
+    block_start: int
+    block_end: int
+
+    def content(self, text: str) -> str:
+        return text[self.start:self.end]
+
+
+def answer_extract(spec: RewardSpec) -> tuple[Extract | None, str | None]:
+    """The extraction that defines "the answer" for this spec, and the reference column it is compared with.
+
+    The first rule that compares an extracted answer with a reference wins; then any rule with an
+    `extract`; else None (probes fall back to an <answer> tag, the text after the last closing
+    tag, or the last line).
+    """
+    fallback: Extract | None = None
+    for rule in spec.rules:
+        extract = getattr(rule.params, "extract", None)
+        if not isinstance(extract, Extract):
+            continue
+        reference = getattr(rule.params, "reference", None)
+        if reference:
+            return extract, reference
+        fallback = fallback or extract
+    return fallback, None
+
+
+def _nth(text: str, sep: str) -> list[int]:
+    out, i = [], text.find(sep)
+    while i >= 0:
+        out.append(i)
+        i = text.find(sep, i + len(sep))
+    return out
+
+
+def locate_answer(text: str, extract: Extract | None) -> Slot | None:
+    """The answer's span in `text` under `extract` (None when this text has no answer there)."""
+    if extract is None:
+        if "</answer>" in text:
+            extract = Extract(method="xml_tag", tag="answer")
+        elif re.search(r"</[A-Za-z_][\w.\-]*>", text):
+            close = list(re.finditer(r"</[A-Za-z_][\w.\-]*>", text))[-1]
+            return Slot(close.end(), len(text), close.end(), len(text)) if text[close.end():].strip() else None
+        else:
+            extract = Extract(method="last_line")
+    m = extract.method
+    if m == "xml_tag":
+        pat = re.compile(re.escape(f"<{extract.tag}>") + "(.*?)" + re.escape(f"</{extract.tag}>"), re.DOTALL)
+        found = list(pat.finditer(text))
+        if not found:
+            return None
+        hit = found[-1] if extract.occurrence == "last" else found[0]
+        return Slot(hit.start(1), hit.end(1), hit.start(), hit.end())
+    if m == "after_tag":
+        close = f"</{extract.tag}>"
+        pos = _nth(text, close)
+        if not pos:
+            return None
+        at = (pos[-1] if extract.occurrence == "last" else pos[0]) + len(close)
+        return Slot(at, len(text), at, len(text))
+    if m == "split":
+        pos = _nth(text, extract.start)
+        if not pos:
+            return None  # the idiom then reads the whole text: no slot to fill
+        bounds = [0] + [p + len(extract.start) for p in pos]
+        try:
+            begin = bounds[extract.index]
+        except IndexError:
+            return None
+        piece_end = next((p for p in pos if p >= begin), len(text))
+        end = piece_end
+        block_end = end
+        if extract.end:
+            cut = text.find(extract.end, begin, piece_end)
+            if cut >= 0:
+                end, block_end = cut, cut + len(extract.end)
+        # An opening marker (<answer>) belongs to the answer's block; a closing one (</think>)
+        # ends the section before it, so it stays out.
+        opening = begin > 0 and not extract.start.lstrip().startswith("</")
+        block_start = begin - len(extract.start) if opening else begin
+        return Slot(begin, end, block_start, block_end)
+    if m == "regex":
+        flags = 0
+        for f in extract.flags:
+            flags |= getattr(re, f)
+        found = list(re.finditer(extract.pattern, text, flags))
+        if not found:
+            return None
+        hit = found[-1] if extract.occurrence == "last" else found[0]
+        if hit.start(extract.group) < 0:
+            return None
+        return Slot(hit.start(extract.group), hit.end(extract.group), hit.start(), hit.end())
+    if m == "boxed":
+        starts = [x for x in re.finditer(r"\\(?:boxed|fbox)\s*\{", text)]
+        if not starts:
+            return None
+        head = starts[-1] if extract.occurrence == "last" else starts[0]
+        depth = 1
+        for j in range(head.end(), len(text)):
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            if depth == 0:
+                return Slot(head.end(), j, head.start(), j + 1)
+        return None
+    if m == "last_line":
+        lines = [x for x in re.finditer(r"[^\n]*", text) if x.group().strip()]
+        if not lines:
+            return None
+        return Slot(lines[-1].start(), lines[-1].end(), lines[-1].start(), lines[-1].end())
+    return Slot(0, len(text), 0, len(text))  # whole
+
+
+def replace_slot(text: str, slot: Slot, value: str, *, keep_space: bool = True) -> str:
+    """`text` with the answer replaced by `value`, keeping the whitespace that surrounded it."""
+    old = slot.content(text)
+    lead = old[: len(old) - len(old.lstrip())] if keep_space else ""
+    trail = old[len(old.rstrip()):] if keep_space and old.strip() else ""
+    return text[: slot.start] + lead + value + trail + text[slot.end:]
+
+
+# --------------------------------------------------------------------------- showing strings
+
+
+def short(text: str, width: int = 72) -> str:
+    """A one-line repr of `text`, cut in the middle when long."""
+    r = repr(text)
+    if len(r) <= width:
+        return r
+    keep = (width - 3) // 2
+    return r[:keep] + "…" + r[-keep:]
+
+
+def diff_snippet(before: str, after: str, width: int = 64) -> tuple[str, str]:
+    """A window around the first place two texts differ, as two one-line reprs."""
+    i = 0
+    while i < min(len(before), len(after)) and before[i] == after[i]:
+        i += 1
+    a0 = max(0, i - 24)
+
+    def cut(t: str) -> str:
+        piece = t[a0:a0 + 56]
+        r = repr(piece)
+        if len(r) > width:
+            r = r[: width - 1] + "…"
+        return ("…" if a0 > 0 else "") + r + ("…" if a0 + 56 < len(t) else "")
+
+    return cut(before), cut(after)
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "None"
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def changed(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return (a is None) != (b is None)
+    return abs(a - b) > EPS
+
+
+# --------------------------------------------------------------------------- scoring extra completions
+
+
+@dataclass
+class Candidate:
+    """A completion built by a check, scored through the module with the prompt and columns of `base`."""
+
+    key: str
+    base: Sample
+    completion: Any
+    prompt: Any = None
+    use_base_prompt: bool = True
+
+
+@dataclass
+class Scored:
+    """Scores of candidates by key and rule, with the calls that raised or timed out."""
+
+    scores: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    failure: str | None = None  # the module could not be loaded for the extra scoring
+
+    def get(self, key: str, rule: str) -> float | None:
+        return self.scores.get(key, {}).get(rule)
+
+    def total(self, key: str, weights: dict[str, float]) -> float | None:
+        """The weighted total as TRL sums it (None scores skipped)."""
+        row = self.scores.get(key)
+        if row is None:
+            return None
+        parts = [w * row[r] for r, w in weights.items() if row.get(r) is not None]  # type: ignore[operator]
+        return math.fsum(parts) if parts else None
+
+    def has(self, key: str) -> bool:
+        return key in self.scores
+
+
+def score_candidates(spec: RewardSpec, candidates: Iterable[Candidate], *, source: str,
+                     bench: Bench) -> Scored:
+    """Score every candidate with every rule, through the module, in one bench round."""
+    unique: dict[str, Candidate] = {}
+    for c in candidates:
+        unique.setdefault(c.key, c)
+    out = Scored()
+    if not unique:
+        return out
+    rows = [
+        Sample(id=c.key, prompt=c.base.prompt if c.use_base_prompt else c.prompt, completion=c.completion,
+               group=c.key, refs=dict(c.base.refs))
+        for c in unique.values()
+    ]
+    try:
+        matrix = score_samples(spec, SampleSet(rows), source=source, bench=bench)
+    except BenchError as exc:
+        out.failure = str(exc)
+        return out
+    for i, key in enumerate(matrix.sample_ids):
+        out.scores[key] = {r: matrix.scores[r][i] for r in matrix.rules}
+        errs = {r: e[i] for r, e in matrix.errors.items() if i in e}
+        if errs:
+            out.errors[key] = errs
+    return out
