@@ -44,6 +44,10 @@ def _check(scores: Any, count: int) -> list[float | None]:
     return out
 
 
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
 def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
     module: types.ModuleType | None = None
     prompts: list[Any] = []
@@ -57,6 +61,10 @@ def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
         began = time.perf_counter()
         try:
             scores = fn(prompts=prompts[start:stop], completions=completions[start:stop], **kwargs)
+            if hasattr(scores, "__await__"):  # an async rule (the LLM judge): run it to the end here
+                import asyncio
+
+                scores = asyncio.run(_awaited(scores))
             checked = _check(scores, stop - start)
         except Exception as exc:  # a rule's failure is data for the report, not a crash
             return ("error", _describe(exc))

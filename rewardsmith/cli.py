@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .cli_llm import llm_options
 from .errors import RewardsmithError
 
 __all__ = ["main"]
@@ -107,7 +108,16 @@ def _score_with_progress(spec: Any, samples: Any, time_limit: float) -> Any:
                              progress=lambda done, total: bar.update(task, completed=done))
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Workbench(click.Group):
+    """`rewardsmith FILE` opens the workbench on FILE, as `rewardsmith tui FILE` does."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands and Path(args[0]).is_file():
+            args = ["tui", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Workbench, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rewardsmith")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -156,14 +166,25 @@ def presets() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="where to write the spec")
 @click.option("--name", default=None, help="the spec's name (default: the samples file's name)")
 @click.option("--task", default="", help="what the model is asked to do, in plain words")
+@click.option("--candidates", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="LLM only: ask for K proposals at once and keep the one with the best report")
+@llm_options
 @field_options
 @handle_errors
-def propose(samples: str, output: str, name: str | None, task: str, **kw: Any) -> None:
-    """Propose a spec for SAMPLES (offline rule mining; no network)."""
+def propose(samples: str, output: str, name: str | None, task: str, candidates: int, **kw: Any) -> None:
+    """Propose a spec for SAMPLES: offline rule mining, or a model with --model (or $REWARDSMITH_MODEL)."""
+    from .cli_llm import llm_requested, run_propose
     from .propose import propose_offline
     from .spec import save_spec
 
     sample_set = _load(samples, kw)
+    if llm_requested(kw):
+        run_propose(sample_set, output=output, name=name or _spec_name(samples), task=task, candidates=candidates,
+                    kw=kw, out=out, err=err)
+        return
+    if kw.get("persona") or kw.get("instructions") or candidates > 1:
+        err.print("note: --persona, --instructions and --candidates need a model (--model or $REWARDSMITH_MODEL); "
+                  "proposing offline", highlight=False)
     with err.status("mining rules …"):
         spec = propose_offline(sample_set, name=name or _spec_name(samples), task=task)
     save_spec(spec, output)
@@ -178,6 +199,33 @@ def _spec_name(path: str) -> str:
 
     stem = re.sub(r"[^A-Za-z0-9_.\-]", "-", Path(path).stem).strip("-.") or "proposed"
     return stem[:64]
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.argument("samples", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rounds", type=click.IntRange(0, 20), default=3, show_default=True,
+              help="reflection rounds at most; stops early when the checks pass")
+@click.option("--out-dir", type=click.Path(file_okay=False),
+              help="where each round's spec, report and record go (default: SPEC.rounds/ beside the spec)")
+@click.option("--min-auc", type=click.FloatRange(0.0, 1.0),
+              help="target AUC of the total (default 0.9 when the spec has no expectations)")
+@click.option("--max-zero-spread", type=click.FloatRange(0.0, 1.0),
+              help="target share of zero-spread groups (default 0.5 when the spec has no expectations)")
+@click.option("--no-diagnostics", is_flag=True, help="send the core report only (no probes or robustness findings)")
+@click.option("--time-limit", type=float, default=2.0, show_default=True, help="seconds per reward call")
+@llm_options
+@field_options
+@handle_errors
+def refine(spec: str, samples: str, rounds: int, out_dir: str | None, min_auc: float | None,
+           max_zero_spread: float | None, no_diagnostics: bool, time_limit: float, **kw: Any) -> None:
+    """Test SPEC on SAMPLES, send the report to a model, test its revision; repeat until the checks pass."""
+    from .cli_llm import run_refine
+
+    sample_set = _load(samples, kw)
+    sys.exit(run_refine(spec, sample_set, rounds=rounds, out_dir=out_dir, min_auc=min_auc,
+                        max_zero_spread=max_zero_spread, diagnostics=not no_diagnostics, time_limit=time_limit,
+                        kw=kw, out=out, err=err))
 
 
 @cli.command()

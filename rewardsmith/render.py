@@ -41,6 +41,8 @@ _HELPERS: dict[str, tuple[str, ...]] = {
     "contains_keyword": (),
     "repetition": (),
     "tokenizer": (),
+    "prompt_question": ("content",),
+    "judge": (),
 }
 _STDLIB = ("collections", "math", "re", "unicodedata")
 
@@ -97,8 +99,9 @@ def _rule_context(env: jinja2.Environment, rule: Rule) -> dict[str, Any]:
         if not name.isidentifier():
             raise RenderError(f"rule {rule.name!r}: cannot name a regex {name!r}")
     ctx = {"fn": rule.name, "lit": out.lit, "re": regex_names}
-    macro = getattr(env.get_template(f"kinds/{kind.family}.jinja").module, kind.name)
-    body = macro(ctx).strip("\n")
+    macros = env.get_template(f"kinds/{kind.family}.jinja").module
+    body = getattr(macros, kind.name)(ctx).strip("\n")
+    finish = getattr(macros, f"{kind.name}_finish")(ctx).strip("\n") if kind.asynchronous else ""
     columns = kind.columns(rule.params)
     if len(columns) > 1:
         raise RenderError(f"rule {rule.name!r}: a kind may read one reference column")
@@ -121,6 +124,8 @@ def _rule_context(env: jinja2.Environment, rule: Rule) -> dict[str, Any]:
         "column_lit": py(columns[0]) if columns else "None",
         "regex_defs": [(regex_names[k], f"{src}, {flags}") for k, (src, flags) in out.regexes.items()],
         "body": body,
+        "asynchronous": kind.asynchronous,
+        "finish": finish,
         "pass_score": py(float(kind.pass_score(rule.params))) if rule.role == "verifier" else "None",
         "helpers": out.helpers | {"text"} | ({"column"} if columns else set()),
     }
@@ -172,6 +177,8 @@ def render_module(
     needs = "the standard library"
     if any("tokenizer" in r["helpers"] for r in rules):
         needs += "; transformers for token lengths (imported when first used)"
+    if any("judge" in r["helpers"] for r in rules):
+        needs += "; openai for the LLM judge (imported when first used) and the judge endpoint"
     source_so_far = "\n".join(helpers) + "\n".join(r["body"] for r in rules)
     has_regex = any(r["regex_defs"] for r in rules)
     imports = [m for m in _STDLIB if re.search(rf"\b{m}\.", source_so_far) or (m == "re" and has_regex)]

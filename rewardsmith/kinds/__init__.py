@@ -8,6 +8,7 @@ from .answers import ANSWER_KINDS
 from .base import Extract, Kind, KindParams, Normalize, Render, check_regex, py
 from .behaviour import BEHAVIOUR_KINDS
 from .format import FORMAT_KINDS
+from .judge import JUDGE_KINDS
 from .length import LENGTH_KINDS
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 KINDS: dict[str, type[Kind]] = {
-    k.name: k for k in (*ANSWER_KINDS, *FORMAT_KINDS, *BEHAVIOUR_KINDS, *LENGTH_KINDS)
+    k.name: k for k in (*ANSWER_KINDS, *FORMAT_KINDS, *BEHAVIOUR_KINDS, *LENGTH_KINDS, *JUDGE_KINDS)
 }
 
 

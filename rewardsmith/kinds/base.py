@@ -189,6 +189,9 @@ class Kind:
     catalogue: ClassVar[str]  # what an LLM proposer reads: when to use it, what it returns
     Params: ClassVar[type[KindParams]]
     binary: ClassVar[bool] = False  # returns one of two values: may serve as a verifier
+    # Renders as `async def` (TRL awaits coroutine rewards concurrently); its template module then
+    # also defines `<name>_finish`, the statement that turns the per-completion `item`s into scores.
+    asynchronous: ClassVar[bool] = False
     # Formatting variants (ids from the diagnostics catalogue) that must not change its verdict.
     variants: ClassVar[tuple[str, ...]] = ()
     # Probes (ids from the diagnostics catalogue) built to game it that it must not reward.

@@ -6,5 +6,7 @@ The offline proposer mines rules from the samples with no network and no LLM; it
 from __future__ import annotations
 
 from .offline import propose_offline
+from .llm import propose_llm  # noqa: E402  (litellm itself is imported only when a request is made)
+from .refine import refine  # noqa: E402
 
-__all__ = ["propose_offline"]
+__all__ = ["propose_offline", "propose_llm", "refine"]
