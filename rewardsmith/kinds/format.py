@@ -36,7 +36,9 @@ class RegexFormat(Kind):
         "Scores score_match when `pattern` matches the scoped text with re.match (anchored at the "
         "start), re.search (anywhere) or re.fullmatch (the whole text), else score_miss. Add DOTALL "
         "when `.` must cross newlines: without it a pattern like <think>.*?</think> never matches "
-        "multi-line reasoning (the bug that left Unsloth's format reward at zero)."
+        "multi-line reasoning (the bug that left Unsloth's format reward at zero). With score_match 0 "
+        "and score_miss > 0 it rewards an absence: AutoDidact's 0.7 for a transcript (scope transcript) "
+        "in which no tool call failed (no 'Error during')."
     )
     Params = RegexFormatParams
     binary = True
