@@ -1,0 +1,210 @@
+"""The workbench app: modes, global keys, actions, autosave. Screens own their own logic; the
+workers that load and score live in `jobs.py`.
+
+`make_app()` builds it for the CLI and the tests alike; `run()` is what `rewardsmith` calls.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.timer import Timer
+
+from ..samples import demo_path
+from .commands import WorkbenchCommands
+from .jobs import WorkbenchJobs, took
+from .messages import ProposalsReady
+from .scoring import Scorer
+from .screens.confirm import ConfirmScreen
+from .screens.export import ExportScreen
+from .screens.help import HelpScreen
+from .screens.open import OpenScreen
+from .screens.propose import ProposeScreen
+from .screens.report import ReportScreen
+from .screens.rules import RulesScreen
+from .screens.samples import SamplesScreen
+from .state import default_home
+from .workbench import Workbench, open_session
+
+__all__ = ["RewardsmithApp", "make_app", "run"]
+
+AUTOSAVE_DELAY = 0.5  # seconds of quiet before the workspace is written
+
+
+class RewardsmithApp(WorkbenchJobs, App[None]):
+    CSS_PATH = "rewardsmith.tcss"
+    TITLE = "rewardsmith"
+    DEFAULT_MODE = "samples"
+    MODES = {"samples": SamplesScreen, "rules": RulesScreen, "report": ReportScreen}
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    BINDINGS = [
+        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", tooltip="The samples table and detail pane"),
+        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", tooltip="Review proposed rules: accept, reject, edit"),
+        Binding("3", "switch_mode('report')", "Report", id="app.report", tooltip="Stats, separation, group signal, plots"),
+        Binding("p", "propose", "Propose", id="app.propose", tooltip="Propose rules from the samples"),
+        Binding("e", "export", "Export", id="app.export", tooltip="Export the spec as a TRL-ready module"),
+        Binding("o", "open", "Open", id="app.open", tooltip="Open another samples file or a demo set"),
+        Binding("f1,question_mark", "help", "Keys", id="app.help", tooltip="Every key of every screen"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit (asks when the spec is not exported)", priority=True),
+    ]
+
+    # Screens watch these to know when to redraw: new samples, new scores or labels, changed rules.
+    samples_version: reactive[int] = reactive(0, init=False)
+    scores_version: reactive[int] = reactive(0, init=False)
+    rules_version: reactive[int] = reactive(0, init=False)
+    status: reactive[str] = reactive("")
+    progress: reactive[tuple[float, float] | None] = reactive(None)
+
+    def __init__(self, samples_path: str | Path | None = None, *, home: Path | None = None,
+                 fields: dict[str, Any] | None = None, autosave: bool = True, time_limit: float = 2.0) -> None:
+        super().__init__()
+        self.home = home or default_home()
+        self.autosave = autosave
+        self.scorer = Scorer(time_limit=time_limit)
+        session, self.workspace, problems = open_session(samples_path, self.home, fields)
+        self.workbench = Workbench(session)
+        self._problems = problems
+        self._bench_ready = False
+        self._save_timer: Timer | None = None
+        self.load_seconds: float | None = None  # how long the last load took until the table had rows
+        self.keymap_path = self.home / "keymap.json"
+        self.keymap: dict[str, str] = {}
+
+    def on_mount(self) -> None:
+        self._load_keymap()
+        for problem in self._problems:
+            self.notify(problem, title="Workspace", severity="warning", timeout=10)
+        self.start_load()
+
+    def _load_keymap(self) -> None:
+        """Rebind keys from {binding id: keys} in the keymap file (posting's way of remapping)."""
+        if not self.keymap_path.is_file():
+            return
+        try:
+            keymap = json.loads(self.keymap_path.read_text(encoding="utf-8"))
+            if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
+                raise ValueError("expected {\"binding id\": \"keys\"}")
+        except ValueError as exc:
+            self.notify(f"{self.keymap_path}: {exc}", title="Keymap ignored", severity="warning")
+            return
+        self.keymap = keymap
+        self.set_keymap(keymap)
+
+    # ------------------------------------------------------------------ session changes
+
+    def session_changed(self, *, rules: bool = False, scores: bool = False) -> None:
+        """Something in the session changed: redraw what depends on it, rescore, autosave."""
+        if rules:
+            self.workbench.refresh_derived()
+            self.rules_version += 1
+            self.request_scoring()
+        if scores:
+            self.scores_version += 1
+        self.schedule_save()
+
+    def schedule_save(self) -> None:
+        if not self.autosave:
+            return
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(AUTOSAVE_DELAY, self.save_workspace)
+
+    def save_workspace(self) -> None:
+        self._save_timer = None
+        try:
+            self.session.save(self.workspace)
+        except OSError as exc:
+            self.notify(f"{self.workspace}: {exc.strerror}", title="Autosave failed", severity="error")
+
+    def action_save_workspace(self) -> None:
+        self.save_workspace()
+        self.notify(f"saved {self.workspace}", timeout=3)
+
+    @on(ProposalsReady)
+    def _proposals_ready(self, message: ProposalsReady) -> None:
+        added = self.session.add_proposals(message.spec, message.origin)
+        self.notify(f"{len(added)} rules proposed ({message.origin}{took(message.seconds, ',')}); "
+                    "review them on the Rules screen (2)",
+                    title="Proposals ready", timeout=6)
+        self.session_changed(rules=True)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_propose(self) -> None:
+        if self.workbench.samples is None:
+            self.notify("the samples are still loading", severity="warning")
+            return
+        self.push_screen(ProposeScreen())
+
+    def action_export(self) -> None:
+        if self.session.spec() is None:
+            self.notify("accept at least one rule before exporting (Rules screen, key 2)", severity="warning")
+            return
+        self.push_screen(ExportScreen())
+
+    def action_open(self) -> None:
+        self.push_screen(OpenScreen(), self._open_result)
+
+    def _open_result(self, result: tuple[str, dict[str, Any]] | None) -> None:
+        if result is not None:
+            self.open_samples(*result)
+
+    def action_open_demo(self, name: str) -> None:
+        self.open_samples(str(demo_path(name)), {})
+
+    def open_samples(self, path: str, fields: dict[str, Any]) -> None:
+        """Switch to another samples file: save this session, open (or create) that one's."""
+        self.save_workspace()
+        session, self.workspace, problems = open_session(path, self.home, fields or None)
+        for problem in problems:
+            self.notify(problem, title="Workspace", severity="warning", timeout=10)
+        self.workbench = Workbench(session)
+        self.rules_version += 1
+        self.start_load()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        reason = self.session.unexported()
+        if reason is None:
+            self.save_workspace()
+            self.exit()
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "quit":
+                self.save_workspace()
+                self.exit()
+            elif choice == "export":
+                self.action_export()
+
+        self.push_screen(
+            ConfirmScreen(
+                "Quit with the spec not exported?",
+                f"{reason[0].upper()}{reason[1:]}. The workspace keeps it, and it reopens next time, "
+                "but nothing has been written for training yet.",
+                [("export", "Export…", "primary"), ("quit", "Quit", "error"), ("cancel", "Cancel", "default")],
+            ),
+            answer,
+        )
+
+    def on_unmount(self) -> None:
+        if self._save_timer is not None:
+            self.save_workspace()
+        self.scorer.close()
+
+
+def make_app(samples_path: str | Path | None = None, **kwargs: Any) -> RewardsmithApp:
+    """The app, for the CLI and the tests (which pass `home` so workspaces land in a temp folder)."""
+    return RewardsmithApp(samples_path, **kwargs)
+
+
+def run(samples_path: str | None = None) -> None:
+    make_app(samples_path).run()

@@ -1,0 +1,199 @@
+"""The app's long jobs: loading the samples, starting the bench, scoring rules — all in workers.
+
+A mixin of the app, so the workers belong to it (they outlive any screen) while app.py stays a
+list of modes, keys and actions. Results come back as messages or through `call_from_thread`;
+no widget is touched from a thread.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.worker import get_current_worker
+
+from ..errors import RewardsmithError
+from ..samples import load_samples
+from .messages import LoadFailed, LoadProgress, SamplesLoaded, ScoresReady, ScoringFailed, ScoringProgress
+from .workbench import field_map
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from .scoring import Scorer
+    from .state import Session
+    from .workbench import Workbench
+
+    _Base = App[None]
+else:
+    _Base = object
+
+__all__ = ["WorkbenchJobs", "count_lines", "took"]
+
+
+def count_lines(path: str | Path) -> int | None:
+    """Lines of a JSONL file (a fraction of a second for hundreds of MB): the load bar's total."""
+    if Path(path).suffix.lower() not in (".jsonl", ".ndjson"):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) or None
+    except OSError:
+        return None
+
+
+def took(seconds: float, sep: str = " in") -> str:
+    """" in 2.4 s" for what a user waits for; nothing for the instant (it would only be noise)."""
+    return f"{sep} {seconds:.1f} s" if seconds >= 1.0 else ""
+
+
+class WorkbenchJobs(_Base):
+    """Loading and scoring for RewardsmithApp (which defines the reactives these set)."""
+
+    workbench: Workbench
+    scorer: Scorer
+    load_seconds: float | None
+    _bench_ready: bool
+
+    @property
+    def session(self) -> Session:
+        return self.workbench.session
+
+    # ------------------------------------------------------------------ loading
+
+    def start_load(self) -> None:
+        self._bench_ready = False
+        self.status = f"loading {Path(self.session.samples_path).name} …"
+        self.progress = None  # the first progress report brings the bar (an idle bar animation costs the loader time)
+        self._load(self.session.samples_path, dict(self.session.fields))
+        self._warm()
+
+    @work(thread=True, group="warm", exit_on_error=False)
+    def _warm(self) -> None:
+        # The bench worker process starts while the file loads, instead of after it.
+        self.scorer.warm()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self, path: str, fields: dict[str, Any]) -> None:
+        worker = get_current_worker()
+        began = time.perf_counter()
+        last = 0.0
+        rows = count_lines(path)
+
+        def progress(count: int) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if now - last > 0.1:  # a message per tenth of a second, not per 256 rows
+                last = now
+                self.post_message(LoadProgress(count, rows))
+
+        gc.unfreeze()  # the previous file's samples may be collected again
+        # 100,000 samples are millions of long-lived objects and no garbage: collections while
+        # loading only walk them again and again. Afterwards they are frozen out of the GC, or every
+        # full collection the UI's allocations trigger would walk them all (seconds of stalls).
+        gc.disable()
+        try:
+            samples = load_samples(path, field_map(fields), progress=progress)
+        except (RewardsmithError, OSError, TypeError) as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        finally:
+            gc.enable()
+        gc.freeze()
+        groups = samples.groups()
+        if worker.is_cancelled:
+            return
+        # Wait until the table has the samples before sending them to the bench: pickling 100,000
+        # samples holds the GIL for seconds, and the rows should be on screen first.
+        self.call_from_thread(self._samples_loaded, SamplesLoaded(samples, time.perf_counter() - began, groups))
+        self.scorer.set_samples(samples)
+        if not worker.is_cancelled:
+            self.call_from_thread(self._on_bench_ready)
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        self.status = f"loading … {message.count:,} samples"
+        # With the file's line count the bar shows real progress; without, it pulses.
+        self.progress = (min(message.count, message.rows), message.rows) if message.rows else (message.count, 0)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.status = "loading failed"
+        self.progress = None
+        self.notify(message.error, title="Could not load the samples", severity="error", timeout=30)
+
+    def _samples_loaded(self, message: SamplesLoaded) -> None:
+        self.workbench.attach(message.samples, message.groups)
+        self.load_seconds = message.seconds
+        self.status = f"{len(message.samples):,} samples loaded{took(message.seconds)}"
+        self.progress = None
+        self.samples_version += 1
+        if self.session.view.screen in self.MODES and self.session.view.screen != self.current_mode:
+            self.switch_mode(self.session.view.screen)
+
+    def _on_bench_ready(self) -> None:
+        self._bench_ready = True
+        self.request_scoring()
+
+    # ------------------------------------------------------------------ scoring
+
+    def request_scoring(self) -> None:
+        """Score every live rule whose scores are missing or out of date, in a worker."""
+        spec = self.session.live_spec()
+        if not self._bench_ready or spec is None or self.workbench.samples is None:
+            return
+        stale = [r.name for r in self.workbench.stale_rules()]
+        if stale:
+            self.status = f"scoring {', '.join(stale)} …"
+            self._score(spec, stale, self.workbench.samples)
+
+    @work(thread=True, exclusive=True, group="score", exit_on_error=False)
+    def _score(self, spec: Any, names: list[str], samples: Any) -> None:
+        worker = get_current_worker()
+        began = time.perf_counter()
+        last = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if now - last > 0.1:
+                last = now
+                self.post_message(ScoringProgress(done, total))
+
+        try:
+            results = self.scorer.score(spec, names, progress=progress, cancelled=lambda: worker.is_cancelled,
+                                        count=len(samples))
+        except RewardsmithError as exc:
+            self.post_message(ScoringFailed(str(exc)))
+            return
+        # Even a superseded run's results are kept: each is checked against the rule as it is now.
+        self.post_message(ScoresReady(results, time.perf_counter() - began, superseded=worker.is_cancelled,
+                                      samples=samples))
+
+    def on_scoring_progress(self, message: ScoringProgress) -> None:
+        self.progress = (message.done, message.total)
+
+    def on_scoring_failed(self, message: ScoringFailed) -> None:
+        self.progress = None
+        self.status = "scoring failed"
+        self.notify(message.error, title="Scoring failed", severity="error", timeout=30)
+
+    def on_scores_ready(self, message: ScoresReady) -> None:
+        if message.samples is not self.workbench.samples:
+            return  # scored before another file was opened
+        stored = self.workbench.store(message.results)
+        self.progress = None
+        if stored:
+            self.status = f"scored {', '.join(stored)}{took(message.seconds)}"
+        self.scores_version += 1
+        if not message.superseded:
+            # The newest run asks for anything still stale; a superseded run must not, or two
+            # runs would keep cancelling each other.
+            self.request_scoring()
+
+    def apply_scores(self, results: dict[str, Any]) -> None:
+        """Adopt scores computed elsewhere (the rule editor's live preview)."""
+        self.workbench.store(results)
+        self.scores_version += 1
+

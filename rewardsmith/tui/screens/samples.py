@@ -1,0 +1,361 @@
+"""The samples screen: the table (filter, sort, mark), the detail pane, labels and pins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Checkbox, Footer, Header, Input, Select
+
+from ...spec import Rule
+from ..state import LABEL_FILTERS
+from ..tableview import row_order
+from ..widgets.sample_detail import DetailRule, SampleDetail
+from ..widgets.sample_table import Column, SampleTable
+from ..widgets.status import StatusLine
+from ..workbench import Workbench
+from .base import WorkbenchScreen
+from .pin import PinScreen
+
+__all__ = ["SamplesScreen", "SamplesSource"]
+
+
+def fmt_score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3g}"
+
+
+class SamplesSource:
+    """The table's view of the workbench: rows in filter/sort order, cells formatted on demand."""
+
+    def __init__(self, workbench: Workbench, order: list[int], rules: Sequence[Rule]) -> None:
+        self.workbench = workbench
+        self.order = order
+        self.rules = list(rules)
+        samples = workbench.samples.samples if workbench.samples is not None else []
+        self.marked_ids = set(workbench.session.marked)
+        self.pins = {(p.sample, p.rule): p for p in workbench.session.pins}
+        id_width = min(24, max([2] + [len(samples[i].id) for i in order[:2000]]))
+        group_width = min(12, max([5] + [len(samples[i].group) for i in order[:2000]]))
+        total_title = "total*" if workbench.session.total_is_proposed() else "total"
+        self.columns: list[Column] = [
+            Column("mark", " ", 1),
+            Column("id", "id", id_width),
+            Column("group", "group", group_width),
+            Column("label", "label", 5),
+            *[Column(f"rule:{r.name}", r.name, max(7, min(10, len(r.name))), right=True) for r in self.rules],
+            Column("total", total_title, 7, right=True),
+        ]
+        view = workbench.session.view
+        arrow = " ▼" if view.descending else " ▲"
+        # The sorted column says so in its title (the cut keeps the arrow visible on narrow columns).
+        self.columns = [Column(c.key, (c.title[: c.width - 2] + arrow) if c.key == view.sort else c.title, c.width, c.right)
+                        for c in self.columns]
+        self._scores = [workbench.scores.get(r.name) for r in self.rules]
+        self._errors = [workbench.scores.by_rule[r.name].errors if r.name in workbench.scores.by_rule else {}
+                        for r in self.rules]
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def sample_index(self, row: int) -> int:
+        return self.order[row]
+
+    def marked(self, row: int) -> bool:
+        return self.workbench.sample(self.order[row]).id in self.marked_ids
+
+    def cell(self, row: int, column: int) -> tuple[str, str]:
+        i = self.order[row]
+        sample = self.workbench.sample(i)
+        if column == 0:
+            pinned = any((sample.id, r.name) in self.pins for r in self.rules)
+            return ("●" if sample.id in self.marked_ids else ("⚑" if pinned else " ")), ""
+        if column == 1:
+            return sample.id, ""
+        if column == 2:
+            return sample.group, "dim"
+        if column == 3:
+            good = sample.is_good
+            return {True: ("good", "good"), False: ("bad", "bad"), None: ("—", "dim")}[good]
+        k = column - 4
+        if k < len(self.rules):
+            if i in self._errors[k]:
+                return "error", "error"
+            values = self._scores[k]
+            value = None if values is None else values[i]
+            pin = self.pins.get((sample.id, self.rules[k].name))
+            if pin is not None:
+                return fmt_score(value), "pinned"
+            return fmt_score(value), "dim" if value is None else ""
+        total = self.workbench.total[i] if self.workbench.total else None
+        return fmt_score(total), "dim" if total is None else ""
+
+
+class SamplesScreen(WorkbenchScreen):
+    BINDINGS = [
+        Binding("g", "label(1.0)", "Good", id="samples.good", tooltip="Label the sample good"),
+        Binding("b", "label(0.0)", "Bad", id="samples.bad", tooltip="Label the sample bad"),
+        Binding("u", "label(None)", "Unlabel", id="samples.unlabel", tooltip="Remove the sample's label"),
+        Binding("P,shift+p", "pin", "Pin", id="samples.pin", tooltip="Pin the expected score of a rule on this sample"),
+        Binding("l", "cycle_label", "Label filter", show=False, id="samples.label_filter",
+                tooltip="Show all / good / bad / unlabelled samples"),
+        Binding("s", "cycle_sort", "Sort", show=False, id="samples.sort", tooltip="Sort by the next column"),
+        Binding("r", "reverse", "Reverse", show=False, id="samples.reverse", tooltip="Reverse the sort order"),
+        Binding("m", "toggle('misclassified')", "Misclassified", show=False, id="samples.misclassified",
+                tooltip="Only samples the total gets wrong (at the best threshold)"),
+        Binding("z", "toggle('zero_spread')", "Zero-spread", show=False, id="samples.zero_spread",
+                tooltip="Only groups whose total has no spread (no GRPO signal)"),
+        Binding("v", "toggle('marked_only')", "Marked only", show=False, id="samples.marked_only",
+                tooltip="Only the marked samples"),
+        Binding("h", "cycle_highlight", "Highlight", id="samples.highlight",
+                tooltip="Highlight the spans of all rules, or of one rule at a time"),
+        Binding("slash", "search", "Search", show=False, id="samples.search", tooltip="Filter by id or group"),
+        Binding("escape", "focus_table", "Table", show=False, id="samples.focus_table", tooltip="Back to the table"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source: SamplesSource | None = None
+        self.focus_rule: str | None = None
+        self._syncing = False
+        self._sort_keys: list[str] = ["file"]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="samples-body"):
+            with Vertical(id="table-pane"):
+                with Horizontal(id="filter-bar"):
+                    yield Select([(f"label: {name}", name) for name in LABEL_FILTERS], value="all", allow_blank=False,
+                                 id="filter-label", tooltip="Which labels to show (l)", compact=True)
+                    yield Select([("sort: file order", "file")], value="file", allow_blank=False, id="filter-sort",
+                                 tooltip="Sort by (s); r reverses", compact=True)
+                    yield Checkbox("misclassified", id="filter-misclassified", tooltip="m", compact=True)
+                    yield Checkbox("zero-spread", id="filter-zero_spread", tooltip="z", compact=True)
+                    yield Checkbox("marked", id="filter-marked_only", tooltip="v", compact=True)
+                    yield Input(placeholder="/ id or group", id="filter-search", compact=True)
+                yield SampleTable(id="samples-table")
+            yield SampleDetail(id="sample-detail")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(SampleTable).focus()
+
+    # ------------------------------------------------------------------ redraw
+
+    def sync(self, what: str = "all") -> None:
+        super().sync(what)
+        if self.workbench.samples is None:
+            return
+        self._sync_controls()
+        self.rebuild(keep_cursor=what != "samples_version")
+
+    def _sort_options(self) -> list[tuple[str, str]]:
+        options = [("sort: file order", "file"), ("sort: id", "id"), ("sort: group", "group"), ("sort: label", "label"),
+                   ("sort: total", "total")]
+        options += [(f"sort: {r.name}", f"rule:{r.name}") for r in self.session.live()]
+        return options
+
+    def _sync_controls(self) -> None:
+        """Put the session's view into the filter widgets without their change events looping back."""
+        view = self.session.view
+        self._syncing = True
+        try:
+            sort = self.query_one("#filter-sort", Select)
+            options = self._sort_options()
+            if [v for _, v in options] != self._sort_keys:
+                sort.set_options(options)
+                self._sort_keys = [v for _, v in options]
+            if view.sort not in [v for _, v in options]:
+                view.sort = "file"
+            sort.value = view.sort
+            self.query_one("#filter-label", Select).value = view.label
+            for name in ("misclassified", "zero_spread", "marked_only"):
+                self.query_one(f"#filter-{name}", Checkbox).value = getattr(view, name)
+            search = self.query_one("#filter-search", Input)
+            if search.value != view.search:
+                search.value = view.search
+        finally:
+            self.call_after_refresh(self._end_sync)
+
+    def _end_sync(self) -> None:
+        self._syncing = False
+
+    def rebuild(self, keep_cursor: bool = True) -> None:
+        """Recompute the row order and hand the table a new source, keeping the cursor's sample."""
+        wb = self.workbench
+        if wb.samples is None:
+            return
+        table = self.query_one(SampleTable)
+        current = self.current_index() if keep_cursor else None
+        old_row = table.cursor_row
+        if current is None and self.session.view.cursor is not None:
+            current = wb.index_of(self.session.view.cursor)
+        rules = self.session.live()
+        order = row_order(wb.samples, self.session.view, wb.columns(), wb.total, wb.analysis, set(self.session.marked))
+        self.source = SamplesSource(wb, order, rules)
+        row = 0
+        if current is not None:
+            try:
+                row = order.index(current)
+            except ValueError:
+                # The sample left the view (labelled out of a filter): the next one takes its row.
+                row = old_row
+        table.set_source(self.source, row)
+        self.show_detail()
+
+    def current_index(self) -> int | None:
+        """The sample index under the cursor (None when no row is shown)."""
+        if self.source is None or not len(self.source):
+            return None
+        table = self.query_one(SampleTable)
+        return self.source.sample_index(min(table.cursor_row, len(self.source) - 1))
+
+    def show_detail(self) -> None:
+        detail = self.query_one(SampleDetail)
+        i = self.current_index()
+        if i is None:
+            detail.show(None)
+            return
+        wb = self.workbench
+        sample = wb.sample(i)
+        status = {e.rule.name: e.status for e in self.session.rules}
+        rules = [DetailRule(r, wb.score_of(r.name, i), wb.error_of(r.name, i), status[r.name]) for r in self.session.live()]
+        detail.show(sample, rules, pins=self.session.pins_of(sample.id), focus_rule=self.focus_rule,
+                    label_overridden=wb.label_overridden(sample.id), marked=sample.id in self.session.marked)
+
+    @on(SampleTable.CursorMoved)
+    def _cursor_moved(self, event: SampleTable.CursorMoved) -> None:
+        i = self.current_index()
+        if i is not None:
+            self.session.view.cursor = self.workbench.sample(i).id
+        self.show_detail()
+
+    @on(SampleTable.MarkToggled)
+    def _mark(self, event: SampleTable.MarkToggled) -> None:
+        i = self.current_index()
+        if i is None:
+            return
+        self.session.toggle_mark(self.workbench.sample(i).id)
+        assert self.source is not None
+        self.source.marked_ids = set(self.session.marked)
+        self.query_one(SampleTable).refresh_rows()
+        self.show_detail()
+        self.rs.schedule_save()
+
+    @on(SampleTable.HeaderClicked)
+    def _header_clicked(self, event: SampleTable.HeaderClicked) -> None:
+        key = event.column.key
+        if key in ("id", "group", "label", "total") or key.startswith("rule:"):
+            view = self.session.view
+            view.descending = (not view.descending) if view.sort == key else key != "id" and key != "group"
+            view.sort = key
+            self._view_changed()
+
+    # ------------------------------------------------------------------ filters
+
+    def _view_changed(self) -> None:
+        self._sync_controls()
+        self.rebuild()
+        self.rs.schedule_save()
+
+    @on(Select.Changed, "#filter-label")
+    def _label_filter(self, event: Select.Changed) -> None:
+        if not self._syncing and event.value != self.session.view.label:
+            self.session.view.label = str(event.value)
+            self._view_changed()
+
+    @on(Select.Changed, "#filter-sort")
+    def _sort_changed(self, event: Select.Changed) -> None:
+        if not self._syncing and event.value != self.session.view.sort and event.value is not Select.BLANK:
+            self.session.view.sort = str(event.value)
+            self._view_changed()
+
+    @on(Checkbox.Changed)
+    def _checkbox(self, event: Checkbox.Changed) -> None:
+        name = (event.checkbox.id or "").removeprefix("filter-")
+        if not self._syncing and hasattr(self.session.view, name) and getattr(self.session.view, name) != event.value:
+            setattr(self.session.view, name, event.value)
+            self._view_changed()
+
+    @on(Input.Changed, "#filter-search")
+    def _search(self, event: Input.Changed) -> None:
+        if not self._syncing and event.value != self.session.view.search:
+            self.session.view.search = event.value
+            self.rebuild()
+            self.rs.schedule_save()
+
+    @on(Input.Submitted, "#filter-search")
+    def _search_done(self) -> None:
+        self.query_one(SampleTable).focus()
+
+    def action_cycle_label(self) -> None:
+        view = self.session.view
+        view.label = LABEL_FILTERS[(LABEL_FILTERS.index(view.label) + 1) % len(LABEL_FILTERS)]
+        self._view_changed()
+
+    def action_cycle_sort(self) -> None:
+        keys = [v for _, v in self._sort_options()]
+        view = self.session.view
+        view.sort = keys[(keys.index(view.sort) + 1) % len(keys)] if view.sort in keys else keys[0]
+        self._view_changed()
+
+    def action_reverse(self) -> None:
+        self.session.view.descending = not self.session.view.descending
+        self._view_changed()
+
+    def action_toggle(self, name: str) -> None:
+        setattr(self.session.view, name, not getattr(self.session.view, name))
+        self._view_changed()
+
+    def action_search(self) -> None:
+        self.query_one("#filter-search", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one(SampleTable).focus()
+
+    def action_cycle_highlight(self) -> None:
+        names = [None, *[r.name for r in self.session.live()]]
+        k = names.index(self.focus_rule) if self.focus_rule in names else 0
+        self.focus_rule = names[(k + 1) % len(names)]
+        self.notify(f"highlighting {self.focus_rule or 'every rule'}", timeout=2)
+        self.show_detail()
+
+    # ------------------------------------------------------------------ labels and pins
+
+    def action_label(self, value: float | None) -> None:
+        i = self.current_index()
+        if i is None:
+            return
+        self.workbench.set_label(i, value)
+        # Redrawn through scores_version: a label changes the misclassified set and the filters.
+        self.rs.session_changed(scores=True)
+
+    def action_pin(self) -> None:
+        i = self.current_index()
+        if i is None:
+            return
+        rules = self.session.live()
+        if not rules:
+            self.notify("no rules to pin yet: propose some first (p)", severity="warning")
+            return
+        sample = self.workbench.sample(i)
+        current = {r.name: self.workbench.score_of(r.name, i) for r in rules}
+        default = self.focus_rule if self.focus_rule in current else (self.session.accepted() or rules)[0].name
+
+        def done(result: tuple[str, float | None, bool] | None) -> None:
+            if result is None:
+                return
+            rule, score, remove = result
+            if remove:
+                self.session.remove_pin(sample.id, rule)
+                self.notify(f"unpinned {rule} on {sample.id}", timeout=3)
+            else:
+                self.session.set_pin(sample.id, rule, score)
+                self.notify(f"pinned {rule} on {sample.id} at {fmt_score(score)}", timeout=3)
+            self.rs.session_changed(scores=True)
+
+        self.app.push_screen(PinScreen(sample.id, current, default, self.session.pins_of(sample.id)), done)

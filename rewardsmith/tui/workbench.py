@@ -1,0 +1,203 @@
+"""The workbench's model: the session, its samples, their scores and what follows from them.
+
+Screens read and change the workbench through the app; the app runs the slow parts (loading,
+scoring, proposing) in workers. Nothing here imports textual, so it is tested without a terminal
+and the benchmark drives it directly.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..checks import auc, zero_spread_groups
+from ..samples import DEMO_SETS, FieldMap, Sample, SampleSet, demo_path
+from ..spec import RewardSpec, Rule
+from .scoring import RuleScores, ScoreStore, rule_digest
+from .state import Session, spec_name_for, workspace_path
+from .tableview import Analysis, analyse
+
+__all__ = ["Workbench", "field_map", "open_session"]
+
+
+def field_map(fields: dict) -> FieldMap:
+    """A FieldMap from the session's stored arguments (lists come back from JSON as lists)."""
+    args = dict(fields)
+    for key in ("label_true", "label_false", "per_completion"):
+        if key in args and args[key] is not None:
+            args[key] = tuple(args[key])
+    return FieldMap(**args)
+
+
+def open_session(samples_path: str | Path | None, home: Path, fields: dict | None = None) -> tuple[Session, Path, list[str]]:
+    """The session for a samples file (the demo when None): its workspace if there is one, else a new one.
+
+    Returns the session, its workspace path and what could not be restored.
+    """
+    path = Path(samples_path) if samples_path is not None else demo_path("search")
+    workspace = workspace_path(path, home)
+    problems: list[str] = []
+    if workspace.is_file():
+        try:
+            session, problems = Session.load(workspace)
+            if fields:
+                session.fields = dict(fields)
+            return session, workspace, problems
+        except (OSError, ValueError, KeyError) as exc:
+            # An unreadable workspace must not lock the user out of their samples: start afresh
+            # and keep the old file beside the new one.
+            backup = workspace.with_suffix(".unreadable.json")
+            workspace.replace(backup)
+            problems.append(f"the workspace could not be read ({exc}); kept as {backup.name}")
+    session = Session(samples_path=str(path), name=spec_name_for(path), fields=dict(fields or {}))
+    demo = next((d for d in DEMO_SETS if path.resolve() == demo_path(d).resolve()), None)
+    if demo is not None:
+        from ..cli import DEMO_TASKS  # the demo sets' tasks, as `rewardsmith demo` states them
+
+        session.name = f"{demo}-demo"
+        session.task = DEMO_TASKS.get(demo, "")
+    return session, workspace, problems
+
+
+class Workbench:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.samples: SampleSet | None = None
+        self.scores = ScoreStore()
+        self.total: list[float | None] = []
+        self.analysis: Analysis | None = None
+        self.groups: dict[str, list[int]] = {}
+        self._file_labels: dict[str, float | None] = {}
+        self._index: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ samples
+
+    def attach(self, samples: SampleSet, groups: dict[str, list[int]] | None = None) -> None:
+        """Adopt freshly loaded samples: apply the session's label overrides, forget old scores."""
+        self.samples = samples
+        self._index = {s.id: i for i, s in enumerate(samples.samples)}
+        self._file_labels = {s.id: s.label for s in samples.samples}
+        for sid, value in self.session.labels.items():
+            i = self._index.get(sid)
+            if i is not None:
+                samples.samples[i].label = value
+        self.groups = groups if groups is not None else samples.groups()
+        self.scores.reset([s.id for s in samples.samples])
+        self.refresh_derived()
+
+    def index_of(self, sample_id: str) -> int | None:
+        return self._index.get(sample_id)
+
+    def sample(self, index: int) -> Sample:
+        assert self.samples is not None
+        return self.samples.samples[index]
+
+    def label_overridden(self, sample_id: str) -> bool:
+        return sample_id in self.session.labels
+
+    def set_label(self, index: int, value: float | None) -> None:
+        """Label a sample; setting it back to the file's label drops the override."""
+        sample = self.sample(index)
+        sample.label = value
+        if self._file_labels.get(sample.id) == value:
+            self.session.labels.pop(sample.id, None)
+        else:
+            self.session.set_label(sample.id, value)
+        self.refresh_derived(total=False)  # a label moves the threshold, never the total
+
+    # ------------------------------------------------------------------ scores
+
+    def columns(self) -> dict[str, list[float | None]]:
+        return {name: item.scores for name, item in self.scores.by_rule.items()}
+
+    def stale_rules(self) -> list[Rule]:
+        return self.scores.stale(self.session.live())
+
+    def store(self, results: dict[str, RuleScores]) -> list[str]:
+        """Keep the results that still describe a live rule as it is now; returns their names.
+
+        A result computed for an older version of a rule (the user edited it meanwhile) is dropped.
+        """
+        live = {r.name: r for r in self.session.live()}
+        stored = []
+        for name, item in results.items():
+            rule = live.get(name)
+            if rule is not None and rule_digest(rule) == item.digest:
+                self.scores.by_rule[name] = item
+                stored.append(name)
+        self.refresh_derived()
+        return stored
+
+    def refresh_derived(self, total: bool = True) -> None:
+        """Recompute the total and what the filters need (after scores, labels or rules changed)."""
+        if self.samples is None:
+            return
+        previous = self.analysis
+        if total or len(self.total) != len(self.samples):
+            rules = [r for r in self.session.total_rules() if r.name in self.scores.by_rule]
+            self.total = self.scores.total(rules) if rules else [None] * len(self.samples)
+            previous = None
+        self.analysis = analyse(self.samples, self.total, self.groups, previous)
+
+    def score_of(self, rule: str, index: int) -> float | None:
+        values = self.scores.get(rule)
+        return None if values is None else values[index]
+
+    def error_of(self, rule: str, index: int) -> str | None:
+        item = self.scores.by_rule.get(rule)
+        return None if item is None else item.errors.get(index)
+
+    # ------------------------------------------------------------------ proposing
+
+    def propose_subset(self, selection: str, per_class: int, seed: int = 0) -> SampleSet:
+        """The samples a proposer reads.
+
+        selected: the marked samples (all samples when none are marked);
+        balanced: up to `per_class` good and `per_class` bad, drawn with a fixed seed, whole groups
+        kept together where possible (GRPO rules are judged per group); all: every sample.
+        """
+        assert self.samples is not None
+        samples = self.samples.samples
+        if selection == "selected":
+            marked = {sid for sid in self.session.marked if sid in self._index}
+            if marked:
+                return SampleSet([s for s in samples if s.id in marked], self.samples.path, self.samples.fields)
+            return self.samples
+        if selection == "balanced":
+            good = [i for i, s in enumerate(samples) if s.is_good is True]
+            bad = [i for i, s in enumerate(samples) if s.is_good is False]
+            if not good or not bad:
+                picked = list(range(min(len(samples), 2 * per_class)))
+            else:
+                rng = random.Random(seed)
+                picked = sorted(rng.sample(good, min(per_class, len(good))) + rng.sample(bad, min(per_class, len(bad))))
+            return SampleSet([samples[i] for i in picked], self.samples.path, self.samples.fields)
+        return self.samples
+
+    # ------------------------------------------------------------------ report
+
+    def report_spec(self) -> tuple[RewardSpec | None, bool]:
+        """The spec a report is about: the accepted rules, or the proposals (then True)."""
+        spec = self.session.spec()
+        if spec is not None:
+            return spec, False
+        proposed = [e.rule for e in self.session.rules if e.status == "proposed"]
+        return self.session.spec_of(proposed), True
+
+    def summary(self, values: Sequence[float | None], errors: int = 0) -> dict[str, float | int | None]:
+        """What a reviewer reads about one rule: mean, range, AUC against the labels, flat groups."""
+        assert self.samples is not None
+        present = [v for v in values if v is not None]
+        labels = [s.is_good for s in self.samples.samples]
+        multi = {g: idx for g, idx in self.groups.items() if len(idx) > 1}
+        flat = zero_spread_groups(values, multi) if multi else []
+        return {
+            "mean": sum(present) / len(present) if present else None,
+            "min": min(present) if present else None,
+            "max": max(present) if present else None,
+            "auc": auc(values, labels),
+            "zero_spread": len(flat) / len(multi) if multi else None,
+            "nones": len(values) - len(present) - errors,
+            "errors": errors,
+        }
