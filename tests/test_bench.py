@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rewardsmith.bench import Bench, BenchError, score_samples
-from rewardsmith.checks import auc, build_report, zero_spread_groups
+from rewardsmith.checks import auc, best_threshold, build_report, zero_spread_groups
 from rewardsmith.samples import Sample, SampleSet
 from rewardsmith.spec import RewardSpec, Rule
 
@@ -101,3 +101,30 @@ def test_zero_spread_groups():
     # Singleton groups carry no GRPO signal either way and are not counted.
     assert zero_spread_groups([1.0, 1.0, 0.0, 2.0, 5.0], groups) == ["a"]
     assert zero_spread_groups([1.0, None, 0.0, 2.0, 5.0], groups) == ["a"]
+
+
+def _threshold_by_brute_force(scores, labels):
+    pairs = [(s, y) for s, y in zip(scores, labels) if s is not None and y is not None]
+    pos = sum(1 for _, y in pairs if y)
+    neg = len(pairs) - pos
+    if not pos or not neg:
+        return None
+    best, cut_at = -1.0, None
+    for cut in sorted({s for s, _ in pairs}):
+        balanced = sum(1 for s, y in pairs if y and s >= cut) / pos + sum(1 for s, y in pairs if not y and s < cut) / neg
+        if balanced > best + 1e-12:
+            best, cut_at = balanced, cut
+    return cut_at
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_best_threshold_agrees_with_brute_force(seed):
+    import random
+
+    rng = random.Random(seed)
+    n = rng.randint(0, 60)
+    levels = rng.choice([[0.0, 1.0], [0.0, 0.5, 1.0, 2.0], None])
+    scores = [None if rng.random() < 0.1 else (rng.choice(levels) if levels else round(rng.uniform(-1, 1), 2))
+              for _ in range(n)]
+    labels = [None if rng.random() < 0.1 else rng.random() < 0.5 for _ in range(n)]
+    assert best_threshold(scores, labels) == _threshold_by_brute_force(scores, labels)

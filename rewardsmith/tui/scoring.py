@@ -18,7 +18,7 @@ from ..render import render_module
 from ..samples import SampleSet
 from ..spec import RewardSpec, Rule
 
-__all__ = ["RuleScores", "ScoreStore", "Scorer", "fast_best_threshold", "weighted_total"]
+__all__ = ["RuleScores", "ScoreStore", "Scorer", "weighted_total"]
 
 
 @dataclass
@@ -86,34 +86,6 @@ def weighted_total(columns: Sequence[Sequence[float | None]], weights: Sequence[
                 prev = out[i]
                 out[i] = w * v if prev is None else prev + w * v
     return out
-
-
-def fast_best_threshold(scores: Sequence[float | None], labels: Sequence[bool | None]) -> float | None:
-    """checks.best_threshold in O(n log n): the lowest cut with the best balanced accuracy.
-
-    The core's version rescans every sample per distinct score, which is quadratic on a continuous
-    total over 100,000 samples; this one sweeps the sorted scores once and picks the same cut.
-    """
-    pairs = sorted((s, bool(y)) for s, y in zip(scores, labels) if s is not None and y is not None)
-    pos = sum(1 for _, y in pairs if y)
-    neg = len(pairs) - pos
-    if not pos or not neg:
-        return None
-    best, best_cut = -1.0, None
-    below_pos = below_neg = 0  # samples strictly below the current cut
-    i = 0
-    while i < len(pairs):
-        cut = pairs[i][0]
-        score = (pos - below_pos) / pos + below_neg / neg
-        if score > best + 1e-12:
-            best, best_cut = score, cut
-        while i < len(pairs) and pairs[i][0] == cut:
-            if pairs[i][1]:
-                below_pos += 1
-            else:
-                below_neg += 1
-            i += 1
-    return best_cut
 
 
 class Scorer:

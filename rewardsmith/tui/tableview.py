@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..checks import zero_spread_groups
+from ..checks import best_threshold, zero_spread_groups
 from ..samples import SampleSet
-from .scoring import fast_best_threshold
 from .state import ViewState
 
 __all__ = ["Analysis", "analyse", "row_order"]
@@ -35,7 +34,7 @@ def analyse(samples: SampleSet, total: Sequence[float | None], groups: dict[str,
     so relabelling a sample only redoes the threshold.
     """
     labels = [s.is_good for s in samples]
-    cut = fast_best_threshold(total, labels)
+    cut = best_threshold(total, labels)
     wrong: set[int] = set()
     if cut is not None:
         wrong = {i for i, (v, y) in enumerate(zip(total, labels)) if v is not None and y is not None and (v >= cut) != y}

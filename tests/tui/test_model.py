@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import types
 
 import pytest
@@ -15,7 +14,7 @@ from rewardsmith.render import render_module
 from rewardsmith.samples import DEMO_SETS, Sample, SampleSet, demo_path, load_samples
 from rewardsmith.spec import RewardSpec, Rule
 from rewardsmith.tui.rulecode import rule_source, slice_rule
-from rewardsmith.tui.scoring import RuleScores, fast_best_threshold, rule_digest, weighted_total
+from rewardsmith.tui.scoring import RuleScores, rule_digest, weighted_total
 from rewardsmith.tui.spans import extract_span, rule_spans, turns_of
 from rewardsmith.tui.state import Session, ViewState, workspace_path
 from rewardsmith.tui.tableview import analyse, row_order
@@ -110,17 +109,6 @@ def test_renaming_a_rule_moves_its_pins_and_export_state_follows_the_spec():
 
 
 # --------------------------------------------------------------------------- scores and filters
-
-
-@pytest.mark.parametrize("seed", range(30))
-def test_fast_threshold_agrees_with_the_core(seed):
-    rng = random.Random(seed)
-    n = rng.randint(0, 60)
-    levels = rng.choice([[0.0, 1.0], [0.0, 0.5, 1.0, 2.0], None])
-    scores = [None if rng.random() < 0.1 else (rng.choice(levels) if levels else round(rng.uniform(-1, 1), 2))
-              for _ in range(n)]
-    labels = [None if rng.random() < 0.1 else rng.random() < 0.5 for _ in range(n)]
-    assert fast_best_threshold(scores, labels) == best_threshold(scores, labels)
 
 
 def test_weighted_total_sums_as_trl_does():
