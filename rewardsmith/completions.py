@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["message_text", "scoped_text"]
+__all__ = ["message_text", "messages_of", "scoped_text"]
 
 
 def message_text(message: Any) -> str:
@@ -22,6 +22,15 @@ def message_text(message: Any) -> str:
     if isinstance(content, list):
         return "".join((p.get("text") or "") if isinstance(p, dict) else str(p) for p in content)
     return str(content)
+
+
+def messages_of(completion: Any) -> list[Any] | None:
+    """The messages of a conversational completion (a list, or {"messages": [...]}); None for a string."""
+    if isinstance(completion, str):
+        return None
+    if isinstance(completion, dict):
+        return list(completion.get("messages", [completion]))
+    return list(completion)
 
 
 def scoped_text(completion: Any, scope: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Literal
 
 from ..bench import Bench, BenchError, ScoreMatrix, score_samples
 from ..completions import message_text as _content
-from ..completions import scoped_text
+from ..completions import messages_of, scoped_text
 from ..checks import Check
 from ..kinds import Extract, Kind, get_kind
 from ..samples import Sample, SampleSet
@@ -110,16 +110,8 @@ def is_assistant(message: Any) -> bool:
     return not isinstance(message, dict) or message.get("role", "assistant") == "assistant"
 
 
-def _messages(completion: Any) -> list[Any] | None:
-    if isinstance(completion, str):
-        return None
-    if isinstance(completion, dict):
-        return list(completion.get("messages", [completion]))
-    return list(completion)
-
-
 def assistant_texts(completion: Any) -> list[str]:
-    messages = _messages(completion)
+    messages = messages_of(completion)
     if messages is None:
         return [completion]
     return [_content(m) for m in messages if is_assistant(m)]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..completions import message_text, messages_of
 from ..kinds import Extract
 from ..spec import Rule
 
@@ -35,36 +36,17 @@ class Span:
     region: bool = False  # a stretch the rule judged as a whole (format match, overflow), not a found token
 
 
-def _content(message: Any) -> str:
-    content = message.get("content") if isinstance(message, dict) else message
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join((p.get("text") or "") if isinstance(p, dict) else str(p) for p in content)
-    return str(content)
-
-
-def _messages(completion: Any) -> list[Any] | None:
-    if isinstance(completion, str):
-        return None
-    if isinstance(completion, dict):
-        return list(completion.get("messages", [completion]))
-    return list(completion)
-
-
 def turns_of(completion: Any) -> list[Turn]:
     """The completion as turns; a plain string is one assistant turn."""
-    messages = _messages(completion)
+    messages = messages_of(completion)
     if messages is None:
         return [Turn("assistant", completion)]
-    return [Turn(str(m.get("role", "assistant")) if isinstance(m, dict) else "assistant", _content(m)) for m in messages]
+    return [Turn(str(m.get("role", "assistant")) if isinstance(m, dict) else "assistant", message_text(m)) for m in messages]
 
 
 def _scoped(completion: Any, scope: str) -> tuple[str, list[tuple[int, int]]]:
     """The text a rule reads (as the module's `_text` builds it) and where each turn starts in it."""
-    messages = _messages(completion)
+    messages = messages_of(completion)
     if messages is None:
         return completion, [(0, 0)]
     if not messages:
@@ -81,7 +63,7 @@ def _scoped(completion: Any, scope: str) -> tuple[str, list[tuple[int, int]]]:
     pos = 0
     parts = []
     for i in picked:
-        text = _content(messages[i])
+        text = message_text(messages[i])
         offsets.append((i, pos))
         parts.append(text)
         pos += len(text) + 1  # the "\n" the module joins with
