@@ -12,7 +12,6 @@ Usage: python benchmarks/bench_cli.py [--samples 10000] [--set search|math|maze]
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -24,20 +23,9 @@ from rewardsmith.bench import score_samples
 from rewardsmith.checks import build_report
 from rewardsmith.propose import propose_offline
 from rewardsmith.render import render_module
-from rewardsmith.samples import demo_path, load_samples, sample_to_record
+from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
+from rewardsmith.samples import demo_path, load_samples
 from rewardsmith.spec import save_spec
-
-
-def build_file(name: str, count: int, path: Path) -> None:
-    base = load_samples(demo_path(name))
-    with path.open("w", encoding="utf-8") as fh:
-        for k in range(count):
-            s = base[k % len(base)]
-            record = sample_to_record(s)
-            copy = k // len(base)
-            record["id"] = f"{s.id}-x{copy}"
-            record["group"] = f"{s.group}-x{copy}"
-            fh.write(json.dumps(record) + "\n")
 
 
 def main() -> None:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import tempfile
 import time
 from pathlib import Path
 
 from rewardsmith.propose import propose_offline
-from rewardsmith.samples import demo_path, load_samples, sample_to_record
+from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
+from rewardsmith.samples import demo_path, load_samples
 from rewardsmith.tui.app import make_app
 from rewardsmith.tui.screens.editor import PREVIEW_DELAY, EditorScreen
 from rewardsmith.tui.scoring import rule_digest
@@ -31,18 +31,6 @@ from rewardsmith.tui.state import Session, workspace_path
 from rewardsmith.tui.widgets.sample_table import SampleTable
 
 SIZE = (160, 48)
-
-
-def build_file(name: str, count: int, path: Path) -> None:
-    base = load_samples(demo_path(name))
-    with path.open("w", encoding="utf-8") as fh:
-        for k in range(count):
-            s = base[k % len(base)]
-            record = sample_to_record(s)
-            copy = k // len(base)
-            record["id"] = f"{s.id}-x{copy}"
-            record["group"] = f"{s.group}-x{copy}"
-            fh.write(json.dumps(record) + "\n")
 
 
 async def _until(pilot, condition, timeout: float = 600.0, step: float = 0.02) -> float:
