@@ -284,7 +284,7 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
 @click.argument("samples", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="export folder (default: generated/NAME)")
 @click.option("--preset", help="export a bundled preset instead of a spec file")
-@click.option("--force", is_flag=True, help="overwrite a module that was edited by hand")
+@click.option("--force", is_flag=True, help="replace files edited by hand (a copy is kept beside the export)")
 @click.option("--allow-failing", is_flag=True, help="export even when a check fails")
 @click.option("--time-limit", type=float, default=2.0, show_default=True, help="seconds per reward call")
 @field_options
@@ -315,7 +315,9 @@ def _do_export(spec: Any, target: Path, samples: Any, *, force: bool, allow_fail
         _fail("not exported: a check failed (see above); fix the spec, or pass --allow-failing", 1)
     result = export_spec(spec, target, samples, force=force, plan=plan)
     verb = "updated" if result.changed else "unchanged"
-    out.print(f"{verb} {target}/ ({', '.join(sorted(result.files))})", highlight=False)
+    out.print(f"{verb} {target}/ ({', '.join(sorted(result.files))})", highlight=False, markup=False)
+    if result.backup is not None:
+        out.print(f"the files edited by hand were copied to {result.backup}/", highlight=False, markup=False)
     return result
 
 

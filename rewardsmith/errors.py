@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["RewardsmithError", "SampleError", "SpecError", "RenderError", "ExportError"]
+__all__ = ["RewardsmithError", "SampleError", "SpecError", "RenderError", "ExportError", "OutputError"]
 
 
 class RewardsmithError(Exception):
@@ -40,3 +40,7 @@ class RenderError(RewardsmithError):
 
 class ExportError(RewardsmithError):
     """An export would lose work or found drift it cannot resolve."""
+
+
+class OutputError(RewardsmithError):
+    """An output path names something that must not be replaced by a file (a folder, a socket, a device)."""

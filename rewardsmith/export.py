@@ -7,11 +7,15 @@ from the exported spec and re-scores the samples, and reports drift by sample an
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
 import json
 import math
+import os
 import re
+import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,12 +24,14 @@ from . import __version__
 from .bench import ScoreMatrix, score_samples
 from .checks import Report, build_report
 from .errors import ExportError
-from .fsutil import write_atomic
+from .fsutil import fsync_dir, write_atomic
 from .render import render_module, render_test_module
 from .samples import Sample, SampleSet, sample_to_record
 from .spec import RewardSpec, dump_spec, load_spec
 
-__all__ = ["CheckResult", "ExportResult", "check_export", "export_spec", "plan_export", "validation_summary"]
+__all__ = [
+    "CheckResult", "ExportResult", "check_export", "export_spec", "plan_export", "recover_export", "validation_summary",
+]
 
 MODULE = "rewards.py"
 SPEC = "spec.yaml"
@@ -97,6 +103,7 @@ class ExportResult:
     files: dict[str, str]  # file name -> new text
     report: Report | None
     changed: list[str] = field(default_factory=list)  # files whose text differs from what is there
+    backup: Path | None = None  # where edited files were copied before a forced export replaced them
 
     def diff(self, name: str) -> str:
         path = self.out_dir / name
@@ -121,30 +128,123 @@ def plan_export(
         report = build_report(spec, samples, matrix)
     header = _header(spec, samples, report)
     module = render_module(spec, header=header)
+    files = {MODULE: module, test_file_name(spec.name): _render_test(spec), SPEC: dump_spec(spec)}
     baseline = _baseline(spec, samples, matrix, module, header)
-    files = {
-        MODULE: module,
-        test_file_name(spec.name): _render_test(spec),
-        SPEC: dump_spec(spec),
-        BASELINE: json.dumps(baseline, indent=1, ensure_ascii=False, sort_keys=False) + "\n",
-    }
+    baseline["files"] = {name: _sha(text) for name, text in files.items()}
+    files[BASELINE] = json.dumps(baseline, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
     changed = [n for n, text in files.items()
                if not (out / n).exists() or (out / n).read_text(encoding="utf-8") != text]
     return ExportResult(out, files, report, changed)
 
 
-def _hand_edited(out: Path) -> str | None:
-    """Why the module in `out` must not be overwritten silently, or None."""
-    module = out / MODULE
-    if not module.exists():
-        return None
+def _manifest(out: Path) -> dict[str, str] | None:
+    """What the export in `out` wrote, as file name -> sha256, or None when there is no readable export."""
     try:
-        recorded = json.loads((out / BASELINE).read_text(encoding="utf-8"))["module_sha256"]
-    except (OSError, ValueError, KeyError):
-        return f"{module} exists but {out / BASELINE} does not record its hash"
-    if _sha(module.read_text(encoding="utf-8")) != recorded:
-        return f"{module} was edited since it was exported"
+        baseline = json.loads((out / BASELINE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(baseline, dict):
+        return None
+    files = baseline.get("files")
+    if isinstance(files, dict):
+        return {str(k): str(v) for k, v in files.items()}
+    if "module_sha256" in baseline:  # exports written before the manifest recorded only the module
+        return {MODULE: str(baseline["module_sha256"])}
     return None
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _hand_edited(out: Path, names: list[str]) -> list[str]:
+    """Why files in `out` that an export would replace must not be overwritten silently (empty: none)."""
+    manifest = _manifest(out)
+    present = [n for n in names if n != BASELINE and (out / n).exists()]
+    if manifest is None:
+        return [f"{out / n} exists but {out / BASELINE} does not record it" for n in present if n == MODULE]
+    return [f"{out / n} was edited since it was exported" for n in present
+            if n in manifest and _file_sha(out / n) != manifest[n]]
+
+
+def _staging(out: Path) -> tuple[Path, Path]:
+    return out.parent / f".{out.name}.rewardsmith-new", out.parent / f".{out.name}.rewardsmith-old"
+
+
+def recover_export(out_dir: str | Path) -> None:
+    """Finish or undo an export that was killed half way, so `out_dir` holds one whole export again.
+
+    An export builds the new folder beside the old one and swaps the two with two renames. Killed before
+    the swap, the half-built folder is removed; killed between the renames, the previous export is put back;
+    killed after, the previous export (already replaced) is removed.
+    """
+    out = Path(os.path.realpath(out_dir))
+    new, old = _staging(out)
+    if new.exists():
+        shutil.rmtree(new)
+    if old.exists():
+        if out.exists():
+            shutil.rmtree(old)
+        else:
+            os.rename(old, out)
+    if out.is_dir():  # temporary files of writes killed before their rename
+        for leftover in out.glob(".*.tmp"):
+            if leftover.is_file():
+                leftover.unlink()
+
+
+def _carry_over(src: Path, dst: Path) -> None:
+    """Put `src` (a file, link or folder the export did not write) into `dst` without copying data."""
+    if src.is_symlink():
+        os.symlink(os.readlink(src), dst)
+    elif src.is_dir():
+        shutil.copytree(src, dst, symlinks=True, copy_function=os.link)
+    else:
+        os.link(src, dst)
+
+
+def _backup(out: Path, names: list[str]) -> Path:
+    """Copy `names` from `out` into a new folder beside it; the folder."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    folder = out.parent / f"{out.name}.backup-{stamp}"
+    k = 1
+    while folder.exists():
+        k += 1
+        folder = out.parent / f"{out.name}.backup-{stamp}-{k}"
+    folder.mkdir(parents=True)
+    for name in names:
+        if (out / name).exists():
+            shutil.copy2(out / name, folder / name)
+    fsync_dir(folder)
+    return folder
+
+
+def _write_folder(out: Path, files: dict[str, str], drop: set[str]) -> None:
+    """Swap in a folder holding `files` plus everything already in `out` except `files` and `drop`."""
+    new, old = _staging(out)
+    new.mkdir(parents=True)
+    for name, text in files.items():
+        mode = None
+        if (out / name).is_file():
+            mode = stat.S_IMODE((out / name).stat().st_mode)
+        write_atomic(new / name, text)
+        if mode is not None:
+            os.chmod(new / name, mode)
+    if out.is_dir():
+        for entry in sorted(out.iterdir()):
+            if entry.name not in files and entry.name not in drop:
+                _carry_over(entry, new / entry.name)
+        os.chmod(new, stat.S_IMODE(out.stat().st_mode))
+    fsync_dir(new)
+    if out.exists():
+        os.rename(out, old)
+    os.rename(new, out)
+    fsync_dir(out.parent)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def export_spec(
@@ -157,16 +257,31 @@ def export_spec(
     progress: Callable[[int, int], None] | None = None,
     time_limit: float = 2.0,
 ) -> ExportResult:
-    """Write the export. Refuses to replace a hand-edited module unless `force`."""
+    """Write the export, all or nothing.
+
+    The new folder is built beside the old one and swapped in, so a crash leaves either the previous export
+    or the new one (:func:`recover_export` tidies up at the next run). Files the export did not write stay.
+    A file someone edited since the last export is not replaced unless `force`, and then a copy is kept in
+    ``<out>.backup-<time>/`` beside it.
+    """
     result = plan or plan_export(spec, out_dir, samples, progress=progress, time_limit=time_limit)
-    reason = _hand_edited(result.out_dir)
-    if reason and not force:
-        raise ExportError(f"{reason}; refusing to overwrite it. Move your edits into the spec, or pass --force.")
-    stale = [p for p in result.out_dir.glob("test_*.py") if p.name not in result.files]
-    for name, text in result.files.items():
-        write_atomic(result.out_dir / name, text)
-    for path in stale:  # a renamed spec leaves its old test file pointing at the new module
-        path.unlink()
+    out = Path(os.path.realpath(result.out_dir))
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{result.out_dir} is not a folder; give a folder to export into")
+    recover_export(out)
+    edited = _hand_edited(out, list(result.files))
+    if edited and not force:
+        raise ExportError("; ".join(edited) + "; refusing to overwrite. Move your edits into the spec, or pass "
+                          "--force (a copy of the edited files is kept beside the export).")
+    if edited:
+        names = [n for n in result.files if (out / n).exists()]
+        result.backup = _backup(out, names)
+    # A renamed spec leaves its old test file pointing at the new module: drop it, but only if this tool
+    # wrote it and nobody edited it since.
+    manifest = _manifest(out) or {}
+    drop = {n for n, sha in manifest.items()
+            if n not in result.files and n.startswith("test_") and _file_sha(out / n) == sha}
+    _write_folder(out, result.files, drop)
     return result
 
 
@@ -191,6 +306,8 @@ def _same(a: float | None, b: float | None) -> bool:
 def check_export(export_dir: str | Path, samples: SampleSet | None = None, *, time_limit: float = 2.0) -> CheckResult:
     """Re-render and re-score an export; what changed since it was written."""
     out = Path(export_dir)
+    if out.is_dir() or _staging(Path(os.path.realpath(out)))[1].exists():
+        recover_export(out)
     for name in (MODULE, SPEC, BASELINE):
         if not (out / name).is_file():
             raise ExportError(f"{out} is not a rewardsmith export: {name} is missing")
