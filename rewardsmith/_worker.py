@@ -1,6 +1,8 @@
 """The bench's worker process: loads a rendered module and calls its rules on sample batches.
 
-Standard library only, so a spawned worker starts fast. It talks to the bench over a Pipe:
+Standard library only, and run as a script (``python -I _worker.py FD MEMORY_MB``) with a minimal environment
+the bench chose, so a spec's code never sees the user's API keys, starts fast, and lives under a memory limit
+(RLIMIT_AS) it sets on itself before it reads anything. It talks to the bench over the socket FD:
   ("load", source)                      -> ("ok", rule names) | ("error", message)
   ("data", prompts, completions, cols)  -> ("ok", count)
   ("call", rule, start, stop)           -> ("ok", scores, seconds) | ("error", message)
@@ -11,13 +13,14 @@ Standard library only, so a spawned worker starts fast. It talks to the bench ov
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 import traceback
 import types
 from typing import Any
 
-__all__ = ["serve"]
+__all__ = ["limit_memory", "serve"]
 
 
 def _describe(exc: BaseException) -> str:
@@ -47,6 +50,21 @@ def _check(scores: Any, count: int) -> list[float | None]:
 
 async def _awaited(awaitable: Any) -> Any:
     return await awaitable
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space (0: no cap); a rule that allocates past it gets MemoryError."""
+    if megabytes <= 0:
+        return
+    try:
+        import resource
+    except ImportError:  # not on this platform: the per-call time limit still holds
+        return
+    cap = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
 def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
@@ -100,3 +118,19 @@ def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
             conn.send(call(message[1], message[2], message[3]))
         elif op == "call_one":
             conn.send(call(message[1], message[2], message[2] + 1))
+
+
+def main(argv: list[str]) -> None:  # pragma: no cover - runs in the child process
+    from multiprocessing.connection import Connection
+
+    fd, megabytes = int(argv[1]), int(argv[2])
+    limit_memory(megabytes)
+    conn = Connection(fd)
+    try:
+        serve(conn)
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv)

@@ -9,8 +9,12 @@ re-run one sample at a time so the report names the samples responsible.
 from __future__ import annotations
 
 import math
-import multiprocessing
+import os
+import socket
+import subprocess
+import sys
 import time
+from multiprocessing.connection import Connection
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -20,7 +24,21 @@ from .render import render_module
 from .samples import SampleSet
 from .spec import RewardSpec
 
-__all__ = ["Bench", "BenchError", "ScoreMatrix", "score_samples"]
+__all__ = ["WORKER_ENV", "Bench", "BenchError", "ScoreMatrix", "score_samples", "worker_environment"]
+
+# What a worker's environment keeps: enough to run Python and find files, nothing that holds a secret.
+WORKER_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TEMP", "TMP", "TZ", "SYSTEMROOT", "PYTHONHASHSEED")
+DEFAULT_MEMORY_MB = 4096
+
+
+def worker_environment(allow: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
+    """The environment a bench worker runs with: :data:`WORKER_ENV`, ``LC_*``, and the names in `allow`.
+
+    `allow` names variables the user approved for a rule (an LLM judge's key); nothing else reaches code
+    rendered from a spec, which may have come from an LLM.
+    """
+    keep = set(WORKER_ENV) | set(allow)
+    return {k: v for k, v in os.environ.items() if k in keep or k.startswith("LC_")}
 
 Progress = Callable[[int, int], None]  # (done, total) sample-rule calls
 
@@ -78,11 +96,13 @@ class Bench:
     Use as a context manager, or call close().
     """
 
-    def __init__(self, *, time_limit: float = 2.0, batch_size: int = 256) -> None:
+    def __init__(self, *, time_limit: float = 2.0, batch_size: int = 256, memory_mb: int = DEFAULT_MEMORY_MB,
+                 env_allow: tuple[str, ...] | list[str] = ()) -> None:
         self.time_limit = time_limit
         self.batch_size = batch_size
-        self._ctx = multiprocessing.get_context("spawn")
-        self._proc: Any = None
+        self.memory_mb = memory_mb
+        self.env_allow = tuple(env_allow)
+        self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Any = None
         self._source: str | None = None
         self._data: tuple[list[Any], list[Any], dict[str, list[Any]]] | None = None
@@ -92,14 +112,20 @@ class Bench:
     # -- process management
     def _ensure(self) -> None:
         """Start the worker if it is not running, replaying the module and samples it held."""
-        if self._proc is not None and self._proc.is_alive():
+        if self._proc is not None and self._proc.poll() is None:
             return
         self._kill()
-        parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_worker.serve, args=(child,), daemon=True, name="rewardsmith-bench")
-        self._proc.start()
-        child.close()
-        self._conn = parent
+        parent, child = socket.socketpair()
+        try:
+            # A script run with -I: no user site, no PYTHON* variables, nothing of rewardsmith imported.
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", _worker.__file__, str(child.fileno()), str(self.memory_mb)],
+                pass_fds=(child.fileno(),), env=worker_environment(self.env_allow), stdin=subprocess.DEVNULL,
+                close_fds=True,
+            )
+        finally:
+            child.close()
+        self._conn = Connection(parent.detach())
         replay = []
         if self._source is not None:
             replay.append(("load", self._source))
@@ -114,17 +140,20 @@ class Bench:
     def _kill(self) -> None:
         if self._proc is not None:
             self._proc.kill()
-            self._proc.join(5)
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
         if self._conn is not None:
             self._conn.close()
         self._proc = self._conn = None
 
     def close(self) -> None:
-        if self._proc is not None and self._proc.is_alive():
+        if self._proc is not None and self._proc.poll() is None:
             try:
                 self._conn.send(("stop",))
-                self._proc.join(2)
-            except (OSError, BrokenPipeError):
+                self._proc.wait(2)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
         self._kill()
 
@@ -137,13 +166,17 @@ class Bench:
     def _request(self, message: tuple[Any, ...], timeout: float) -> tuple[Any, ...] | None:
         """Send and wait; None when the worker did not answer in time (it is then killed)."""
         self._ensure()
-        self._conn.send(message)
+        try:
+            self._conn.send(message)
+        except OSError:  # it died between the check and the send
+            self._kill()
+            return ("error", "the worker process died (out of memory, or a crash in native code)")
         if not self._conn.poll(timeout):
             self._kill()
             return None
         try:
             return self._conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             self._kill()
             return ("error", "the worker process died (out of memory, or a crash in native code)")
 
