@@ -40,6 +40,13 @@ __all__ = [
 SCHEMA_VERSION = 1
 Role = Literal["reward", "verifier", "metric"]
 
+# Bounds on what a spec may be. A spec is untrusted input (an LLM may have written it): these keep
+# validation, rendering and the generated module small whatever it holds.
+MAX_SPEC_BYTES = 1_000_000
+MAX_RULES = 64
+MAX_DEPTH = 24  # nesting of mappings and lists
+MAX_ALIASES = 64  # YAML aliases, counted before anything is expanded (an alias bomb is a few lines)
+
 # Names a rule may not take: they would shadow what the generated module defines or uses.
 # (collections / math / re / unicodedata are the modules it may import; annotations is bound by its
 # `from __future__ import annotations`.)
@@ -146,7 +153,7 @@ class RewardSpec(BaseModel):
     description: str = ""
     task: str = Field("", description="what the model is asked to do; proposers read it")
     provenance: Provenance = Field(default_factory=Provenance)
-    rules: list[Rule] = Field(..., min_length=1)
+    rules: list[Rule] = Field(..., min_length=1, max_length=MAX_RULES)
     expectations: Expectations = Field(default_factory=Expectations)
 
     @field_validator("name")
@@ -310,15 +317,114 @@ def _problems(exc: ValidationError, doc: Any, prefix: tuple[Any, ...] = ()) -> l
     return out
 
 
-def parse_spec(text: str, source: str = "<spec>") -> RewardSpec:
-    """Validate YAML (or JSON) text into a spec; errors name line and field."""
+def _depth(node: Any) -> int:
+    """How deeply mappings and lists nest in `node`, without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _flow_depth(text: str) -> int:
+    """How deeply ``[`` and ``{`` nest in `text` outside quoted strings (a cheap look before parsing:
+    YAML parsers take seconds on thousands of nested brackets)."""
+    depth = deepest = 0
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        elif ch == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        i += 1
+    return deepest
+
+
+def _count_aliases(text: str) -> int:
+    """YAML alias events in `text`, read by the parser without composing (expanding) anything."""
+    from ruamel.yaml.events import AliasEvent
+
+    count = 0
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            count += 1
+            if count > MAX_ALIASES:
+                break
+    return count
+
+
+def _load_document(text: str, source: str) -> Any:
+    """The YAML document (or JSON value) of a spec's text, refused with a reason when it is unsafe or broken."""
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(f"the spec is {len(text):,} characters; the limit is {MAX_SPEC_BYTES:,}. "
+                        "A spec holds rules, not data: move large text into the samples", path=source)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SpecError(f"line {line}: the text holds a NUL character; is this really a spec file?", path=source)
+    if _flow_depth(text) > MAX_DEPTH:
+        raise SpecError(f"the spec nests deeper than {MAX_DEPTH} levels; a spec is a few levels deep", path=source)
     try:
-        doc = _yaml().load(text)
+        if text.lstrip().startswith(("{", "[")):
+            # JSON, as json.dumps writes it (emoji as surrogate-pair escapes, which YAML refuses).
+            return json.loads(text)
+        if _count_aliases(text) > MAX_ALIASES:
+            raise SpecError(f"the spec uses more than {MAX_ALIASES} YAML aliases (*name); write the values out",
+                            path=source)
+        return _yaml().load(text)
+    except SpecError:
+        raise
+    except RecursionError:
+        raise SpecError(f"the spec nests deeper than {MAX_DEPTH} levels; a spec is a few levels deep",
+                        path=source) from None
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); fix the JSON, "
+                        "or write the spec as YAML", path=source) from None
+    except ValueError as exc:
+        if "digits" in str(exc):  # Python's limit on converting very long integers
+            raise SpecError("a number in the spec has thousands of digits; use a number of sensible size",
+                            path=source) from None
+        raise SpecError(f"not valid YAML: {exc}", path=source) from None
     except Exception as exc:  # ruamel raises several unrelated types for bad YAML
         raise SpecError(f"not valid YAML: {exc}", path=source) from None
+
+
+def parse_spec(text: str, source: str = "<spec>") -> RewardSpec:
+    """Validate YAML (or JSON) text into a spec; errors name line and field."""
+    doc = _load_document(text, source)
     if not isinstance(doc, dict):
         raise SpecError("a spec is a mapping with `name` and `rules`", path=source)
+    if _depth(doc) > MAX_DEPTH:
+        raise SpecError(f"the spec nests deeper than {MAX_DEPTH} levels; a spec is a few levels deep", path=source)
     data = _migrate(_plain(doc), source)
+    rules = data.get("rules")
+    if isinstance(rules, list) and len(rules) > MAX_RULES:
+        raise SpecError(f"the spec has {len(rules)} rules; the limit is {MAX_RULES}. A reward that needs more "
+                        "is several rewards: split it", path=source)
     problems = _validate_params(data, doc)
     if problems:
         raise SpecError("the spec is not valid", path=source, problems=problems)
@@ -326,7 +432,8 @@ def parse_spec(text: str, source: str = "<spec>") -> RewardSpec:
         spec = RewardSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError("the spec is not valid", path=source, problems=_problems(exc, doc)) from None
-    spec.__dict__["_doc"] = doc  # the round-trip document, for save_spec
+    if isinstance(doc, CommentedMap):
+        spec.__dict__["_doc"] = doc  # the round-trip document, for save_spec
     return spec
 
 
@@ -343,9 +450,18 @@ def _plain(node: Any) -> Any:
 def load_spec(path: str | Path) -> RewardSpec:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise SpecError(f"cannot read the spec: {exc.strerror}", path=str(p)) from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"the file is over {MAX_SPEC_BYTES:,} bytes; a spec holds rules, not data", path=str(p))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SpecError(f"line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8; save the spec as UTF-8",
+                        path=str(p)) from None
     return parse_spec(text, str(p))
 
 
