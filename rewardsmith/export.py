@@ -120,10 +120,17 @@ def plan_export(
     progress: Callable[[int, int], None] | None = None,
     time_limit: float = 2.0,
 ) -> ExportResult:
-    """Everything an export would write, tested on `samples`, without writing anything."""
+    """Everything an export would write, tested on `samples`, without writing anything.
+
+    Without samples the export pins nothing (its test file says so and skips); an empty sample set is refused,
+    since it would ship a regression test that tests nothing while looking like it was tested.
+    """
     out = Path(out_dir)
     matrix = report = None
-    if samples is not None and len(samples):
+    if samples is not None and not len(samples):
+        raise ExportError("there are no samples to test the spec on; load a samples file first (or export "
+                          "without samples on purpose: the export then pins nothing and its tests skip)")
+    if samples is not None:
         matrix = score_samples(spec, samples, time_limit=time_limit, progress=progress)
         report = build_report(spec, samples, matrix)
     header = _header(spec, samples, report)

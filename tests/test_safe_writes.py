@@ -196,3 +196,11 @@ class TestExport:
         assert kills == 50
         export_spec(_spec(3), out)  # a plain export after all that is not refused
         assert check_export(out).ok
+
+
+def test_an_empty_sample_set_is_refused(tmp_path):
+    from rewardsmith.samples import SampleSet
+
+    with pytest.raises(ExportError, match="no samples to test the spec on"):
+        export_spec(_spec(1), tmp_path / "exp", SampleSet.from_samples([]))
+    assert not (tmp_path / "exp").exists()
