@@ -18,12 +18,14 @@ from rich.console import Console
 from . import __version__
 from .cli_llm import llm_options
 from .errors import RewardsmithError
+from .redact import RedactingStream
 
 __all__ = ["main"]
 
 # Piped output (CI logs, files) gets a width that fits the report table instead of rich's 80.
-err = Console(stderr=True)
-out = Console(width=None if sys.stdout.isatty() else 130)
+# Both consoles mask registered secrets (rewardsmith.redact), whatever text reaches them.
+err = Console(file=RedactingStream("stderr"))
+out = Console(file=RedactingStream("stdout"), width=None if sys.stdout.isatty() else 130)
 
 
 def _fail(message: str, code: int = 2) -> None:

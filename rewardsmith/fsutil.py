@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import OutputError
+from .redact import redact
 
 __all__ = ["current_umask", "fsync_dir", "write_atomic", "write_bytes_atomic"]
 
@@ -86,5 +87,8 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` (UTF-8, ``\\n`` line ends) to `path` safely; see :func:`write_bytes_atomic`."""
-    write_bytes_atomic(path, text.encode("utf-8"))
+    """Write `text` (UTF-8, ``\\n`` line ends, registered secrets masked) to `path` safely.
+
+    See :func:`write_bytes_atomic` for what each kind of path gets.
+    """
+    write_bytes_atomic(path, redact(text).encode("utf-8"))

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import RewardsmithError
+from ..redact import redact, register_secret
 
 __all__ = [
     "ENV_API_BASE",
@@ -72,6 +73,9 @@ class Secret:
 
     value: str = field(repr=False)
 
+    def __post_init__(self) -> None:
+        register_secret(self.value)  # masked in every file written and line printed from now on
+
     def reveal(self) -> str:
         return self.value
 
@@ -90,7 +94,7 @@ def scrub(text: str, *secrets: Secret | None) -> str:
     for secret in secrets:
         if secret is not None and secret.value and len(secret.value) >= 4:
             text = text.replace(secret.value, "***")
-    return text
+    return redact(text)
 
 
 @dataclass(frozen=True)
