@@ -15,18 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import _worker
-from .errors import RewardsmithError
+from .errors import BenchError
 from .render import render_module
 from .samples import SampleSet
 from .spec import RewardSpec
 
-__all__ = ["Bench", "BenchError", "ScoreMatrix", "score_samples"]
+__all__ = ["Bench", "ScoreMatrix", "score_samples"]
 
 Progress = Callable[[int, int], None]  # (done, total) sample-rule calls
-
-
-class BenchError(RewardsmithError):
-    """The module could not be loaded, or the worker could not run."""
 
 
 @dataclass

@@ -36,7 +36,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from ..checks import Report, build_report
-from ..errors import RewardsmithError, SpecError
+from ..errors import (
+    BudgetExceeded,
+    InvalidAnswer,
+    LLMCancelled,
+    LLMConfigError,
+    LLMError,
+    LLMOutputError,
+    LLMRequestError,
+    LLMServerError,
+    LLMTimeout,
+    LLMUnavailable,
+    SpecError,
+)
 from ..samples import SampleSet
 from ..spec import Expectations, RewardSpec, check_rule_name, parse_spec
 from .cache import RequestCache, request_key
@@ -46,22 +58,13 @@ from .prompts import (
     answer_schema,
     propose_messages,
     repair_messages,
-    truncate,
 )
-from .settings import LLMConfigError, LLMSettings, resolve_settings, scrub
+from .settings import LLMSettings, resolve_settings, scrub
 
 __all__ = [
-    "BudgetExceeded",
     "CallRecord",
     "Candidate",
-    "LLMCancelled",
-    "LLMError",
-    "LLMOutputError",
-    "LLMRequestError",
-    "LLMServerError",
     "LLMSession",
-    "LLMTimeout",
-    "LLMUnavailable",
     "Proposal",
     "Usage",
     "apropose_llm",
@@ -77,50 +80,6 @@ Progress = Callable[..., Any]
 CHARS_PER_TOKEN = 4  # for the pre-flight estimate; the reply's usage is what is counted
 MIN_COMPLETION_TOKENS = 256  # below this a spec cannot be written: refuse rather than get a cut answer
 PROPOSER = "llm"
-
-
-# ------------------------------------------------------------------------------------------ errors
-
-
-class LLMError(RewardsmithError):
-    """Base of every LLM proposer failure; the message says what happened and what to do."""
-
-
-class LLMUnavailable(LLMError):
-    """litellm is not installed."""
-
-
-class LLMTimeout(LLMError):
-    """The server did not answer within the timeout, after every retry."""
-
-
-class LLMServerError(LLMError):
-    """429 or 5xx (or a dropped connection) after every retry."""
-
-
-class LLMRequestError(LLMError):
-    """The server refused the request (bad key, unknown model, bad request): retrying cannot help."""
-
-
-class LLMCancelled(LLMError):
-    """The user cancelled."""
-
-
-class BudgetExceeded(LLMError):
-    """A request or the session would go over its token cap."""
-
-
-class LLMOutputError(LLMError):
-    """The model's answer was not a valid spec, even after the repair round."""
-
-    def __init__(self, message: str, *, output: str, problems: list[str], first_problems: list[str] | None = None):
-        self.output = output
-        self.problems = problems
-        self.first_problems = first_problems or []
-        shown = truncate(output, 2000) if output.strip() else "(an empty answer)"
-        text = message + "\n" + "\n".join(f"  - {p}" for p in problems[:20])
-        text += f"\nwhat came back:\n{shown}"
-        super().__init__(text)
 
 
 # -------------------------------------------------------------------------------------- accounting
@@ -581,13 +540,6 @@ def _cost(model: str, prompt_tokens: int, completion_tokens: int) -> tuple[float
 
 # --------------------------------------------------------------------------------- answer -> spec
 
-
-class InvalidAnswer(Exception):
-    """An answer that is not a valid spec; carries the problems for the repair prompt."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 _FENCE = re.compile(r"^\s*```[A-Za-z]*\s*\n(.*?)\n\s*```\s*$", re.DOTALL)

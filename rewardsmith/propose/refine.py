@@ -29,11 +29,11 @@ from typing import Any
 
 from ..bench import Bench, ScoreMatrix
 from ..checks import Report
+from ..errors import LLMConfigError, LLMError
 from ..fsutil import write_atomic
 from ..samples import SampleSet
 from ..spec import Expectations, RewardSpec, dump_spec
 from .llm import (
-    LLMError,
     LLMSession,
     Usage,
     _settings,
@@ -43,7 +43,7 @@ from .llm import (
     spec_from_answer,
 )
 from .prompts import ShownSample, reflect_messages, show_sample
-from .settings import LLMConfigError, LLMSettings
+from .settings import LLMSettings
 
 __all__ = [
     "DEFAULT_MAX_ZERO_SPREAD",

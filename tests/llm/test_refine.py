@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rewardsmith.propose import refine
-from rewardsmith.propose.llm import LLMOutputError
+from rewardsmith.errors import LLMConfigError, LLMOutputError
 from rewardsmith.spec import Expectations, load_spec, parse_spec
 
 from .conftest import SECRET, Reply, files_under, make_settings, rule
@@ -112,8 +112,6 @@ def test_a_failed_round_keeps_the_earlier_rounds(server, search_samples, tmp_pat
 def test_an_existing_run_is_never_overwritten(server, search_samples, tmp_path):
     out = tmp_path / "rounds"
     (out / "round-0").mkdir(parents=True)
-    from rewardsmith.propose.settings import LLMConfigError
-
     with pytest.raises(LLMConfigError, match="already holds a refine run"):
         refine(_start(tmp_path), search_samples, settings=make_settings(server), out_dir=out)
 
