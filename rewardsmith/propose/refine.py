@@ -33,17 +33,12 @@ from ..errors import LLMConfigError, LLMError
 from ..fsutil import write_atomic
 from ..samples import SampleSet
 from ..spec import Expectations, RewardSpec, dump_spec
-from .llm import (
-    LLMSession,
-    Usage,
-    _settings,
-    ask_for_spec,
-    evaluate,
-    rank_key,
-    spec_from_answer,
-)
+from .answers import ask_for_spec, spec_from_answer
 from .prompts import ShownSample, reflect_messages, show_sample
+from .ranking import evaluate, rank_key
+from .session import LLMSession, settings_from
 from .settings import LLMSettings
+from .usage import Usage
 
 __all__ = [
     "DEFAULT_MAX_ZERO_SPREAD",
@@ -300,7 +295,7 @@ def refine(
         raise LLMConfigError("rounds must be between 0 and 20")
     if len(samples) == 0:
         raise LLMConfigError("there are no samples to test the spec on")
-    session = session or LLMSession(_settings(settings, model, api_base), cancel=cancel, progress=progress)
+    session = session or LLMSession(settings_from(settings, model, api_base), cancel=cancel, progress=progress)
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None:
         _prepare_out_dir(folder)
