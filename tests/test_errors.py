@@ -26,7 +26,8 @@ def _exception_classes(path: Path) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ClassDef):
-            bases = {b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "" for b in node.bases}
+            bases = {b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else ""
+                     for b in node.bases}
             if bases & known or any(b.endswith(("Error", "Exception")) for b in bases):
                 found.append((node.lineno, node.name))
     return found
@@ -55,7 +56,8 @@ def test_every_exception_class_is_defined_in_errors():
         if rel == Path("errors.py") or rel.parts[0] in SELF_CONTAINED:
             continue
         elsewhere += [f"rewardsmith/{rel.as_posix()}:{line}: class {name}" for line, name in _exception_classes(path)]
-    assert not elsewhere, "move these to rewardsmith/errors.py (and draw them in its docstring):\n" + "\n".join(elsewhere)
+    assert not elsewhere, ("move these to rewardsmith/errors.py (and draw them in its docstring):\n"
+                           + "\n".join(elsewhere))
 
 
 def test_the_docstring_draws_the_hierarchy_as_it_is():
