@@ -2,5 +2,44 @@
 
 from __future__ import annotations
 
+from .errors import (
+    BenchError,
+    BudgetExceeded,
+    ExportError,
+    LLMCancelled,
+    LLMConfigError,
+    LLMError,
+    LLMOutputError,
+    LLMRequestError,
+    LLMServerError,
+    LLMTimeout,
+    LLMUnavailable,
+    OutputError,
+    PersonaError,
+    RenderError,
+    RewardsmithError,
+    SampleError,
+    SpecError,
+)
+
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = [
+    "BenchError",
+    "BudgetExceeded",
+    "ExportError",
+    "LLMCancelled",
+    "LLMConfigError",
+    "LLMError",
+    "LLMOutputError",
+    "LLMRequestError",
+    "LLMServerError",
+    "LLMTimeout",
+    "LLMUnavailable",
+    "OutputError",
+    "PersonaError",
+    "RenderError",
+    "RewardsmithError",
+    "SampleError",
+    "SpecError",
+    "__version__",
+]

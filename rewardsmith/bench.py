@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import _worker
-from .errors import RewardsmithError
+from .errors import BenchError
 from .render import render_module
 from .samples import SampleSet
 from .spec import RewardSpec
 
-__all__ = ["WORKER_ENV", "Bench", "BenchError", "ScoreMatrix", "score_samples", "worker_environment"]
+__all__ = ["WORKER_ENV", "Bench", "ScoreMatrix", "score_samples", "worker_environment"]
 
 # What a worker's environment keeps: enough to run Python and find files, nothing that holds a secret.
 WORKER_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TEMP", "TMP", "TZ", "SYSTEMROOT", "PYTHONHASHSEED")
@@ -41,10 +41,6 @@ def worker_environment(allow: tuple[str, ...] | list[str] = ()) -> dict[str, str
     return {k: v for k, v in os.environ.items() if k in keep or k.startswith("LC_")}
 
 Progress = Callable[[int, int], None]  # (done, total) sample-rule calls
-
-
-class BenchError(RewardsmithError):
-    """The module could not be loaded, or the worker could not run."""
 
 
 @dataclass

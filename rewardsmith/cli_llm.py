@@ -125,7 +125,7 @@ def run_refine(spec_path: str, sample_set: Any, *, rounds: int, out_dir: str | N
     """`rewardsmith refine`: the rounds, a table comparing them, where they are; returns the exit code."""
     from rich.table import Table
 
-    from .propose.refine import default_out_dir, refine
+    from .propose.refine import RefineOptions, default_out_dir, refine
     from .propose.settings import model_from_env
     from .spec import load_spec
 
@@ -138,16 +138,15 @@ def run_refine(spec_path: str, sample_set: Any, *, rounds: int, out_dir: str | N
     settings = settings_from_options(dict(opts))
     spec = load_spec(spec_path)
     folder = Path(out_dir) if out_dir else default_out_dir(spec_path)
+    options = RefineOptions(rounds=rounds, out_dir=folder, persona=opts["persona"],
+                            instructions=opts["instructions"] or "", min_auc=min_auc,
+                            max_zero_spread=max_zero_spread, diagnostics=diagnostics, time_limit=time_limit)
     cancel = threading.Event()
     result = None
     try:
         with err.status(f"refining with {settings.model} …") as status:
-            result = refine(
-                spec, sample_set, rounds=rounds, settings=settings, out_dir=folder, persona=opts["persona"],
-                instructions=opts["instructions"] or "", min_auc=min_auc, max_zero_spread=max_zero_spread,
-                diagnostics=diagnostics, time_limit=time_limit, cancel=cancel,
-                progress=lambda text: status.update(str(text)),
-            )
+            result = refine(spec, sample_set, options, settings=settings, cancel=cancel,
+                            progress=lambda text: status.update(str(text)))
     except KeyboardInterrupt:
         cancel.set()
         err.print(f"interrupted; the rounds so far are in {folder}/")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rewardsmith.bench import Bench, BenchError, score_samples
+from rewardsmith.bench import Bench, score_samples
+from rewardsmith.errors import BenchError
 from rewardsmith.checks import auc, best_threshold, build_report, zero_spread_groups
 from rewardsmith.samples import Sample, SampleSet
 from rewardsmith.spec import RewardSpec, Rule

@@ -29,8 +29,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..bench import Bench, BenchError, ScoreMatrix
+from ..bench import Bench, ScoreMatrix
 from ..checks import Check, Report
+from ..errors import BenchError
 from ..render import render_module
 from ..samples import SampleSet
 from ..spec import RewardSpec

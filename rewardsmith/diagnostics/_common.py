@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
-from ..bench import Bench, BenchError, ScoreMatrix, score_samples
+from ..bench import Bench, ScoreMatrix, score_samples
 from ..completions import message_text as _content
 from ..completions import messages_of, scoped_text
 from ..checks import Check
+from ..errors import BenchError
 from ..kinds import Extract, Kind, get_kind
 from ..samples import Sample, SampleSet
 from ..spec import RewardSpec, Rule

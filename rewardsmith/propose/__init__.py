@@ -7,6 +7,6 @@ from __future__ import annotations
 
 from .offline import propose_offline
 from .llm import propose_llm  # noqa: E402  (litellm itself is imported only when a request is made)
-from .refine import refine  # noqa: E402
+from .refine import RefineOptions, refine  # noqa: E402
 
-__all__ = ["propose_offline", "propose_llm", "refine"]
+__all__ = ["RefineOptions", "propose_llm", "propose_offline", "refine"]

@@ -24,15 +24,16 @@ from typing import Any
 import jinja2
 
 from ..completions import message_text
-from ..errors import RewardsmithError
+from ..errors import PersonaError
+from ..excerpt import CUT_MARKER, excerpt
 from ..kinds import KINDS, catalogue
 from ..render import make_environment
 from ..samples import Sample, SampleSet
 
 __all__ = [
+    "CUT_MARKER",
     "DEFAULT_PERSONA",
     "LLM_EXCLUDED_KINDS",
-    "PersonaError",
     "Prompt",
     "ShownSample",
     "answer_schema",
@@ -55,7 +56,6 @@ LLM_EXCLUDED_KINDS = frozenset({"judge"})
 PER_CLASS = 4  # samples of each label shown by default
 MAX_TEXT = 1500  # characters of one completion or prompt before it is cut
 MAX_SAMPLES_CHARS = 24_000  # characters of all shown samples together
-CUT_MARKER = "[… {n} characters cut …]"
 
 # Ways K concurrent candidates differ, so K requests are K designs rather than K near-copies.
 ANGLES = (
@@ -65,10 +65,6 @@ ANGLES = (
     "Concentrate on the failure modes the bad samples show and make each one cost reward.",
     "Keep the design as small as possible: one answer rule and at most one shaping rule.",
 )
-
-
-class PersonaError(RewardsmithError):
-    """A persona name or file that cannot be used."""
 
 
 @dataclass
@@ -147,17 +143,8 @@ def resolve_persona(persona: str | None, *, task: str = "", template_dir: str | 
 
 
 def truncate(text: str, limit: int = MAX_TEXT) -> str:
-    """`text`, or its head and tail with a marker where the middle was cut.
-
-    The tail is kept because answers sit at the end of completions; the head, because tags and
-    the first reasoning steps show the format.
-    """
-    if len(text) <= limit:
-        return text
-    head = int(limit * 0.55)
-    tail = limit - head
-    cut = len(text) - head - tail
-    return f"{text[:head]}\n{CUT_MARKER.format(n=cut)}\n{text[-tail:]}"
+    """`text` cut to `limit` characters the way prompts show samples (see :func:`rewardsmith.excerpt.excerpt`)."""
+    return excerpt(text, limit)
 
 
 def _transcript(value: Any) -> str:

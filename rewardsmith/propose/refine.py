@@ -29,30 +29,30 @@ from typing import Any
 
 from ..bench import Bench, ScoreMatrix
 from ..checks import Report
+from ..errors import LLMConfigError, LLMError
 from ..fsutil import write_atomic
 from ..samples import SampleSet
 from ..spec import Expectations, RewardSpec, dump_spec
-from .llm import (
-    LLMError,
-    LLMSession,
-    Usage,
-    _settings,
-    ask_for_spec,
-    evaluate,
-    rank_key,
-    spec_from_answer,
-)
+from .answers import ask_for_spec, spec_from_answer
 from .prompts import ShownSample, reflect_messages, show_sample
-from .settings import LLMConfigError, LLMSettings
+from .ranking import evaluate, rank_key
+from .session import LLMSession, settings_from
+from .settings import LLMSettings
+from .usage import Usage
 
 __all__ = [
     "DEFAULT_MAX_ZERO_SPREAD",
     "DEFAULT_MIN_AUC",
+    "RefineOptions",
     "Refinement",
     "Round",
+    "RoundContext",
+    "RoundResult",
     "default_out_dir",
+    "first_round",
     "refine",
     "report_for_prompt",
+    "run_round",
     "with_targets",
 ]
 
@@ -249,14 +249,17 @@ def _prepare_out_dir(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _write_round(out_dir: Path | None, rnd: Round) -> None:
+def _write_round(out_dir: Path | None, result: RoundResult) -> None:
+    """A tested round's spec, report and record; a failed round's record only (it has no spec of its own)."""
     if out_dir is None:
         return
+    rnd = result.round
     folder = out_dir / f"round-{rnd.number}"
-    rnd.directory = folder
-    write_atomic(folder / "spec.yaml", dump_spec(rnd.spec))
-    if rnd.report is not None:
-        write_atomic(folder / "report.json", json.dumps(rnd.report.to_data(), indent=1, default=str) + "\n")
+    if result.error is None:
+        rnd.directory = folder
+        write_atomic(folder / "spec.yaml", dump_spec(rnd.spec))
+        if rnd.report is not None:
+            write_atomic(folder / "report.json", json.dumps(rnd.report.to_data(), indent=1, default=str) + "\n")
     write_atomic(folder / "record.json", json.dumps(rnd.record, indent=1, default=str) + "\n")
 
 
@@ -270,141 +273,220 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+@dataclass(frozen=True)
+class RefineOptions:
+    """How a refine run goes (the model and its limits are :class:`~rewardsmith.propose.settings.LLMSettings`).
+
+    Args:
+        rounds: reflection rounds at most, 0 to 20; the run stops early when the checks pass.
+        out_dir: where every round is written (``round-K/`` and ``summary.json``); None keeps them in memory.
+        persona: a bundled persona name or a persona file.
+        instructions: extra instructions in plain words, sent with every round.
+        min_auc: the target AUC of the weighted total (a default when the spec has no expectations).
+        max_zero_spread: the target share of zero-spread groups (likewise).
+        diagnostics: add the robustness and reward-hacking findings to the report the model reads.
+        time_limit: seconds per rule call when the bench scores a spec.
+        template_dir: a folder of prompt templates that overrides the bundled ones.
+    """
+
+    rounds: int = 3
+    out_dir: str | Path | None = None
+    persona: str | None = None
+    instructions: str = ""
+    min_auc: float | None = None
+    max_zero_spread: float | None = None
+    diagnostics: bool = True
+    time_limit: float = 2.0
+    template_dir: Any = None
+
+    def __post_init__(self) -> None:
+        if self.rounds < 0 or self.rounds > 20:
+            raise LLMConfigError("rounds must be between 0 and 20")
+
+    @property
+    def folder(self) -> Path | None:
+        return Path(self.out_dir) if self.out_dir is not None else None
+
+
+@dataclass(frozen=True)
+class RoundContext:
+    """What every round of one run shares: the session, the samples, the options and the bench."""
+
+    session: LLMSession
+    samples: SampleSet
+    options: RefineOptions
+    bench: Bench
+
+    def score(self, spec: RewardSpec) -> tuple[Report, ScoreMatrix, float]:
+        """Score `spec`, build its report; with the seconds it took."""
+        began = time.perf_counter()
+        report, matrix = evaluate(spec, self.samples, time_limit=self.options.time_limit,
+                                  diagnostics=self.options.diagnostics, bench=self.bench)
+        return report, matrix, time.perf_counter() - began
+
+
+@dataclass
+class RoundResult:
+    """One round as recorded, the scores behind its report, or the LLM error that ended it.
+
+    A failed round carries the spec it meant to revise and no report; its record holds the error.
+    """
+
+    round: Round
+    matrix: ScoreMatrix | None = None
+    error: LLMError | None = None
+
+
+def first_round(spec: RewardSpec, ctx: RoundContext) -> RoundResult:
+    """Round 0: the spec as given (with its targets), tested; no model is asked."""
+    ctx.session.say("round 0: testing the spec as given …")
+    report, matrix, seconds = ctx.score(spec)
+    zero = Round(0, spec, report, {
+        "round": 0, "started": _now(), "proposer": spec.provenance.proposer, "spec_hash": spec.fingerprint(),
+        "seconds": {"llm": 0.0, "test": round(seconds, 3)},
+        "usage": Usage().to_data(), "error": None,
+    })
+    zero.record["headline"] = zero.headline()
+    zero.record["checks"] = _checks(report)
+    return RoundResult(zero, matrix)
+
+
+def run_round(number: int, previous: RoundResult, history: list[Round], ctx: RoundContext) -> RoundResult:
+    """Round `number`: send `previous`'s report to the model, validate the revised spec, test it.
+
+    Args:
+        number: this round's number (1 or more).
+        previous: the round before, tested (its report and scores are what the model reads).
+        history: the rounds before `previous`, summed up in the prompt so the model sees the trend.
+        ctx: what the rounds share.
+
+    Returns:
+        The tested revision; or, when the model request fails (an answer that stays invalid, a
+        timeout, the token cap), a result whose ``error`` says so and whose record carries it.
+    """
+    session, samples, options = ctx.session, ctx.samples, ctx.options
+    base = previous.round.spec
+    assert previous.round.report is not None and previous.matrix is not None
+    compact, failing = report_for_prompt(previous.round.report, previous.matrix, samples)
+    trend = [f"round {h['round']}: AUC {h['auc']}, zero-spread groups {_pct(h['zero_spread'])}, "
+             f"failed checks {h['failed']}" for h in (r.headline() for r in history)]
+    prompt = reflect_messages(
+        samples, task=base.task, spec_json=json.dumps(_spec_for_prompt(base), indent=1, ensure_ascii=False),
+        report=compact, failing=failing, persona=options.persona, instructions=options.instructions,
+        round_no=number, history=trend, template_dir=options.template_dir,
+        keep_names=sorted(set(base.expectations.rule_min_auc) | {p.rule for p in base.expectations.pins}),
+    )
+    provenance = {
+        "proposer": PROPOSER,
+        "model": session.settings.model,
+        "persona": prompt.persona,
+        "samples": samples.fingerprint(),
+        "round": number,
+        "parent": base.fingerprint(),
+        "instructions": options.instructions.strip() or None,
+    }
+
+    def build(text: str, finish: str | None) -> RewardSpec:
+        # The model revises description and rules; name, task and the checks stay the user's.
+        return spec_from_answer(text, name=base.name, task=base.task, provenance=provenance,
+                                expectations=base.expectations, finish_reason=finish)
+
+    record: dict[str, Any] = {
+        "round": number, "started": _now(), "proposer": PROPOSER, "model": session.settings.model,
+        "persona": prompt.persona, "parent_hash": base.fingerprint(), "settings": session.settings.public(),
+        "prompt_chars": prompt.chars, "failing_shown": prompt.shown, "error": None,
+    }
+    calls_before = len(session.usage.calls)
+    began = time.perf_counter()
+    try:
+        revised, info = session.run(ask_for_spec(session, prompt, purpose=f"round {number}", build=build))
+    except LLMError as exc:
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        record["seconds"] = {"llm": round(time.perf_counter() - began, 3), "test": 0.0}
+        record["usage"] = session.usage.since(calls_before).to_data()
+        return RoundResult(Round(number, base, None, record), error=exc)
+    llm_seconds = time.perf_counter() - began
+    session.say(f"round {number}: testing the revised spec …")
+    report, matrix, test_seconds = ctx.score(revised)
+    record.update(
+        spec_hash=revised.fingerprint(),
+        repaired=info["repaired"],
+        first_answer_problems=info["problems"],
+        seconds={"llm": round(llm_seconds, 3), "test": round(test_seconds, 3)},
+        usage=session.usage.since(calls_before).to_data(),
+        session={"tokens": session.usage.tokens, "cost_usd": session.usage.cost,
+                 "cost_known": session.usage.cost_known},
+        checks=_checks(report),
+    )
+    rnd = Round(number, revised, report, record)
+    record["headline"] = rnd.headline()
+    return RoundResult(rnd, matrix)
+
+
 def refine(
     spec: RewardSpec,
     samples: SampleSet,
+    options: RefineOptions | None = None,
     *,
-    rounds: int = 3,
-    model: str | None = None,
-    api_base: str | None = None,
     settings: LLMSettings | None = None,
-    out_dir: str | Path | None = None,
-    persona: str | None = None,
-    instructions: str = "",
-    min_auc: float | None = None,
-    max_zero_spread: float | None = None,
-    diagnostics: bool = True,
-    time_limit: float = 2.0,
+    session: LLMSession | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-    session: LLMSession | None = None,
-    template_dir: Any = None,
 ) -> Refinement:
-    """Up to `rounds` reflection rounds on `spec`; stops early when the checks pass.
+    """Up to ``options.rounds`` reflection rounds on `spec`; stops early when the checks pass.
+
+    Args:
+        spec: the spec to refine (round 0).
+        samples: what every round is tested on.
+        options: the run's settings (:class:`RefineOptions`; its defaults when None).
+        settings: the model and its limits; resolved from the environment and config file when None.
+        session: a session to run in (its settings, cache and usage) instead of a new one.
+        progress: called with short status strings.
+        cancel: set it (from any thread) to stop before the next round and abort a request in flight.
 
     Returns every round (round 0 is `spec` itself, with its targets). Raises an LLMError subclass
     when a round fails; that round's record (with the error) and all earlier rounds are on disk
-    in `out_dir` first.
+    in ``options.out_dir`` first.
     """
-    if rounds < 0 or rounds > 20:
-        raise LLMConfigError("rounds must be between 0 and 20")
+    options = options or RefineOptions()
     if len(samples) == 0:
         raise LLMConfigError("there are no samples to test the spec on")
-    session = session or LLMSession(_settings(settings, model, api_base), cancel=cancel, progress=progress)
-    folder = Path(out_dir) if out_dir is not None else None
+    session = session or LLMSession(settings_from(settings, None, None), cancel=cancel, progress=progress)
+    folder = options.folder
     if folder is not None:
         _prepare_out_dir(folder)
-    public = session.settings.public()
-    current = with_targets(spec, samples, min_auc=min_auc, max_zero_spread=max_zero_spread)
-    result = Refinement(rounds=[], usage=session.usage, stopped="", out_dir=folder, settings=public)
-    persona_name: str | None = None
+    current = with_targets(spec, samples, min_auc=options.min_auc, max_zero_spread=options.max_zero_spread)
+    result = Refinement(rounds=[], usage=session.usage, stopped="", out_dir=folder, settings=session.settings.public())
 
-    with Bench(time_limit=time_limit) as bench:
-        session.say("round 0: testing the spec as given …")
-        began = time.perf_counter()
-        report, matrix = evaluate(current, samples, time_limit=time_limit, diagnostics=diagnostics, bench=bench)
-        zero = Round(0, current, report, {
-            "round": 0, "started": _now(), "proposer": current.provenance.proposer, "spec_hash": current.fingerprint(),
-            "seconds": {"llm": 0.0, "test": round(time.perf_counter() - began, 3)},
-            "usage": Usage().to_data(), "error": None,
-        })
-        zero.record["headline"] = zero.headline()
-        zero.record["checks"] = _checks(report)
-        result.rounds.append(zero)
-        _write_round(folder, zero)
+    with Bench(time_limit=options.time_limit) as bench:
+        ctx = RoundContext(session, samples, options, bench)
+        last = first_round(current, ctx)
+        result.rounds.append(last.round)
+        _write_round(folder, last)
         _write_summary(folder, result)
 
-        for number in range(1, rounds + 1):
-            if report.passed:
+        for number in range(1, options.rounds + 1):
+            if last.round.report is not None and last.round.report.passed:
                 break
             if session.cancel.is_set():
                 result.stopped = f"cancelled before round {number}"
                 _write_summary(folder, result)
                 return result
-            previous = result.rounds[-1]
-            compact, failing = report_for_prompt(report, matrix, samples)
-            history = [f"round {h['round']}: AUC {h['auc']}, zero-spread groups {_pct(h['zero_spread'])}, "
-                       f"failed checks {h['failed']}" for h in (r.headline() for r in result.rounds[:-1])]
-            prompt = reflect_messages(
-                samples, task=current.task, spec_json=json.dumps(_spec_for_prompt(current), indent=1, ensure_ascii=False),
-                report=compact, failing=failing, persona=persona, instructions=instructions, round_no=number,
-                history=history, template_dir=template_dir,
-                keep_names=sorted(set(current.expectations.rule_min_auc) | {p.rule for p in current.expectations.pins}),
-            )
-            persona_name = prompt.persona
-            provenance = {
-                "proposer": PROPOSER,
-                "model": session.settings.model,
-                "persona": persona_name,
-                "samples": samples.fingerprint(),
-                "round": number,
-                "parent": previous.spec.fingerprint(),
-                "instructions": instructions.strip() or None,
-            }
-            base = current
-
-            def build(text: str, finish: str | None, base: RewardSpec = base,
-                      provenance: dict[str, Any] = provenance) -> RewardSpec:
-                return spec_from_answer(text, name=base.name, task=base.task, provenance=provenance,
-                                        expectations=base.expectations, finish_reason=finish)
-
-            record: dict[str, Any] = {
-                "round": number, "started": _now(), "proposer": PROPOSER, "model": session.settings.model,
-                "persona": persona_name, "parent_hash": previous.spec.fingerprint(), "settings": public,
-                "prompt_chars": prompt.chars, "failing_shown": prompt.shown, "error": None,
-            }
-            calls_before = len(session.usage.calls)
-            began = time.perf_counter()
-            try:
-                revised, info = session.run(ask_for_spec(session, prompt, purpose=f"round {number}", build=build))
-            except LLMError as exc:
-                record["error"] = f"{type(exc).__name__}: {exc}"
-                record["seconds"] = {"llm": round(time.perf_counter() - began, 3), "test": 0.0}
-                record["usage"] = session.usage.since(calls_before).to_data()
-                failed_round = Round(number, previous.spec, None, record)
-                if folder is not None:
-                    failed_dir = folder / f"round-{number}"
-                    write_atomic(failed_dir / "record.json", json.dumps(record, indent=1, default=str) + "\n")
-                result.stopped = f"round {number} failed: {type(exc).__name__}"
-                result.rounds.append(failed_round)
+            outcome = run_round(number, last, result.rounds[:-1], ctx)
+            result.rounds.append(outcome.round)
+            _write_round(folder, outcome)
+            if outcome.error is not None:
+                result.stopped = f"round {number} failed: {type(outcome.error).__name__}"
                 _write_summary(folder, result)
-                raise
-            llm_seconds = time.perf_counter() - began
-            session.say(f"round {number}: testing the revised spec …")
-            began = time.perf_counter()
-            report, matrix = evaluate(revised, samples, time_limit=time_limit, diagnostics=diagnostics, bench=bench)
-            record.update(
-                spec_hash=revised.fingerprint(),
-                repaired=info["repaired"],
-                first_answer_problems=info["problems"],
-                seconds={"llm": round(llm_seconds, 3), "test": round(time.perf_counter() - began, 3)},
-                usage=session.usage.since(calls_before).to_data(),
-                session={"tokens": session.usage.tokens, "cost_usd": session.usage.cost,
-                         "cost_known": session.usage.cost_known},
-                checks=_checks(report),
-            )
-            rnd = Round(number, revised, report, record)
-            record["headline"] = rnd.headline()
-            result.rounds.append(rnd)
-            _write_round(folder, rnd)
+                raise outcome.error
             _write_summary(folder, result)
-            current = revised
+            last = outcome
 
-    last = result.rounds[-1]
-    if last.report is not None and last.report.passed:
-        result.stopped = "the checks pass" if last.number else "the checks already pass: nothing to refine"
+    final = result.rounds[-1]
+    if final.report is not None and final.report.passed:
+        result.stopped = "the checks pass" if final.number else "the checks already pass: nothing to refine"
     else:
-        result.stopped = f"{rounds} round(s) done; checks still fail"
+        result.stopped = f"{options.rounds} round(s) done; checks still fail"
     _write_summary(folder, result)
     return result
 

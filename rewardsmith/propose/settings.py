@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import RewardsmithError
+from ..errors import LLMConfigError
 from ..redact import redact, register_secret
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "ENV_CACHE_DIR",
     "ENV_CONFIG",
     "ENV_MODEL",
-    "LLMConfigError",
     "LLMSettings",
     "Secret",
     "config_path",
@@ -61,10 +60,6 @@ ENV_CONFIG = "REWARDSMITH_CONFIG"
 ENV_CACHE_DIR = "REWARDSMITH_CACHE_DIR"
 
 Structured = Literal["auto", "json_schema", "json_object", "none"]
-
-
-class LLMConfigError(RewardsmithError):
-    """The LLM settings are incomplete or contradictory (no model, a bad config file …)."""
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,8 @@ import time
 
 import pytest
 
-from rewardsmith.propose.llm import (
-    BudgetExceeded,
-    LLMRequestError,
-    LLMServerError,
-    LLMSession,
-    LLMTimeout,
-    run_proposal,
-)
+from rewardsmith.errors import BudgetExceeded, LLMRequestError, LLMServerError, LLMTimeout
+from rewardsmith.propose.llm import LLMSession, run_proposal
 
 from .conftest import MATH_GOOD, SECRET, Reply, files_under, make_settings
 

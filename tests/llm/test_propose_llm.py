@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from rewardsmith.bench import score_samples
+from rewardsmith.errors import LLMCancelled, LLMOutputError
 from rewardsmith.propose import propose_llm
-from rewardsmith.propose.llm import LLMOutputError, run_proposal
+from rewardsmith.propose.llm import run_proposal
 from rewardsmith.propose.prompts import CUT_MARKER
 from rewardsmith.render import render_module
 from rewardsmith.spec import dump_spec, parse_spec
@@ -239,8 +240,6 @@ def test_cancel_aborts_a_request_in_flight(server, math_samples):
     server.push(Reply.hang(20))
     cancel = _cancel_when_in_flight(server, 1)
     began = time.monotonic()
-    from rewardsmith.propose.llm import LLMCancelled
-
     with pytest.raises(LLMCancelled):
         run_proposal(math_samples, settings=make_settings(server, timeout=15), name="m", cancel=cancel)
     assert time.monotonic() - began < 12  # litellm's first import is part of it; the hang is 20 s
@@ -251,8 +250,6 @@ def test_cancel_aborts_every_candidate(server, math_samples):
     server.responder = lambda request: Reply.hang(20)
     cancel = _cancel_when_in_flight(server, 3)
     began = time.monotonic()
-    from rewardsmith.propose.llm import LLMCancelled
-
     with pytest.raises(LLMCancelled):
         run_proposal(math_samples, settings=make_settings(server, timeout=15), name="m", candidates=3, cancel=cancel)
     assert time.monotonic() - began < 12

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rewardsmith.propose import refine
-from rewardsmith.propose.llm import LLMOutputError
+from rewardsmith.propose import RefineOptions, refine
+from rewardsmith.errors import LLMConfigError, LLMOutputError
 from rewardsmith.spec import Expectations, load_spec, parse_spec
 
 from .conftest import SECRET, Reply, files_under, make_settings, rule
@@ -42,8 +42,8 @@ def test_reflection_rounds_fix_the_rules_and_every_round_is_kept(server, search_
     server.push(Reply.json(ROUND_1, prompt_tokens=7000, completion_tokens=400),
                 Reply.json(ROUND_2, prompt_tokens=7500, completion_tokens=450))
     out = tmp_path / "rounds"
-    result = refine(_start(tmp_path), search_samples, rounds=5, settings=make_settings(server), out_dir=out,
-                    persona="search-engine-expert")
+    options = RefineOptions(rounds=5, out_dir=out, persona="search-engine-expert")
+    result = refine(_start(tmp_path), search_samples, options, settings=make_settings(server))
 
     heads = [r.headline() for r in result.rounds]
     assert [h["round"] for h in heads] == [0, 1, 2]  # stopped early: 5 rounds were allowed
@@ -91,7 +91,8 @@ def test_reflection_rounds_fix_the_rules_and_every_round_is_kept(server, search_
 
 def test_a_spec_that_passes_needs_no_model(server, search_samples, tmp_path):
     spec = parse_spec(json.dumps({**FORMAT_ONLY, "rules": ROUND_2["rules"]}))
-    result = refine(spec, search_samples, rounds=3, settings=make_settings(server), out_dir=tmp_path / "r")
+    result = refine(spec, search_samples, RefineOptions(rounds=3, out_dir=tmp_path / "r"),
+                    settings=make_settings(server))
     assert server.count == 0 and len(result.rounds) == 1
     assert result.stopped == "the checks already pass: nothing to refine"
 
@@ -100,7 +101,7 @@ def test_a_failed_round_keeps_the_earlier_rounds(server, search_samples, tmp_pat
     server.push(Reply.chat("I cannot help with that."), Reply.chat("Still no."))
     out = tmp_path / "rounds"
     with pytest.raises(LLMOutputError, match="even after one repair round"):
-        refine(_start(tmp_path), search_samples, rounds=2, settings=make_settings(server), out_dir=out)
+        refine(_start(tmp_path), search_samples, RefineOptions(rounds=2, out_dir=out), settings=make_settings(server))
     assert (out / "round-0" / "spec.yaml").is_file() and (out / "round-0" / "report.json").is_file()
     record = json.loads((out / "round-1" / "record.json").read_text())
     assert record["error"].startswith("LLMOutputError") and "I cannot help" not in record["error"].split("\n")[0]
@@ -112,10 +113,8 @@ def test_a_failed_round_keeps_the_earlier_rounds(server, search_samples, tmp_pat
 def test_an_existing_run_is_never_overwritten(server, search_samples, tmp_path):
     out = tmp_path / "rounds"
     (out / "round-0").mkdir(parents=True)
-    from rewardsmith.propose.settings import LLMConfigError
-
     with pytest.raises(LLMConfigError, match="already holds a refine run"):
-        refine(_start(tmp_path), search_samples, settings=make_settings(server), out_dir=out)
+        refine(_start(tmp_path), search_samples, RefineOptions(out_dir=out), settings=make_settings(server))
 
 
 def test_rules_the_checks_name_must_survive_a_revision(server, search_samples, tmp_path):
@@ -124,9 +123,37 @@ def test_rules_the_checks_name_must_survive_a_revision(server, search_samples, t
     dropped = {"description": "x", "rules": ROUND_2["rules"]}  # no rule called `answered` any more
     kept = {"description": "x", "rules": [*ROUND_2["rules"], ROUND_1["rules"][0]]}
     server.push(Reply.json(dropped), Reply.json(kept))
-    result = refine(start, search_samples, rounds=1, settings=make_settings(server), out_dir=tmp_path / "r")
+    result = refine(start, search_samples, RefineOptions(rounds=1, out_dir=tmp_path / "r"),
+                    settings=make_settings(server))
     first, repair = server.chat_requests()
     assert "Keep rules named answered" in first.text()
     assert "rule_min_auc names 'answered', which is not a rule" in repair.messages[-1]["content"]
     assert [r.name for r in result.rounds[1].spec.rules] == ["correct", "searched", "answered"]
     assert result.rounds[1].record["repaired"] and result.passed
+
+
+def test_one_round_on_its_own(server, search_samples, tmp_path):
+    from rewardsmith.bench import Bench
+    from rewardsmith.propose.refine import RoundContext, first_round, run_round, with_targets
+    from rewardsmith.propose.session import LLMSession
+
+    server.push(Reply.json(ROUND_2), Reply.chat("I cannot help with that."), Reply.chat("Still no."))
+    session = LLMSession(make_settings(server))
+    with Bench() as bench:
+        ctx = RoundContext(session, search_samples, RefineOptions(), bench)
+        zero = first_round(with_targets(_start(tmp_path), search_samples), ctx)
+        assert zero.error is None and not zero.round.report.passed and server.count == 0
+        one = run_round(1, zero, [], ctx)
+        assert one.error is None and one.round.report.passed and one.matrix.rules == ["correct", "searched"]
+        assert one.round.record["parent_hash"] == zero.round.spec.fingerprint()
+        assert one.round.record["usage"]["http_calls"] == 1
+        failed = run_round(2, one, [zero.round], ctx)  # the model refuses twice: an error, not an exception
+    assert isinstance(failed.error, LLMOutputError) and failed.round.report is None
+    assert failed.round.spec is one.round.spec and failed.round.record["error"].startswith("LLMOutputError")
+    assert "round 0: AUC 0.65" in server.chat_requests()[1].text()
+    assert not list(tmp_path.glob("**/round-*"))  # a round alone writes nothing: refine() keeps the records
+
+
+def test_options_refuse_a_silly_number_of_rounds():
+    with pytest.raises(LLMConfigError, match="rounds must be between 0 and 20"):
+        RefineOptions(rounds=21)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rewardsmith.propose.prompts import PersonaError, list_personas, resolve_persona
+from rewardsmith.errors import LLMConfigError, PersonaError
+from rewardsmith.propose.prompts import list_personas, resolve_persona
 from rewardsmith.propose.settings import (
-    LLMConfigError,
     Secret,
     config_path,
     load_config,
