@@ -93,7 +93,10 @@ def _load(path: str, kw: dict[str, Any]) -> Any:
 
     fields = _field_map(kw)
     with err.status(f"loading {path} …"):
-        return load_samples(path, fields)
+        samples = load_samples(path, fields)
+    for line in samples.warnings():
+        err.print(f"warning: {line}", highlight=False, markup=False)
+    return samples
 
 
 def _score_with_progress(spec: Any, samples: Any, time_limit: float) -> Any:
