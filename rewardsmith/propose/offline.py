@@ -447,9 +447,9 @@ def _reference_columns(view: _View) -> list[_Column]:
         present = [v for v in values if v]
         if len(present) < max(1, 0.5 * len(values)):
             continue
-        flat = [g for v in raw for g in normalise_gold(v)] or [x for v in present for x in v]
-        if _percentile([len(x) for x in flat], 0.5) > 100:
+        if _percentile([len(x) for v in present for x in v], 0.5) > 100:
             continue
+        flat = [g for v in raw for g in normalise_gold(v)] or [x for v in present for x in v]
         if len(all_groups) > 1 and len(set(flat)) < 2:
             continue  # the same value for every prompt: a setting (a system prompt, a split), not an answer
         # A gold answer belongs to the prompt: a column that varies inside a group is per-completion data.
@@ -1100,12 +1100,14 @@ def _notes(view: _View, main: _Candidate | None, columns: list[_Column], tried: 
     if view.inline_retrieval:
         notes.append("no length or repetition rule: the completions carry retrieved documents inline, which "
                      "such rules would score instead of the model's own text")
+    read = [c for c in columns if main is None or c.name == main.params.get("reference")]
+    for col in (c for c in read if c.wrapped >= 0.05):
+        # The comparison kinds take the column as is: they have no param to unwrap the gold.
+        notes.append(f"{_pct(col.wrapped)} of `{col.name}` cells carry a wrapper (\\boxed{{}}, $…$, ####, a "
+                     "quoted list) that the comparison sees as is: strip it from the column before training")
     if main is not None:
-        col = next((c for c in columns if c.name == main.params.get("reference")), None)
-        if col is not None and col.wrapped >= 0.05:
-            notes.append(f"{_pct(col.wrapped)} of `{col.name}` cells carry a wrapper (\\boxed{{}}, $…$, ####, a "
-                         "list) that the comparison sees as is: strip it from the column before training")
-    elif not columns:
+        return notes
+    if not columns:
         what = "labels stand in for the answer's correctness" if view.real_labels else "nothing checks it"
         notes.append("no gold-answer column: whether an answer is right cannot be checked, only its format and "
                      f"behaviour; {what}; add a gold-answer column (e.g. `answer`) to check correctness")
