@@ -191,6 +191,7 @@ def propose(samples: str, output: str, name: str | None, task: str, candidates: 
     with err.status("mining rules …"):
         spec = propose_offline(sample_set, name=name or _spec_name(samples), task=task)
     save_spec(spec, output)
+    out.print(spec.description, highlight=False, markup=False)  # what can and cannot be checked
     for rule in spec.rules:
         out.print(f"  [bold]{rule.name}[/] ({rule.kind}, {rule.role}, weight {rule.weight:g}): {rule.rationale}",
                   highlight=False)

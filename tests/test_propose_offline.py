@@ -400,7 +400,7 @@ def test_spec_json_is_plain_data(proposals: dict) -> None:
     json.dumps(spec.to_data())  # nothing a YAML or JSON writer could choke on
 
 
-# --------------------------------------------------------------------------- held out: propose on one half, test on the other
+# --------------------------------------------------------------------------- held out: halves by group
 
 
 def halves(samples: SampleSet) -> tuple[SampleSet, SampleSet]:
