@@ -95,7 +95,10 @@ def _load(path: str, kw: dict[str, Any]) -> Any:
 
     fields = _field_map(kw)
     with err.status(f"loading {path} …"):
-        return load_samples(path, fields)
+        samples = load_samples(path, fields)
+    for line in samples.warnings():
+        err.print(f"warning: {line}", highlight=False, markup=False)
+    return samples
 
 
 def _score_with_progress(spec: Any, samples: Any, time_limit: float) -> Any:
@@ -190,6 +193,7 @@ def propose(samples: str, output: str, name: str | None, task: str, candidates: 
     with err.status("mining rules …"):
         spec = propose_offline(sample_set, name=name or _spec_name(samples), task=task)
     save_spec(spec, output)
+    out.print(spec.description, highlight=False, markup=False)  # what can and cannot be checked
     for rule in spec.rules:
         out.print(f"  [bold]{rule.name}[/] ({rule.kind}, {rule.role}, weight {rule.weight:g}): {rule.rationale}",
                   highlight=False)

@@ -30,6 +30,7 @@ from rewardsmith.errors import SampleError
 __all__ = [
     "DEMO_SETS",
     "FORMATS",
+    "GOLD_COLUMNS",
     "FieldMap",
     "Sample",
     "SampleSet",
@@ -60,6 +61,12 @@ COMPLETION_FIELDS: tuple[str, ...] = (
 RECORD_KEYS: tuple[str, ...] = ("id", "group", "prompt", "completion", "label")
 # TRL never passes these dataset columns to reward functions as keyword arguments.
 TRL_RESERVED_COLUMNS: frozenset[str] = frozenset({"prompt", "completion", "completion_ids"})
+# Columns that hold a prompt's gold answer, most telling first. Without a group column the gold is
+# part of the group key: one prompt asked with two golds is two problems, not one GRPO group.
+GOLD_COLUMNS: tuple[str, ...] = (
+    "answer", "gold", "gold_answer", "gt", "ground_truth", "target", "reference", "expected_answer",
+    "expected", "expected_result", "final_answer", "correct_answer", "solution_answer", "answers",
+)
 
 _PROGRESS_EVERY = 256
 
@@ -114,10 +121,13 @@ class FieldMap:
 class SampleSet:
     """A loaded, list-like collection of samples with group and id look-ups."""
 
-    def __init__(self, samples: list[Sample], path: Path | None = None, fields: FieldMap | None = None) -> None:
+    def __init__(self, samples: list[Sample], path: Path | None = None, fields: FieldMap | None = None,
+                 dropped: dict[str, str] | None = None) -> None:
         self.samples = samples
         self.path = path
         self.fields = fields or FieldMap()
+        # Columns of the file that reached no sample, each with why (what the CLI warns about).
+        self.dropped: dict[str, str] = dict(dropped or {})
         self._by_id: dict[str, Sample] | None = None
 
     @classmethod
@@ -136,7 +146,7 @@ class SampleSet:
     def __getitem__(self, index: slice) -> SampleSet: ...
     def __getitem__(self, index: int | slice) -> Sample | SampleSet:
         if isinstance(index, slice):
-            return SampleSet(self.samples[index], self.path, self.fields)
+            return SampleSet(self.samples[index], self.path, self.fields, self.dropped)
         return self.samples[index]
 
     def __repr__(self) -> str:
@@ -153,6 +163,10 @@ class SampleSet:
         for i, s in enumerate(self.samples):
             out.setdefault(s.group, []).append(i)
         return out
+
+    def warnings(self) -> list[str]:
+        """One line per dropped column, saying why and what to do."""
+        return [f"column {name!r} dropped: {why}" for name, why in sorted(self.dropped.items())]
 
     @property
     def labelled(self) -> bool:
@@ -237,8 +251,9 @@ def load_samples(
     """
     fields = fields or FieldMap()
     samples: list[Sample] = []
+    dropped: dict[str, str] = {}
     if limit is None or limit > 0:
-        for s in iter_samples(path, fields):
+        for s in iter_samples(path, fields, dropped=dropped):
             samples.append(s)
             if progress is not None and len(samples) % _PROGRESS_EVERY == 0:
                 progress(len(samples))
@@ -246,16 +261,23 @@ def load_samples(
                 break
     if progress is not None:
         progress(len(samples))
-    return SampleSet(samples, Path(path), fields)
+    return SampleSet(samples, Path(path), fields, dropped)
 
 
-def iter_samples(path: str | Path, fields: FieldMap | None = None) -> Iterator[Sample]:
+def iter_samples(path: str | Path, fields: FieldMap | None = None, *,
+                 dropped: dict[str, str] | None = None) -> Iterator[Sample]:
     """Yield samples one by one, reading the file as it goes (JSONL line by line).
 
     Ids come from the id column, else ``<file stem>-<row>`` (rows counted from 1); a row holding a list of
     completions gives ``<id>-<k>`` with ``k`` the 0-based index in that list. Without a group column,
-    identical prompts share a group ``g0001``, ``g0002``... numbered in first-seen order.
+    identical prompts with the same gold answer (the first of :data:`GOLD_COLUMNS` the rows have) share a
+    group ``g0001``, ``g0002``... numbered in first-seen order.
     Raises SampleError (lazily, when the bad record is reached) with ``path:line``.
+
+    Args:
+        path: the file.
+        fields: column mapping and label rules.
+        dropped: filled in as rows are read with the columns no sample keeps, each with why.
     """
     fields = fields or FieldMap()
     path = Path(path)
@@ -270,7 +292,8 @@ def iter_samples(path: str | Path, fields: FieldMap | None = None) -> Iterator[S
         produced = _iter_chatml(path, grouper)
     else:
         rows = {"jsonl": _iter_jsonl, "csv": _iter_csv, "parquet": _iter_parquet}[fmt](path)
-        produced = _RowParser(path, fields, grouper, from_csv=fmt == "csv").run(rows)
+        produced = _RowParser(path, fields, grouper, from_csv=fmt == "csv",
+                              dropped={} if dropped is None else dropped).run(rows)
 
     seen: dict[str, str] = {}
     for s in produced:
@@ -333,10 +356,12 @@ class _Grouper:
         self._count += 1
         return f"g{self._count:04d}"
 
-    def group_of(self, prompt: str | list[dict] | None) -> str:
+    def group_of(self, prompt: str | list[dict] | None, gold: Any = None) -> str:
+        """The group of `prompt`; with a `gold`, of that prompt asked with that gold answer."""
         if prompt is None:
             return self._new()
-        key = hashlib.sha256(_canonical_json(prompt).encode("utf-8")).hexdigest()
+        keyed = prompt if gold is None else {"prompt": prompt, "gold": gold}
+        key = hashlib.sha256(_canonical_json(keyed).encode("utf-8")).hexdigest()
         if key not in self._ids:
             self._ids[key] = self._new()
         return self._ids[key]
@@ -447,8 +472,10 @@ def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 class _RowParser:
     """Turns records (dicts) into samples. Columns are resolved on the first record and then required."""
 
-    def __init__(self, path: Path, fields: FieldMap, grouper: _Grouper, *, from_csv: bool = False) -> None:
+    def __init__(self, path: Path, fields: FieldMap, grouper: _Grouper, *, from_csv: bool = False,
+                 dropped: dict[str, str] | None = None) -> None:
         self.path = path
+        self.dropped = {} if dropped is None else dropped
         self.where = str(path)
         self.fields = fields
         self.grouper = grouper
@@ -461,6 +488,7 @@ class _RowParser:
         self.label_key: str | None = None
         self.id_key: str | None = None
         self.group_key: str | None = None
+        self.gold_key: str | None = None  # part of the group key when groups come from prompts
         self.split_messages = False  # the row is one {"messages": [...]} transcript
 
     def run(self, rows: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[Sample]:
@@ -518,6 +546,8 @@ class _RowParser:
             self.group_key = f.group
         else:
             self.group_key = "group" if "group" in row else None
+        self.gold_key = next((c for c in GOLD_COLUMNS if c in row and c not in (
+            self.completion_key, self.prompt_key, self.label_key, self.id_key, self.group_key)), None)
         for name, key, flag in ((f.id, self.id_key, "--id-field"), (f.group, self.group_key, "--group-field")):
             if name is not None and key not in row:
                 raise self._error(f"no column {key!r}; {self._columns_hint(row)}; pass {flag} NAME", line)
@@ -526,6 +556,12 @@ class _RowParser:
             raise self._error(f"no column {', '.join(map(repr, missing))} to split per completion; "
                               f"{self._columns_hint(row)}; fix --per-completion", line)
         self.resolved = True
+
+    def _reserved_reason(self, name: str) -> str:
+        used = self.prompt_key if name == "prompt" else self.completion_key
+        role = "prompt" if name == "prompt" else "completion"
+        return (f"TRL never passes a {name!r} column to reward functions and the {role} is read from "
+                f"{used!r}; rename the column to keep it as a reference")
 
     def _require(self, row: dict[str, Any], key: str, flag: str, line: int) -> Any:
         if key not in row:
@@ -572,8 +608,12 @@ class _RowParser:
         split_cols = {name for name in f.per_completion if name in row} if completions is not None else set()
         refs = {k: v for k, v in row.items()
                 if k not in consumed and k not in split_cols and k not in TRL_RESERVED_COLUMNS}
+        for name in row:
+            if name in TRL_RESERVED_COLUMNS and name not in consumed and name not in self.dropped:
+                self.dropped[name] = self._reserved_reason(name)
         if group is None:
-            group = self.grouper.group_of(prompt)
+            gold = row.get(self.gold_key) if self.gold_key is not None else None
+            group = self.grouper.group_of(prompt, None if gold is None else _canonical_json(gold))
         if base_id is None:
             base_id = f"{self.path.stem}-{row_no}"
         source = f"{self.where}:{line}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ from rewardsmith.render import render_module
 from rewardsmith.samples import FieldMap, Sample, SampleSet, demo_path, load_samples
 from rewardsmith.spec import RewardSpec, Rule, dump_spec, parse_spec
 
-REAL = Path("/work/shared/data/real")
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 MARGIN = 0.01  # the proposal may trail the best hand-written rule by at most this much
 
 SQUAD = {"strip": True, "lower": True, "collapse_whitespace": True, "remove_punctuation": True,
@@ -71,6 +72,7 @@ def load_real(name: str) -> SampleSet:
         "bamboogle_qwen.jsonl": FieldMap(prompt="question", completion="gen_text_store", label="gpt4o_output"),
         "math_cot_100.jsonl": FieldMap(prompt="question", completion="response", label="score",
                                        per_completion=("pred", "pred_score")),
+        "mmlupro_mistral7b.jsonl": FieldMap(prompt="question", completion="generated_text", label="correct"),
     }[name]
     return load_samples(path, fields)
 
@@ -396,3 +398,147 @@ def test_fast_on_a_thousand_samples() -> None:
 def test_spec_json_is_plain_data(proposals: dict) -> None:
     _, spec = proposed("math", proposals)
     json.dumps(spec.to_data())  # nothing a YAML or JSON writer could choke on
+
+
+# --------------------------------------------------------------------------- held out: halves by group
+
+
+def halves(samples: SampleSet) -> tuple[SampleSet, SampleSet]:
+    """Two halves by group (every other group in first-seen order): no prompt sits on both sides."""
+    order = list(samples.groups())
+    first = set(order[::2])
+    return (SampleSet([s for s in samples if s.group in first]),
+            SampleSet([s for s in samples if s.group not in first]))
+
+
+def test_made_up_answer_format_is_learned_from_the_gold() -> None:
+    """Nobody listed `ANSWER>> 42 <<`: the slot comes from where the gold sits."""
+    samples = []
+    for i in range(40):
+        gold = str(7 * i + 3)
+        said = gold if i % 3 else str(7 * i + 4)
+        text = f"Let me add {i} and {2 * i}, then {7 * i} and more.\nANSWER>> {said} << (done)"
+        samples.append(Sample(f"f{i}", f"sum {i}", text, f"g{i}", 1.0 if i % 3 else 0.0, {"answer": gold}))
+    spec = propose_offline(SampleSet(samples), name="made-up")
+    main = spec.rules[0]
+    assert main.params.reference == "answer"
+    assert main.params.extract.method == "regex" and "ANSWER>>" in main.params.extract.pattern
+    assert total_auc(spec, SampleSet(samples)) == 1.0
+    # Unlabelled, the same slot wins by how often its answer equals the gold.
+    loose = propose_offline(unlabelled(SampleSet(samples)))
+    assert "ANSWER>>" in loose.rules[0].params.extract.pattern
+
+
+def test_math_halves_hold_out_on_the_boxed_answer() -> None:
+    a, b = halves(load_real("math_cot_100.jsonl"))
+    for train, test in ((a, b), (b, a)):
+        spec = propose_offline(train)
+        assert spec.rules[0].params.extract.method == "boxed"
+        assert total_auc(spec, test) >= 0.94
+
+
+def _gsm8k_set() -> SampleSet:
+    """GSM8K-style completions ending "A: 18", four per prompt, some wrong."""
+    samples = []
+    for q in range(30):
+        apples, pears = 3 + q, 2 * q + 1
+        gold = apples + pears
+        for k in range(4):
+            said = gold if (q + k) % 3 else gold + 1 + k
+            text = (f"Q: Tom has {apples} apples and {pears} pears. How many fruits?\n"
+                    f"He has {apples} apples and {pears} pears, so {apples} + {pears} = {said}.\nA: {said}")
+            samples.append(Sample(f"q{q}-{k}", f"fruits {q}", text, f"g{q}", 1.0 if said == gold else 0.0,
+                                  {"answer": str(gold)}))
+    return SampleSet(samples)
+
+
+def test_gsm8k_style_answers_get_a_correctness_rule_that_holds_out() -> None:
+    a, b = halves(_gsm8k_set())
+    for train, test in ((a, b), (b, a)):
+        spec = propose_offline(train)
+        main = spec.rules[0]
+        assert main.kind in ("exact_match", "numeric", "tiered") and main.params.reference == "answer"
+        assert "A:" in main.params.extract.pattern
+        assert total_auc(spec, test) >= 0.99
+
+
+def test_multiple_choice_halves_read_the_option_letter() -> None:
+    a, b = halves(load_real("mmlupro_mistral7b.jsonl"))
+    for train, test in ((a, b), (b, a)):
+        spec = propose_offline(train)
+        main = spec.rules[0]
+        assert main.params.reference == "answer"
+        assert main.params.extract.method == "regex" and "answer" in main.params.extract.pattern
+        assert not getattr(main.params, "normalize", None) or not main.params.normalize.remove_articles
+        # MMLU-Pro's own extraction (its `correct` label) is the baseline: "answer is (X)" against the gold.
+        assert total_auc(spec, test) >= 0.95
+
+
+def test_search_halves_keep_behaviour_off_the_documents_and_count_ranges_stable() -> None:
+    from rewardsmith.propose import offline
+
+    a, b = halves(load_real("bamboogle_qwen.jsonl"))
+    ranges = []
+    for half in (a, b):
+        spec = propose_offline(half)
+        assert not any(r.kind in ("length", "repetition") for r in spec.rules)
+        assert "retrieved documents" in spec.description
+        view = offline._View.of(half)
+        calls = offline._call_candidates(view, offline._mine_tags(view))
+        assert calls, "the <|begin_of_query|> marker is mined"
+        lo, hi = calls[0].params["min_count"], calls[0].params["max_count"]
+        assert hi - lo >= 2 and lo >= 1
+        ranges.append((lo, hi))
+    assert ranges[0] == ranges[1]
+
+
+def test_message_list_behaviour_rules_read_the_assistant_turns() -> None:
+    spec = propose_offline(unlabelled(_agent_set()), name="agent")
+    for rule in spec.rules:
+        if rule.kind in ("length", "repetition", "count_in_range"):
+            assert rule.params.scope == "assistant"
+
+
+def test_shaping_rules_show_their_share_of_the_advantage() -> None:
+    samples = load_demo("math")
+    spec = propose_offline(samples)
+    shaping = spec.rules[1:]
+    assert shaping
+    for rule in shaping:
+        share = re.search(r"(\d+)% of the GRPO advantage", rule.rationale)
+        assert share and int(share.group(1)) <= 25, rule.rationale
+        assert "held-out AUC of the total" in rule.rationale
+
+
+def test_unlabelled_gold_that_never_matches_gets_no_correctness_rule() -> None:
+    texts = [f"<think>step {i}</think>\n<answer>{i}</answer>" for i in range(16)]
+    samples = SampleSet([Sample(f"s{i}", f"p{i}", t, f"g{i}", None, {"answer": f"never {i}"})
+                         for i, t in enumerate(texts)])
+    spec = propose_offline(samples)
+    assert not any("answer" in r.params.model_dump() and r.kind != "answer_shape" and
+                   getattr(r.params, "reference", None) for r in spec.rules)
+    assert "no correctness rule" in spec.description and "0%" in spec.description
+
+
+def test_unlabelled_with_gold_never_ships_a_rule_matching_nothing() -> None:
+    samples = unlabelled(_gsm8k_set())
+    spec = propose_offline(samples)
+    main = spec.rules[0]
+    assert main.params.reference == "answer"
+    assert "matches on 0%" not in main.rationale
+    assert run_spec(spec, samples)[main.name].count(1.0) > 0
+
+
+def test_no_gold_no_labels_says_what_cannot_be_checked() -> None:
+    texts = [f"<think>step {i}\nmore</think>\n<answer>{i}</answer>" for i in range(12)]
+    samples = SampleSet([Sample(f"s{i}", "p", t, f"g{i}") for i, t in enumerate(texts + ["just text"] * 4)])
+    spec = propose_offline(samples)
+    assert "whether an answer is right cannot be checked" in spec.description
+
+
+def test_a_wrapped_gold_is_unwrapped_for_the_slot_and_the_missing_param_is_said() -> None:
+    samples = [Sample(f"w{i}", f"p{i}", f"<think>so</think> it is \\boxed{{{i}}}", f"g{i}", None,
+                      {"answer": [f"\\boxed{{{i}}}"]}) for i in range(12)]
+    spec = propose_offline(SampleSet(samples))
+    assert "100% of `answer` cells carry a wrapper" in spec.description
+    assert not any(getattr(r.params, "reference", None) for r in spec.rules)  # nothing that would match 0%

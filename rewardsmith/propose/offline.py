@@ -32,9 +32,12 @@ from typing import Any, NamedTuple
 from ..checks import auc
 from ..completions import scoped_text
 from ..errors import SampleError
+from ..kinds import KINDS
 from ..render import render_module
 from ..samples import SampleSet
 from ..spec import Expectations, Provenance, RewardSpec, Rule
+from .heldout import advantage_shares, group_folds, mean_fold_auc
+from .slots import find_hits, gold_is_wrapped, normalise_gold, slots_from_hits
 
 __all__ = ["propose_offline"]
 
@@ -46,6 +49,11 @@ SHAPING_WEIGHT = 0.2
 MAX_SHAPING = 4
 MIN_MARKER_SHARE = 0.1  # a tag must appear in this share of samples to be mined
 MIN_EDGE = 0.02  # a shaping rule's AUC must beat chance by this much
+MIN_GAIN = 0.001  # a shaping rule must raise the total's held-out AUC by this much to be kept
+MAX_SHARE = 0.25  # the most of the GRPO advantage one shaping rule may carry
+MIN_SPAN = 2  # a count range spans at least this much (max - min): never a single value
+LENIENT_ORDER = 25  # extractions from this order on are fallbacks (the last number, line, whole text)
+NEAR_BEST = 0.9  # without labels, slots matching this share of the best match rate count as equal
 MIN_ANSWER_AUC = 0.55  # below this the "reference" does not explain the labels
 ALL_NUMBERS = 0.95  # a reference column this share numeric is compared as numbers
 AUC_DIGITS = 3  # AUCs equal to this many digits count as a tie (the simpler rule wins)
@@ -68,6 +76,10 @@ _DERIVED_NAME = re.compile(r"^(?:pred|model_|generated|response|completion|outpu
 _TAG = re.compile(r"<(/?)([A-Za-z_][\w\-]{0,31})>")
 _SPECIAL = re.compile(r"<\|([A-Za-z_][\w\-]{0,40})\|>")
 _SPECIAL_SEQUENCE = re.compile(r"\s*(?:<\|[^|<>]{1,40}\|>\s*)+")
+# Text the environment inserts into a single-string transcript: retrieved documents, tool output.
+_INLINE_RETRIEVAL = re.compile(
+    r"<\|begin_of_documents\|>|<information>|<documents?>|<tool_response>|<observation>|<\|im_start\|>tool")
+_LETTER = re.compile(r"[A-Z]")
 _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _INTEGER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)")
 _FRACTION = re.compile(r"(?:\\[dt]?frac\{[-+]?\d+\}\{[-+]?\d+\}|[-+]?\d+\s*/\s*\d+)")
@@ -90,11 +102,14 @@ class _View:
     turns: list[str]  # behaviour (calls) and length are read here
     labels: list[bool | None]
     real_labels: bool
+    folds: list[int]  # held-out fold of each sample, by group
+    inline_retrieval: bool  # single strings carrying retrieved documents the model did not write
 
     @classmethod
     def of(cls, samples: SampleSet) -> _View:
         conversational = any(not isinstance(s.completion, str) for s in samples)
         labels = [s.is_good for s in samples]
+        strings = [s.completion for s in samples if isinstance(s.completion, str)]
         return cls(
             samples=samples,
             conversational=conversational,
@@ -102,6 +117,8 @@ class _View:
             turns=[scoped_text(s.completion, "assistant") for s in samples],
             labels=labels,
             real_labels=_both_classes(labels),
+            folds=group_folds([s.group for s in samples]),
+            inline_retrieval=sum(1 for t in strings if _INLINE_RETRIEVAL.search(t)) >= max(1, 0.1 * len(samples)),
         )
 
     def scope(self, scope: str) -> dict[str, str]:
@@ -128,9 +145,20 @@ class _Candidate:
     order: int = 0  # preference among near-equal candidates: lower first (simpler, more conventional)
     basis: str = ""  # how a threshold was chosen, quoted in the rationale
     key: str = ""  # answer candidates: column, extraction and comparison, to look one up
+    extraction_order: int = 0  # answer candidates: the order of the place the answer is read from
     top: float = 1.0  # the score of a sample that fully passes (0.0 for penalties)
     scores: list[float | None] = field(default_factory=list)
     single_auc: float | None = None
+    heldout_auc: float | None = None  # mean AUC over group folds
+    fold_variants: list[_Candidate] = field(default_factory=list)  # refitted without fold k, scored on it
+    notes: list[str] = field(default_factory=list)  # extra clauses for the rationale
+
+    def heldout_scores(self, folds: Sequence[int]) -> list[float | None]:
+        """Scores where each sample is scored by the variant fitted without its fold (or the rule itself)."""
+        if not self.fold_variants:
+            return self.scores
+        return [self.fold_variants[f].scores[i] if self.fold_variants[f].scores else None
+                for i, f in enumerate(folds)]
 
     def rule(self, *, name: str | None = None, weight: float = 1.0, rationale: str = "") -> Rule:
         return Rule(
@@ -165,7 +193,24 @@ class _Candidate:
 
 
 def _score_candidates(candidates: list[_Candidate], view: _View) -> list[_Candidate]:
-    """Render all candidates as one module, run each on every sample; drop those that fail."""
+    """Render all candidates (and their fold variants) as one module, run each on every sample.
+
+    Those that fail are dropped; a candidate whose fold variant fails is dropped with it.
+    """
+    variants = [v for c in candidates for v in c.fold_variants]
+    _run_all([*candidates, *variants], view)
+    kept = []
+    for cand in candidates:
+        if cand.scores and all(v.scores for v in cand.fold_variants):
+            if _both_classes(view.labels):
+                cand.single_auc = auc(cand.scores, view.labels)
+                cand.heldout_auc = mean_fold_auc(cand.heldout_scores(view.folds), view.labels, view.folds)
+            kept.append(cand)
+    return kept
+
+
+def _run_all(candidates: list[_Candidate], view: _View) -> None:
+    """Score each candidate with the rendered module; one that cannot run keeps empty scores."""
     spec = RewardSpec(name="offline-mining", rules=[c.rule(name=f"c{i:03d}") for i, c in enumerate(candidates)])
     namespace: dict[str, Any] = {"__name__": "rewardsmith_offline_mining"}
     exec(compile(render_module(spec), "<rewardsmith offline mining>", "exec"), namespace)  # noqa: S102 - our own render
@@ -173,17 +218,13 @@ def _score_candidates(candidates: list[_Candidate], view: _View) -> list[_Candid
     columns = {name: [s.refs.get(name) for s in samples] for name in samples.columns}
     prompts = [s.prompt for s in samples]
     completions = [s.completion for s in samples]
-    kept = []
     for i, cand in enumerate(candidates):
         try:
             out = namespace[f"c{i:03d}"](prompts=prompts, completions=completions, **columns)
         except Exception:  # a candidate that cannot run on these samples is simply not proposed
+            cand.scores = []
             continue
         cand.scores = [None if v is None else float(v) for v in out]
-        if _both_classes(view.labels):
-            cand.single_auc = auc(cand.scores, view.labels)
-        kept.append(cand)
-    return kept
 
 
 def _total(parts: Iterable[tuple[float, Sequence[float | None]]], n: int) -> list[float | None]:
@@ -313,11 +354,12 @@ class _Extraction:
     order: int
 
 
-def _extractions(view: _View, tags: _Tags) -> list[_Extraction]:
+def _extractions(view: _View, tags: _Tags, columns: Sequence[_Column] = ()) -> list[_Extraction]:
     """Where the answer may sit, each with the share of samples where something is found there.
 
     Both the first and the last occurrence are offered where there can be several: the last forgives
-    a corrected answer, the first refuses a second </think> that smuggles in another try.
+    a corrected answer, the first refuses a second </think> that smuggles in another try. Slots mined
+    from where the gold occurs come first (see :mod:`.slots`), then the conventional places.
     """
     n = max(1, len(view.last))
     out: list[_Extraction] = []
@@ -343,18 +385,43 @@ def _extractions(view: _View, tags: _Tags) -> list[_Extraction]:
             _Extraction({"method": "after_tag", "tag": think.name, "occurrence": "last"},
                         f"the text after the last </{think.name}>", after, 21),
         ]
+    if any(c.numeric >= 0.8 for c in columns) and not any(e.coverage >= 0.5 for e in out):
+        # The last number in the text: a fallback for numeric golds when no tag or \\boxed{} holds answers.
+        pattern = r"([-+]?\d[\d,]*(?:\.\d+)?)"
+        found = sum(1 for t in view.last if re.search(pattern, t)) / n
+        out.append(_Extraction({"method": "regex", "pattern": pattern, "occurrence": "last"}, "the last number",
+                               found, 25))
     out.append(_Extraction({"method": "last_line"}, "the last line", 1.0, 30))
     if view.last and _percentile([len(t) for t in view.last], 0.5) <= 60:
         out.append(_Extraction({"method": "whole"}, "the whole completion", 1.0, 40))
-    return [e for e in out if e.coverage >= 0.05]
+    unique: dict[str, _Extraction] = {}
+    # A mined slot the conventional places already name (<answer>, \\boxed{}) keeps their order.
+    for e in [*out, *_slot_extractions(view, columns)]:
+        unique.setdefault(repr(sorted(e.params.items())), e)
+    return [e for e in unique.values() if e.coverage >= 0.05]
 
 
-def _preferred_extraction(extractions: list[_Extraction]) -> _Extraction:
-    """The brief's order: a tag most samples use, else \\boxed{}, else after </think>, else the last line."""
-    for e in sorted(extractions, key=lambda e: e.order):
-        if e.coverage >= 0.5:
-            return e
-    return max(extractions, key=lambda e: (e.coverage, -e.order))
+def _slot_extractions(view: _View, columns: Sequence[_Column]) -> list[_Extraction]:
+    """Slots learned from where the gold sits, kept only when every fold's other folds learn them too.
+
+    A slot that only some folds show was fitted to a few prompts; it would not hold out.
+    """
+    gold = [c for c in columns if c.gold_name] or list(columns)
+    if not gold:
+        return []
+    golds = [[g for c in gold for g in normalise_gold(s.refs.get(c.name))] for s in view.samples]
+    hits = find_hits(view.last, golds)
+    slots = slots_from_hits([h for h in hits if h is not None])
+    for f in sorted(set(view.folds)) if len(set(view.folds)) > 1 else ():
+        kept = {repr(sorted(x.params.items())) for x in
+                slots_from_hits([h for h, k in zip(hits, view.folds) if h is not None and k != f])}
+        slots = [x for x in slots if repr(sorted(x.params.items())) in kept]
+    n = max(1, len(view.last))
+    out = []
+    for rank, slot in enumerate(slots):
+        found = sum(1 for a in _python_answers(view, slot.params) if a) / n
+        out.append(_Extraction(dict(slot.params), slot.label, found, 5 + rank))
+    return out
 
 
 @dataclass
@@ -364,6 +431,8 @@ class _Column:
     tokens: bool  # values are sequences of special tokens like <|up|>
     words: float  # mean words per value
     gold_name: bool
+    letters: bool = False  # option letters (A, B, … J): multiple choice
+    wrapped: float = 0.0  # share of cells whose raw text carries a wrapper (\\boxed{}, $…$, ####)
 
 
 def _reference_columns(view: _View) -> list[_Column]:
@@ -378,9 +447,9 @@ def _reference_columns(view: _View) -> list[_Column]:
         present = [v for v in values if v]
         if len(present) < max(1, 0.5 * len(values)):
             continue
-        flat = [x for v in present for x in v]
-        if _percentile([len(x) for x in flat], 0.5) > 100:
+        if _percentile([len(x) for v in present for x in v], 0.5) > 100:
             continue
+        flat = [g for v in raw for g in normalise_gold(v)] or [x for v in present for x in v]
         if len(all_groups) > 1 and len(set(flat)) < 2:
             continue  # the same value for every prompt: a setting (a system prompt, a split), not an answer
         # A gold answer belongs to the prompt: a column that varies inside a group is per-completion data.
@@ -392,6 +461,8 @@ def _reference_columns(view: _View) -> list[_Column]:
             tokens=sum(1 for x in flat if _SPECIAL_SEQUENCE.fullmatch(x)) >= 0.8 * len(flat),
             words=sum(len(x.split()) for x in flat) / len(flat),
             gold_name=name.lower() in _GOLD_NAMES,
+            letters=sum(1 for x in flat if _LETTER.fullmatch(x)) >= 0.95 * len(flat),
+            wrapped=sum(1 for v in raw if gold_is_wrapped(v)) / len(raw),
         ))
     return out
 
@@ -426,15 +497,38 @@ class _Comparison(NamedTuple):
     order: int  # lower first: the one to use without labels, and the winner of an AUC tie
 
 
+# Comparisons by what the gold looks like, for kinds that may not be in the library yet: each
+# (gold type, kind, params, verb, order) is offered when the kind exists and its params validate,
+# so math equivalence, multiple choice and code execution slot in here as they land in `kinds/`.
+COMPARISON_HOOKS: tuple[tuple[str, str, dict[str, Any], str, int], ...] = (
+    ("letters", "choice", {}, "is the same option as", 0),
+    ("math", "math_equivalent", {}, "is mathematically equivalent to", 0),
+)
+
+
+def _hooked(col: _Column) -> list[_Comparison]:
+    kinds = {"letters"} if col.letters else ({"math"} if col.numeric >= 0.2 else set())
+    return [_Comparison(kind, dict(params), verb, order) for gold, kind, params, verb, order in COMPARISON_HOOKS
+            if gold in kinds and kind in KINDS]
+
+
 def _comparisons(col: _Column) -> list[_Comparison]:
     """Ways to compare an extracted answer with `col`, fitted to what its values look like."""
+    if col.letters:
+        # Option letters: "A" is an option, not an article, and "(E)" is "E".
+        return [
+            *_hooked(col),
+            _Comparison("exact_match", {"normalize": {"strip": True, "remove_punctuation": True}},
+                        "is the option letter", 1),
+            _Comparison("exact_match", {"normalize": {"strip": True}}, "equals exactly", 2),
+        ]
     if col.tokens:
         return [
             _Comparison("exact_match", {"normalize": {"strip": True, "remove_whitespace": True}},
                         "equals (whitespace between tokens ignored)", 0),
             _Comparison("exact_match", {"normalize": {"strip": True}}, "equals exactly", 1),
         ]
-    out: list[_Comparison] = []
+    out: list[_Comparison] = _hooked(col)
     if col.numeric >= 0.2:
         # All numbers: compare as numbers. Mostly numbers (math answers mix in \frac, \sqrt, intervals):
         # accept a match as text or as a number, so the non-numeric answers are not all marked wrong.
@@ -477,7 +571,8 @@ def _answer_candidates(view: _View, extractions: list[_Extraction], columns: lis
                     params={"extract": dict(e.params), "reference": col.name, **how.params, **view.scope("last")},
                     slot="answer",
                     what=f"the answer in {e.label} {how.verb} `{col.name}`",
-                    order=e.order * 10 + how.order + (0 if col.gold_name else 100),
+                    order=e.order * 10 + how.order + (0 if col.gold_name else 1000),
+                    extraction_order=e.order,
                     key=f"{col.name}:{e.label}:{k}",
                 )
                 if cand.valid():
@@ -487,45 +582,42 @@ def _answer_candidates(view: _View, extractions: list[_Extraction], columns: lis
 
 def _choose_answer(view: _View, candidates: list[_Candidate], extractions: list[_Extraction],
                    columns: list[_Column]) -> _Candidate | None:
-    """With labels: the best AUC (ties to the simpler rule). Without: the conventional choice."""
+    """With labels: the best mean AUC over group folds (ties to the simpler rule). Without: the
+    extraction whose answers equal the gold most often, compared the way the gold's values suggest."""
     scored = [c for c in candidates if c.slot == "answer"]
     if not scored:
         return None
     if view.real_labels:
-        ranked = [c for c in scored if c.single_auc is not None and c.single_auc >= MIN_ANSWER_AUC]
+        ranked = [c for c in scored if c.heldout_auc is not None and c.heldout_auc >= MIN_ANSWER_AUC]
         if not ranked:
             return None
-        return min(ranked, key=lambda c: (-round(c.single_auc or 0.0, AUC_DIGITS), c.order, c.name))
-    return _conventional_answer(scored, extractions, columns)
+        return min(ranked, key=lambda c: (-round(c.heldout_auc or 0.0, AUC_DIGITS), c.order, c.name))
+    return _most_matching_answer(scored, extractions, columns)
 
 
-def _conventional_answer(scored: list[_Candidate], extractions: list[_Extraction],
-                         columns: list[_Column]) -> _Candidate | None:
-    """No labels: a gold-named column, compared the way its values suggest, read where answers sit.
-
-    Extractions are tried in the conventional order; one where nothing matches gives way to the next.
-    A column not named like a gold answer must match somewhere to be taken for one.
-    """
+def _most_matching_answer(scored: list[_Candidate], extractions: list[_Extraction],
+                          columns: list[_Column]) -> _Candidate | None:
+    """No labels: gold-named columns first, the slot whose answers equal the gold most often, then the
+    simpler rule. A rule that matches on no sample is never proposed (it would reward nothing)."""
     by_key = {c.key: c for c in scored}
-    first = _preferred_extraction(extractions)
-    ordered = [first] + [e for e in sorted(extractions, key=lambda e: e.order) if e is not first and e.coverage >= 0.5]
     gold = {c.name for c in columns if c.gold_name}
-    unmatched_gold: _Candidate | None = None
-    for extraction in ordered:
-        options = [
-            cand for col in columns
-            if col.gold_name or not _DERIVED_NAME.match(col.name)  # pred_*: the model's own output
-            if (cand := by_key.get(f"{col.name}:{extraction.label}:{_default_comparison(col)}")) is not None
-        ]
-        if not options:
-            continue
-        # Gold-named first, then the column the answers match most often, then the simpler rule.
-        best = min(options, key=lambda c: (c.params["reference"] not in gold, -round(c.pass_rate(), 2), c.order))
-        if best.pass_rate() > 0:
-            return best
-        if unmatched_gold is None and best.params["reference"] in gold:
-            unmatched_gold = best
-    return unmatched_gold
+    options = [
+        cand for e in extractions for col in columns
+        if col.gold_name or not _DERIVED_NAME.match(col.name)  # pred_*: the model's own output
+        if (cand := by_key.get(f"{col.name}:{e.label}:{_default_comparison(col)}")) is not None
+    ]
+    options = [c for c in options if c.pass_rate() > 0]
+    if not options:
+        return None
+    # Fallback places (the last number, the last line, the whole text) only when no format the
+    # completions use holds a matching answer: they match wrong formats too.
+    structured = [c for c in options if c.extraction_order < LENIENT_ORDER]
+    options = structured or options
+    # A lenient slot (the last number) matches a little more often than the format the answers use,
+    # wrong answers included: among slots close to the best match rate, the conventional one wins.
+    best = max(c.pass_rate() for c in options)
+    near = [c for c in options if c.pass_rate() >= NEAR_BEST * best]
+    return min(near, key=lambda c: (c.params["reference"] not in gold, c.order, -round(c.pass_rate(), 2)))
 
 
 # --------------------------------------------------------------------------- format, shape, behaviour, length
@@ -670,50 +762,94 @@ def _python_answers(view: _View, extract: dict[str, Any]) -> list[str]:
         elif method == "last_line":
             lines = [ln for ln in text.splitlines() if ln.strip()]
             answer = lines[-1] if lines else ""
+        elif method == "regex":
+            flags = 0
+            for name in extract.get("flags", ()):
+                flags |= getattr(re, name)
+            found = [m.group(extract.get("group", 1)) for m in re.finditer(extract["pattern"], text, flags)]
+            answer = (found[-1] if extract.get("occurrence", "last") == "last" else found[0]) if found else ""
+        elif method == "boxed":
+            answer = _last_boxed(text)
         elif method == "whole":
             answer = text
         out.append(answer.strip())
     return out
 
 
+def _last_boxed(text: str) -> str:
+    """The last \\boxed{...} content (nested braces included), for thresholds only."""
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return ""
+    depth, begin = 1, start + len("\\boxed{")
+    for j in range(begin, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[begin:j]
+    return ""
+
+
 def _call_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
-    """A capped count per call marker: reward the range good samples fall in, never more for more."""
+    """A capped count per call marker: reward the range good samples fall in, never more for more.
+
+    The range comes from quantiles of the good samples' counts, widened to span at least MIN_SPAN, so
+    it does not flip with a few samples; each fold's variant is fitted without that fold.
+    """
     good = _good_mask(view)
     out = []
     for token, name in tags.calls:
         counts = [t.count(token) for t in view.turns]
-        good_counts = [c for c, g in zip(counts, good) if g]
-        if view.real_labels:
-            bad_counts = [c for c, y in zip(counts, view.labels) if y is False]
-            lo, hi = _best_range(good_counts, bad_counts)
+
+        def make(mask: Sequence[bool]) -> _Candidate | None:
+            picked = [c for c, m in zip(counts, mask) if m]
+            if not picked:
+                return None
+            lo, hi = _robust_range(picked)
+            inside = sum(1 for c in picked if lo <= c <= hi) / len(picked)
+            return _Candidate(
+                f"calls_{_slug(name)}", "count_in_range",
+                {"pattern": token, "literal": True, "min_count": lo, "max_count": hi, "score_in": 1.0,
+                 "score_out": 0.0, **view.scope("assistant")},
+                slot=f"calls:{token}", what=f"make {lo}–{hi} {token} calls", order=0,
+                basis=f"{_pct(inside)} of {_who(view)} make {lo}–{hi}",
+            )
+
+        cand = make(good)
+        if cand is None or not cand.valid():
+            continue
+        cand.fold_variants = _fold_variants(view, good, make)
+        out.append(cand)
+    return out
+
+
+def _fold_variants(view: _View, mask: Sequence[bool],
+                   make: Callable[[Sequence[bool]], _Candidate | None]) -> list[_Candidate]:
+    """One candidate per fold, fitted on the other folds' masked samples (the rule itself if they have none)."""
+    folds = sorted(set(view.folds))
+    if len(folds) < 2:
+        return []
+    variants = []
+    for f in folds:
+        fitted = make([m and k != f for m, k in zip(mask, view.folds)])
+        variants.append(fitted if fitted is not None else make(mask))
+    return [v for v in variants if v is not None] if all(v is not None for v in variants) else []
+
+
+def _robust_range(counts: Sequence[int]) -> tuple[int, int]:
+    """[q10, q90] of the counts, widened around the median to span at least MIN_SPAN.
+
+    The lower end stays at 1 or more when the median does (a range starting at 0 would pay for not
+    calling at all).
+    """
+    lo, hi = math.floor(_percentile(counts, 0.1)), math.ceil(_percentile(counts, 0.9))
+    median = _percentile(counts, 0.5)
+    floor = 1 if median >= 1 else 0
+    while hi - lo < MIN_SPAN:
+        if lo > floor and median - lo <= hi - median:
+            lo -= 1
         else:
-            # Right answers (or all samples) are a noisy stand-in for good ones: take their usual
-            # range rather than a range fitted to them, so a few lucky spammers do not set the cap.
-            lo, hi = int(_percentile(good_counts, 0.1)), int(_percentile(good_counts, 0.9))
-        hi = max(hi, lo, 1)
-        inside = sum(1 for c in good_counts if lo <= c <= hi) / max(1, len(good_counts))
-        out.append(_Candidate(
-            f"calls_{_slug(name)}", "count_in_range",
-            {"pattern": token, "literal": True, "min_count": lo, "max_count": hi, "score_in": 1.0,
-             "score_out": 0.0, **view.scope("assistant")},
-            slot=f"calls:{token}", what=f"make {lo}–{hi} {token} calls", order=0,
-            basis=f"{_pct(inside)} of {_who(view)} make {lo}–{hi}",
-        ))
-    return [c for c in out if c.valid()]
-
-
-def _best_range(good: Sequence[int], bad: Sequence[int]) -> tuple[int, int]:
-    """The [lo, hi] maximising good-in-range minus bad-in-range, hi bounded by what good samples do."""
-    values = sorted(set(good))
-    best = (-2.0, 0.0, 0, 0)
-    for lo in sorted({0, *values}):
-        for hi in (v for v in values if v >= lo):
-            tpr = sum(1 for c in good if lo <= c <= hi) / len(good)
-            fpr = sum(1 for c in bad if lo <= c <= hi) / len(bad)
-            key = (round(tpr - fpr, 9), round(tpr, 9), -hi, lo)
-            if key > best:
-                best = key
-    return best[3], -best[2]
+            hi += 1
+    return lo, hi
 
 
 def _slug(name: str) -> str:
@@ -722,24 +858,38 @@ def _slug(name: str) -> str:
 
 
 def _length_candidates(view: _View) -> list[_Candidate]:
-    """A soft overlong penalty starting past the length 95% of good samples stay within."""
-    good = _good_mask(view)
-    lengths = [len(t) for t, g in zip(view.turns, good) if g]
-    if not lengths:
+    """A soft overlong penalty starting past the length 95% of good samples stay within.
+
+    Read from the model's own turns only; never on transcripts with retrieved documents inline.
+    """
+    if view.inline_retrieval:
         return []
-    start = _nice_up(_percentile(lengths, 0.95))
-    buffer = max(1, start // 2)
-    return [_Candidate(
-        "length_penalty", "length",
-        {"unit": "chars", "max_length": start + buffer, "buffer": buffer, "penalty": 1.0, **view.scope("assistant")},
-        slot="length", what=f"stay under {start:,} characters (penalty ramps to −1 at {start + buffer:,})",
-        basis=f"95% of {_who(view)} have at most {start:,} characters", top=0.0,
-    )]
+    good = _good_mask(view)
+
+    def make(mask: Sequence[bool]) -> _Candidate | None:
+        lengths = [len(t) for t, g in zip(view.turns, mask) if g]
+        if not lengths:
+            return None
+        start = _nice_up(_percentile(lengths, 0.95))
+        buffer = max(1, start // 2)
+        return _Candidate(
+            "length_penalty", "length",
+            {"unit": "chars", "max_length": start + buffer, "buffer": buffer, "penalty": 1.0,
+             **view.scope("assistant")},
+            slot="length", what=f"stay under {start:,} characters (penalty ramps to −1 at {start + buffer:,})",
+            basis=f"95% of {_who(view)} have at most {start:,} characters", top=0.0,
+        )
+
+    cand = make(good)
+    if cand is None:
+        return []
+    cand.fold_variants = _fold_variants(view, good, make)
+    return [cand]
 
 
 def _repetition_candidates(view: _View) -> list[_Candidate]:
-    if not _both_classes(view.labels):
-        return []  # without labels there is no telling healthy repetition from a loop
+    if not _both_classes(view.labels) or view.inline_retrieval:
+        return []  # without labels there is no telling healthy repetition from a loop; documents repeat
     return [_Candidate("repetition_penalty", "repetition",
                        {"ngram": 4, "max_penalty": -1.0, **view.scope("assistant")},
                        slot="repetition", what="not repeat itself (share of repeated 4-grams)", top=0.0)]
@@ -757,21 +907,47 @@ def _choose_shaping(view: _View, pool: list[_Candidate], main: _Candidate | None
 
 
 def _greedy(view: _View, pool: list[_Candidate], main: _Candidate | None) -> list[_Candidate]:
-    """Add the best-separating rules one at a time, keeping each only if the total's AUC holds."""
-    n = len(view.labels)
+    """Add the best-separating rules one at a time, each only if it holds out and stays a minority.
+
+    With real labels a rule is kept when it raises the total's AUC on held-out folds (its thresholds
+    fitted without the fold) by MIN_GAIN; with answers standing in for labels, when it does not lower
+    it. Either way it may carry at most MAX_SHARE of the GRPO advantage.
+    """
+    folds = view.folds
     parts: list[tuple[float, Sequence[float | None]]] = [(ANSWER_WEIGHT, main.scores)] if main else []
-    current = auc(_total(parts, n), view.labels) if parts else None
-    useful = [c for c in pool if c.single_auc is not None and c.single_auc >= 0.5 + MIN_EDGE]
+    held: list[tuple[float, Sequence[float | None]]] = list(parts)
+    current = _heldout_total(held, view) if held else None
+    groups = [s.group for s in view.samples]
+    ranked = [c for c in pool if c.heldout_auc is not None and c.heldout_auc >= 0.5 + MIN_EDGE]
+    gain = MIN_GAIN if view.real_labels else -1e-9
     chosen: list[_Candidate] = []
-    for cand in sorted(useful, key=lambda c: (-round(c.single_auc or 0.0, AUC_DIGITS), c.order, c.name)):
+    for cand in sorted(ranked, key=lambda c: (-round(c.heldout_auc or 0.0, AUC_DIGITS), c.order, c.name)):
         if len(chosen) == MAX_SHAPING or any(c.slot == cand.slot for c in chosen):
             continue
-        trial = auc(_total([*parts, (SHAPING_WEIGHT, cand.scores)], n), view.labels)
-        if trial is not None and (current is None or trial >= current - 1e-9):
-            chosen.append(cand)
-            parts.append((SHAPING_WEIGHT, cand.scores))
-            current = trial
+        trial = _heldout_total([*held, (SHAPING_WEIGHT, cand.heldout_scores(folds))], view)
+        if trial is None or (current is not None and trial < current + gain):
+            continue
+        share = advantage_shares([*parts, (SHAPING_WEIGHT, cand.scores)], groups)[-1]
+        if share > MAX_SHARE:
+            continue
+        cand.notes.append(f"held-out AUC of the total {_fmt(current)} → {trial:.3f}")
+        chosen.append(cand)
+        parts.append((SHAPING_WEIGHT, cand.scores))
+        held.append((SHAPING_WEIGHT, cand.heldout_scores(folds)))
+        current = trial
+    shares = advantage_shares(parts, groups)
+    for cand, share in zip(chosen, shares[len(parts) - len(chosen):]):
+        cand.notes.append(f"{_pct(share)} of the GRPO advantage (at most {_pct(MAX_SHARE)})")
     return chosen
+
+
+def _heldout_total(parts: Sequence[tuple[float, Sequence[float | None]]], view: _View) -> float | None:
+    """The AUC of the weighted total over samples each scored by rules fitted without its fold."""
+    return auc(_total(parts, len(view.labels)), view.labels)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def _by_prevalence(pool: list[_Candidate]) -> list[_Candidate]:
@@ -806,9 +982,12 @@ def _fallback(pool: list[_Candidate]) -> list[_Candidate]:
 
 
 def _rationale(view: _View, cand: _Candidate, *, main: bool, tried: int = 0) -> str:
-    """One line saying why the rule is there, with the figure it rests on."""
-    if main:
-        return _answer_rationale(view, cand, tried)
+    """One line saying why the rule is there, with the figures it rests on."""
+    line = _answer_rationale(view, cand, tried) if main else _shaping_rationale(view, cand)
+    return "; ".join([line, *cand.notes])
+
+
+def _shaping_rationale(view: _View, cand: _Candidate) -> str:
     if cand.kind == "length":
         return f"{cand.basis}; the penalty ramps from there to −1 at {cand.params['max_length']:,}"
     if cand.kind == "repetition":
@@ -838,9 +1017,10 @@ def _answer_rationale(view: _View, cand: _Candidate, tried: int) -> str:
         right = cand.passes()
         good = [r for r, y in zip(right, view.labels) if y is True]
         bad = [r for r, y in zip(right, view.labels) if y is False]
+        folds = len(set(view.folds))
         return (f"{cand.what}: right on {_pct(sum(good) / len(good))} of good samples and "
-                f"{_pct(sum(bad) / len(bad))} of bad (AUC {cand.single_auc:.2f}, the best of {tried} "
-                "answer rules tried)")
+                f"{_pct(sum(bad) / len(bad))} of bad (AUC {cand.single_auc:.2f}; {cand.heldout_auc:.2f} over "
+                f"{folds} held-out group folds, the best of {tried} answer rules tried)")
     ref = cand.params.get("reference")
     why = "named like a gold answer" if str(ref).lower() in _GOLD_NAMES else "the column the answers match most"
     return f"{cand.what}: matches on {_pct(cand.pass_rate())} of samples; `{ref}` is {why}"
@@ -875,11 +1055,15 @@ def propose_offline(
 
     say("mining tags, answers and reference columns")
     tags = _mine_tags(view)
-    extractions = _extractions(view, tags)
     columns = _reference_columns(view)
+    extractions = _extractions(view, tags, columns)
     answer_pool = _score_candidates(_answer_candidates(view, extractions, columns), view) if columns else []
     say(f"scored {len(answer_pool)} answer rules")
     main = _choose_answer(view, answer_pool, extractions, columns)
+    if main is None and view.real_labels and answer_pool:
+        # A gold column is there: a proposal always has a correctness rule, weak or not, and says so.
+        main = max(answer_pool, key=lambda c: (round(c.heldout_auc or 0.0, AUC_DIGITS), -c.order))
+        main.notes.append(f"weak: no answer rule reaches AUC {MIN_ANSWER_AUC} held out; check the gold column")
     if main is not None and not view.real_labels:
         # The answer rule's verdicts stand in for labels: format and behaviour are judged by right answers.
         pseudo: list[bool | None] = list(main.passes())
@@ -904,11 +1088,38 @@ def propose_offline(
             "found nothing to reward in these samples: no reference column matches the answers and the "
             "completions share no tags; add a gold-answer column (e.g. `answer`) or label some samples"
         )
-    return _assemble(view, name, task, main, chosen, tried=len(answer_pool))
+    notes = _notes(view, main, columns, answer_pool)
+    for note in notes:
+        say(note)
+    return _assemble(view, name, task, main, chosen, tried=len(answer_pool), notes=notes)
+
+
+def _notes(view: _View, main: _Candidate | None, columns: list[_Column], tried: list[_Candidate]) -> list[str]:
+    """What the spec can and cannot check, in plain words, for its description."""
+    notes = []
+    if view.inline_retrieval:
+        notes.append("no length or repetition rule: the completions carry retrieved documents inline, which "
+                     "such rules would score instead of the model's own text")
+    read = [c for c in columns if main is None or c.name == main.params.get("reference")]
+    for col in (c for c in read if c.wrapped >= 0.05):
+        # The comparison kinds take the column as is: they have no param to unwrap the gold.
+        notes.append(f"{_pct(col.wrapped)} of `{col.name}` cells carry a wrapper (\\boxed{{}}, $…$, ####, a "
+                     "quoted list) that the comparison sees as is: strip it from the column before training")
+    if main is not None:
+        return notes
+    if not columns:
+        what = "labels stand in for the answer's correctness" if view.real_labels else "nothing checks it"
+        notes.append("no gold-answer column: whether an answer is right cannot be checked, only its format and "
+                     f"behaviour; {what}; add a gold-answer column (e.g. `answer`) to check correctness")
+    else:
+        names = ", ".join(f"`{c.name}`" for c in columns)
+        notes.append(f"no correctness rule: the answers never equal {names} wherever they were looked for "
+                     f"({len(tried)} rules tried, each matching 0% of samples)")
+    return notes
 
 
 def _assemble(view: _View, name: str, task: str, main: _Candidate | None, shaping: list[_Candidate],
-              tried: int) -> RewardSpec:
+              tried: int, notes: Sequence[str] = ()) -> RewardSpec:
     rules: list[Rule] = []
     used: set[str] = set()
     parts: list[tuple[float, Sequence[float | None]]] = []
@@ -933,7 +1144,7 @@ def _assemble(view: _View, name: str, task: str, main: _Candidate | None, shapin
         description += " (unlabelled)"
     return RewardSpec(
         name=name,
-        description=description + ".",
+        description=". ".join([description, *notes]) + ".",
         task=task,
         provenance=Provenance(proposer=PROPOSER, samples=samples.fingerprint()),
         rules=rules,

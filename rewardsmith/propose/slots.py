@@ -1,0 +1,281 @@
+"""Answer slots mined from the data: where the gold answer sits in the completions, and how to extract it.
+
+A fixed list of places (``<answer>``, ``\\boxed{}``, the last line) misses every format nobody listed.
+Here the gold itself is the guide: normalise it (unwrap ``\\boxed{…}``, ``$…$``, ``#### …``, quotes, a
+list of aliases), find its last occurrence in each completion, and count the contexts that introduce it
+(the text just before it on its line) and what ends it (the end of the line, a closing bracket, a word
+break). The contexts most completions share become extractions the answer kinds take: ``boxed`` or
+``xml_tag`` when that is what the data shows, else a ``regex`` built from the escaped learned prefix and
+a capture group that stops at the learned terminator. Which slot wins is decided by the proposer, by how
+often the extracted text equals the gold (or, with labels, by held-out separation).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+__all__ = ["Hit", "Slot", "find_hits", "gold_is_wrapped", "mine_slots", "normalise_gold", "slots_from_hits"]
+
+MAX_CONTEXT = 40  # characters of the gold's line looked at before it
+MIN_SUPPORT = 0.2  # a context must introduce the gold in this share of the completions that contain it
+MAX_SLOTS = 4
+
+_BOXED_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_HASHES = re.compile(r"^.*####\s*", re.DOTALL)
+_DOLLARS = re.compile(r"^\$\$?(.*?)\$?\$$", re.DOTALL)
+_PARENS_MATH = re.compile(r"^\\[(\[](.*)\\[)\]]$", re.DOTALL)
+_TEXT_WRAP = re.compile(r"^\\(?:text|textbf|mathrm)\{([^{}]*)\}$")
+_QUOTES = ("\"\"", "''", "``", "\u201c\u201d", "\u2018\u2019")
+_OPEN_TAG = re.compile(r"<([A-Za-z_][\w\-]{0,31})>$")
+# The end of the answer's line: optional closing period / bold marker, then the line break.
+_EOL_AFTER = re.compile(r"[ \t]*(?:\.|\*\*|\$)?[ \t]*(?:\n|$)")
+_PUNCT_RUN = re.compile(r"[ \t]*([^\w\s]{1,3})")
+_SENTENCE_END = ".,;:!?"
+
+
+def normalise_gold(value: Any) -> list[str]:
+    """A gold cell as the accepted answers it stands for, wrappers removed.
+
+    ``['\\\\boxed{4}']`` → ``["4"]``; ``"#### 18"`` → ``["18"]``; ``"$\\\\frac{1}{2}$"`` → ``["\\\\frac{1}{2}"]``;
+    a list of aliases → each alias. Empty or non-text cells give ``[]``.
+    """
+    if value is None or isinstance(value, bool) or isinstance(value, dict):
+        return []
+    if isinstance(value, (list, tuple)):
+        return [g for v in value for g in normalise_gold(v)]
+    text = str(value).strip()
+    if text[:1] == "[" and text[-1:] == "]":
+        items = _literal_list(text)
+        if items is not None:
+            return [g for v in items for g in normalise_gold(v)]
+    text = _unwrap(text)
+    return [text] if text else []
+
+
+def gold_is_wrapped(value: Any) -> bool:
+    """True when the raw cell is not already its normalised answer (a comparison kind would see the wrapper)."""
+    if isinstance(value, (list, tuple)):
+        return any(gold_is_wrapped(v) for v in value)
+    if value is None or isinstance(value, (bool, dict)):
+        return False
+    raw = str(value).strip()
+    return normalise_gold(value) != [raw]
+
+
+def _literal_list(text: str) -> list[Any] | None:
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            parsed = parse(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(parsed, list):
+            return parsed
+    return None
+
+
+def _unwrap(text: str) -> str:
+    """Peel wrappers until none is left: ``$\\\\boxed{4}$`` → ``4``."""
+    for _ in range(8):
+        before = text
+        if "####" in text:
+            text = _HASHES.sub("", text).strip()
+        boxed = _boxed_content(text)
+        if boxed is not None:
+            text = boxed.strip()
+        for pattern in (_DOLLARS, _PARENS_MATH, _TEXT_WRAP):
+            m = pattern.match(text)
+            if m and m.group(1).strip():
+                text = m.group(1).strip()
+        if len(text) >= 2 and any(text[0] == q[0] and text[-1] == q[1] for q in _QUOTES):
+            text = text[1:-1].strip()
+        if text == before:
+            break
+    return text
+
+
+def _boxed_content(text: str) -> str | None:
+    """The content of a ``\\\\boxed{…}`` that spans the whole text, nested braces included."""
+    m = _BOXED_OPEN.match(text)
+    if not m:
+        return None
+    depth = 1
+    for j in range(m.end(), len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[m.end():j] if not text[j + 1:].strip() else None
+    return None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A place answers sit, learned from where the gold occurs.
+
+    Attributes:
+        params: an ``Extract`` (as a dict) the answer kinds take.
+        label: for rationales, e.g. ``"The answer is (…)"``.
+        support: share of the completions containing the gold where this context introduces it.
+    """
+
+    params: dict[str, Any]
+    label: str
+    support: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where the gold last occurs in one completion."""
+
+    context: str  # the gold's line before it, at most MAX_CONTEXT characters
+    after: str  # what follows it
+    whole_line: bool  # the gold is all its line holds (bar a closing period)
+    last_line: bool  # that line is the last non-empty one
+
+    @cached_property
+    def prefixes(self) -> frozenset[str]:
+        """The context's suffixes that start at a word start (not inside a word), sentence ends dropped."""
+        ctx = self.context.rstrip()
+        found = set()
+        for k in range(len(ctx)):
+            if ctx[k].isspace() or (k > 0 and ctx[k].isalnum() and ctx[k - 1].isalnum()):
+                continue
+            # A sentence's end before the context (". The answer is (") is not part of it.
+            piece = ctx[k:].lstrip(_SENTENCE_END + " \t")
+            if piece:
+                found.add(piece)
+        return frozenset(found)
+
+
+def mine_slots(texts: Sequence[str], golds: Sequence[Sequence[str]], *, min_support: float = MIN_SUPPORT,
+               limit: int = MAX_SLOTS) -> list[Slot]:
+    """Extractions learned from where the gold occurs in the completions, best supported first.
+
+    Args:
+        texts: the text answers are read from, one per sample.
+        golds: the normalised gold answers of each sample (several for aliases; empty when unknown).
+        min_support: the least share of gold-bearing completions a context must explain.
+        limit: the most slots returned.
+
+    Returns:
+        Slots whose contexts introduce the gold in at least `min_support` of the completions that
+        contain it (and in two of them at least), without duplicates.
+    """
+    return slots_from_hits([h for h in find_hits(texts, golds) if h is not None], min_support=min_support,
+                           limit=limit)
+
+
+def find_hits(texts: Sequence[str], golds: Sequence[Sequence[str]]) -> list[Hit | None]:
+    """The gold's last occurrence in each text (None where there is no gold or it does not occur)."""
+    return [_last_hit(text, gold) if gold else None for text, gold in zip(texts, golds)]
+
+
+def slots_from_hits(hits: Sequence[Hit], *, min_support: float = MIN_SUPPORT, limit: int = MAX_SLOTS) -> list[Slot]:
+    """The slots the contexts of `hits` support (see :func:`mine_slots`)."""
+    if not hits:
+        return []
+    least = max(2, min_support * len(hits))
+    out: list[Slot] = []
+    seen: set[str] = set()
+
+    def add(slot: Slot) -> None:
+        key = json.dumps(slot.params, sort_keys=True)
+        if key not in seen and len(out) < limit:
+            seen.add(key)
+            out.append(slot)
+
+    for prefix, count in _prefixes(hits, least):
+        supporting = [h for h in hits if h.context.rstrip().endswith(prefix)]
+        slot = _slot_for(prefix, supporting, count / len(hits))
+        if slot is not None:
+            add(slot)
+    last = sum(1 for h in hits if h.whole_line and h.last_line)
+    if last >= least:
+        add(Slot({"method": "last_line"}, "the last line", last / len(hits)))
+    return out
+
+
+def _last_hit(text: str, gold: Sequence[str]) -> Hit | None:
+    """The last occurrence of any gold alias as a whole token, with its context."""
+    start, end = -1, -1
+    for alias in gold:
+        at = _last_token(text, alias)
+        if at > start:
+            start, end = at, at + len(alias)
+    if start < 0:
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    context = text[line_start:start][-MAX_CONTEXT:]
+    after = text[end:end + 12]
+    whole = not context.strip() and bool(_EOL_AFTER.match(after))
+    rest = text[end:]
+    tail = rest.split("\n", 1)[1] if "\n" in rest else ""
+    return Hit(context, after, whole, not tail.strip())
+
+
+def _last_token(text: str, alias: str) -> int:
+    """Where `alias` last occurs as a whole token (not inside a longer word or number), else -1."""
+    at = text.rfind(alias)
+    while at >= 0:
+        before = text[at - 1] if at > 0 else " "
+        after = text[at + len(alias)] if at + len(alias) < len(text) else " "
+        if not (before.isalnum() or before in "_.") and not (after.isalnum() or after == "_"):
+            return at
+        at = text.rfind(alias, 0, at + len(alias) - 1) if at > 0 else -1
+    return -1
+
+
+def _prefixes(hits: Sequence[Hit], least: float) -> list[tuple[str, int]]:
+    """Maximal contexts: the longest suffixes of the gold's line that enough completions share.
+
+    A suffix starts at a word start (not in the middle of a word) and is dropped when a longer one
+    is shared by nearly as many completions (it adds nothing but looseness).
+    """
+    counts: Counter[str] = Counter()
+    for h in hits:
+        counts.update(h.prefixes)
+    frequent = {p: c for p, c in counts.items() if c >= least}
+    maximal = [
+        (p, c) for p, c in frequent.items()
+        if not any(q != p and q.endswith(p) and cq >= 0.9 * c for q, cq in frequent.items())
+    ]
+    return sorted(maximal, key=lambda pc: (-pc[1], -len(pc[0]), pc[0]))
+
+
+def _slot_for(prefix: str, hits: Sequence[Hit], support: float) -> Slot | None:
+    """The extraction for one learned prefix, ended the way most of its completions end the answer."""
+    tag = _OPEN_TAG.search(prefix)
+    if tag is not None and all(h.after.lstrip().startswith(f"</{tag.group(1)}>") for h in hits):
+        return Slot({"method": "xml_tag", "tag": tag.group(1), "occurrence": "last"}, f"<{tag.group(1)}>", support)
+    if _BOXED_OPEN.search(prefix) and prefix.rstrip().endswith("{"):
+        return Slot({"method": "boxed", "occurrence": "last"}, "\\boxed{}", support)
+    ends = Counter(_terminator(h) for h in hits)
+    end, _ = max(ends.items(), key=lambda kv: (kv[1], kv[0]))
+    lead = re.escape(prefix.rstrip()) + r"[ \t]*"
+    if end == "\n":
+        pattern, flags, shown = lead + r"(.+?)[ \t]*(?:\.|\*\*|\$)?[ \t]*$", ["MULTILINE"], "… (end of line)"
+    elif end == " ":
+        pattern, flags, shown = lead + r"(\S+?)(?=[.,;:!?]*(?:\s|$))", [], "… (one word)"
+    else:
+        pattern, flags, shown = lead + r"(.+?)[ \t]*" + re.escape(end), [], f"…{end}"
+    params = {"method": "regex", "pattern": pattern, "group": 1, "occurrence": "last", "flags": flags}
+    return Slot(params, f"{prefix.strip()} {shown}", support)
+
+
+def _terminator(hit: Hit) -> str:
+    """What ends the answer: "\\n" (its line), " " (a word break) or a short run of punctuation."""
+    if _EOL_AFTER.match(hit.after):
+        return "\n"
+    m = _PUNCT_RUN.match(hit.after)
+    if m and m.group(1)[0] not in _SENTENCE_END:
+        # ")." ends the answer at ")": the period ends the sentence.
+        return m.group(1)[0] + m.group(1)[1:].rstrip(_SENTENCE_END)
+    return " "
