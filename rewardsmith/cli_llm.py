@@ -17,7 +17,7 @@ import click
 __all__ = ["llm_options", "llm_requested", "run_propose", "run_refine", "settings_from_options"]
 
 _KEYS = ("model", "api_base", "api_key_env", "persona", "instructions", "timeout", "max_retries",
-         "max_session_tokens", "no_cache")
+         "max_session_tokens", "repair_rounds", "no_cache")
 
 
 def llm_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,6 +38,8 @@ def llm_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-retries", type=int, default=None, help="retries on 429 / 5xx / timeouts (default 3)"),
         click.option("--max-session-tokens", type=int, default=None,
                      help="hard cap on the tokens this run may spend (default 400,000)"),
+        click.option("--repair-rounds", type=click.IntRange(0, 5), default=None,
+                     help="how often an invalid answer is sent back with every problem found (default 2)"),
         click.option("--no-cache", is_flag=True, help="always call the model, even for a request made before"),
     ]
     for option in reversed(options):
@@ -63,6 +65,7 @@ def settings_from_options(kw: dict[str, Any]) -> Any:
         timeout=kw.pop("timeout", None),
         max_retries=kw.pop("max_retries", None),
         max_session_tokens=kw.pop("max_session_tokens", None),
+        repair_rounds=kw.pop("repair_rounds", None),
         cache=False if kw.pop("no_cache", False) else None,
     )
 

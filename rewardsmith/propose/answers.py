@@ -1,9 +1,11 @@
-"""A model's answer into a spec: find the JSON, validate it with the spec's own models, one repair round.
+"""A model's answer into a spec: find the JSON, report every problem at once, up to N repair rounds.
 
-Nothing the model returns is executed. Unknown kinds, bad or catastrophic regexes, params out of
-range, names that are not identifiers are rejected with reasons; an invalid answer gets exactly one
-repair round that quotes them, and a second invalid answer is an
-:class:`~rewardsmith.errors.LLMOutputError` that shows what came back.
+Nothing the model returns is executed. The answer is checked all at once
+(:mod:`rewardsmith.propose.validate`: unknown kinds, bad or catastrophic regexes, params out of
+range or of another kind, names that are not identifiers, a metric with a weight), then validated
+by the spec's own models as a last net. An invalid answer gets a repair round that quotes every
+problem with its hint; up to ``LLMSettings.repair_rounds`` rounds (default 2), after which an
+:class:`~rewardsmith.errors.LLMOutputError` shows what came back.
 """
 
 from __future__ import annotations
@@ -14,32 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import InvalidAnswer, LLMOutputError, SpecError
-from ..spec import Expectations, RewardSpec, check_rule_name, parse_spec
-from .prompts import LLM_EXCLUDED_KINDS, Prompt, answer_schema, repair_messages
+from ..spec import Expectations, RewardSpec, parse_spec
+from .catalogue import answer_schema
+from .prompts import Prompt, repair_messages
 from .session import LLMSession
+from .validate import answer_problems, find_json
 
 __all__ = ["ask_for_spec", "spec_from_answer"]
-
-
-_FENCE = re.compile(r"^\s*```[A-Za-z]*\s*\n(.*?)\n\s*```\s*$", re.DOTALL)
-
-
-def _json_object(text: str) -> Any:
-    """The JSON object in an answer: bare, in a code fence, or between the first { and the last }."""
-    candidates = [text.strip()]
-    fenced = _FENCE.match(text)
-    if fenced:
-        candidates.insert(0, fenced.group(1))
-    if "{" in text and "}" in text:
-        candidates.append(text[text.index("{"): text.rindex("}") + 1])
-    error: ValueError | None = None
-    for candidate in candidates:
-        try:
-            return json.loads(candidate)
-        except ValueError as exc:
-            error = error or exc
-    raise InvalidAnswer([f"the answer is not a JSON object ({error}); send only the JSON object"])
-
 
 _LINE_PREFIX = re.compile(r"^line \d+, ")
 
@@ -60,44 +43,23 @@ def spec_from_answer(
     pass them by deleting them).
     """
     try:
-        data = _json_object(text)
+        data = find_json(text)
     except InvalidAnswer as exc:
         if finish_reason == "length":
             exc.problems.append("the answer was cut off at the token limit: write a shorter spec (fewer rules, "
                                 "shorter rationales)")
         raise
-    if not isinstance(data, dict):
-        raise InvalidAnswer([f"the answer is a JSON {type(data).__name__}; it must be an object with `rules`"])
-    rules = data.get("rules")
-    if not isinstance(rules, list) or not rules:
-        raise InvalidAnswer(["`rules` must be a non-empty list of rule objects"])
-    problems: list[str] = []
-    clean_rules = []
-    for i, rule in enumerate(rules):
-        if not isinstance(rule, dict):
-            problems.append(f"rules[{i}]: a rule is an object with name, kind, role, weight, params, rationale")
-            continue
-        # Names are checked here too: parse_spec reports params problems first and stops there,
-        # and the one repair round should hear about everything at once.
-        try:
-            check_rule_name(str(rule.get("name", "")))
-        except ValueError as exc:
-            problems.append(f"rules[{i}].name: {exc}")
-        if rule.get("kind") in LLM_EXCLUDED_KINDS:
-            problems.append(f"rules[{i}].kind: {rule['kind']} calls a model at training time; the proposer "
-                            "only writes rule-based kinds (add a judge by hand if you need one)")
-        clean_rules.append({k: v for k, v in rule.items() if k != "provenance"})
+    problems = answer_problems(data)
+    if problems:
+        raise InvalidAnswer(problems)
     description = data.get("description", "")
-    if not isinstance(description, str):
-        problems.append("description must be a string")
-        description = ""
     document = {
         "schema_version": 1,
         "name": name,
         "description": description[:500],
         "task": task,
         "provenance": {k: v for k, v in provenance.items() if v is not None},
-        "rules": clean_rules,
+        "rules": [{k: v for k, v in rule.items() if k != "provenance"} for rule in data["rules"]],
     }
     if expectations is not None:
         document["expectations"] = expectations.model_dump(mode="json", exclude_defaults=True)
@@ -105,10 +67,7 @@ def spec_from_answer(
         spec = parse_spec(json.dumps(document, ensure_ascii=False), source="the model's answer")
     except SpecError as exc:
         # Line numbers would point into our re-serialisation, not the model's text: field paths only.
-        found = [_LINE_PREFIX.sub("", p) for p in exc.problems] or [str(exc)]
-        raise InvalidAnswer(problems + [p for p in found if p not in problems]) from None
-    if problems:  # every problem at once, so the one repair round can fix them all
-        raise InvalidAnswer(problems)
+        raise InvalidAnswer([_LINE_PREFIX.sub("", p) for p in exc.problems] or [str(exc)]) from None
     # Saved as a fresh block-style YAML document, not as the JSON it was parsed from.
     spec.__dict__.pop("_doc", None)
     return spec
@@ -121,26 +80,35 @@ async def ask_for_spec(
     purpose: str,
     build: Callable[[str, str | None], RewardSpec],
 ) -> tuple[RewardSpec, dict[str, Any]]:
-    """Ask, validate, and on an invalid answer ask once more quoting the problems.
+    """Ask, validate, and on an invalid answer ask again quoting every problem, up to the repair rounds.
 
-    Returns the spec and what happened (repaired or not, the first answer's problems).
+    Returns the spec and what happened: ``repaired`` (a repair was needed), ``repairs`` (how many),
+    ``problems`` (the first answer's), ``rounds`` (every invalid answer's problems, in order).
     """
-    schema = answer_schema()
-    start = len(session.usage.calls)
-    text = await session.acomplete(prompt.messages, purpose=purpose, schema=schema)
-    finish = session.usage.calls[-1].finish_reason if len(session.usage.calls) > start else None
-    try:
-        return build(text, finish), {"repaired": False, "problems": []}
-    except InvalidAnswer as first:
-        session.say(f"{purpose}: the answer is not a valid spec ({len(first.problems)} problem(s)); asking for a repair")
-        messages = repair_messages(prompt, text, first.problems)
+    schema = answer_schema(prompt.kinds)
+    limit = session.settings.repair_rounds
+    rounds: list[list[str]] = []
+    messages = prompt.messages
+    for attempt in range(limit + 1):
+        label = purpose if attempt == 0 else f"{purpose} (repair {attempt})"
         start = len(session.usage.calls)
-        again = await session.acomplete(messages, purpose=f"{purpose} (repair)", schema=schema)
+        text = await session.acomplete(messages, purpose=label, schema=schema)
         finish = session.usage.calls[-1].finish_reason if len(session.usage.calls) > start else None
         try:
-            return build(again, finish), {"repaired": True, "problems": first.problems}
-        except InvalidAnswer as second:
-            raise LLMOutputError(
-                f"{session.settings.model}'s answer is not a valid spec, even after one repair round:",
-                output=again, problems=second.problems, first_problems=first.problems,
-            ) from None
+            spec = build(text, finish)
+        except InvalidAnswer as invalid:
+            rounds.append(invalid.problems)
+            if attempt == limit:
+                after = {0: "with no repair round allowed", 1: "even after one repair round"}.get(
+                    limit, f"even after {limit} repair rounds")
+                raise LLMOutputError(
+                    f"{session.settings.model}'s answer is not a valid spec, {after}:",
+                    output=text, problems=invalid.problems, first_problems=rounds[0] if attempt else [],
+                ) from None
+            session.say(f"{purpose}: the answer is not a valid spec ({len(invalid.problems)} problem(s)); "
+                        f"asking for repair {attempt + 1} of {limit}")
+            messages = repair_messages(prompt, text, invalid.problems, round_no=attempt + 1, rounds=limit)
+            continue
+        return spec, {"repaired": attempt > 0, "repairs": attempt, "problems": rounds[0] if rounds else [],
+                      "rounds": rounds}
+    raise AssertionError("unreachable: the loop returns or raises")

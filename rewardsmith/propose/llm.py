@@ -24,7 +24,7 @@ from ..samples import SampleSet
 from ..spec import RewardSpec
 from .answers import ask_for_spec, spec_from_answer
 from .loop import gather_or_cancel
-from .prompts import propose_messages
+from .prompts import propose_messages, sample_context
 from .ranking import Candidate, evaluate, rank_key
 from .session import LLMSession, Progress, settings_from
 from .settings import LLMSettings
@@ -66,6 +66,7 @@ class Proposal:
             "seconds": round(self.seconds, 3),
             "candidates": [
                 {"index": c.index, "ok": c.spec is not None, "error": c.error, "repaired": c.repaired,
+                 "repairs": c.repairs,
                  "spec_hash": c.spec.fingerprint() if c.spec else None, **c.headline()}
                 for c in self.candidates
             ],
@@ -85,9 +86,10 @@ async def _propose_async(
     per_class: int,
     template_dir: Any,
 ) -> tuple[list[Candidate], str]:
+    context = sample_context(samples, per_class=per_class)  # chosen once: every candidate sees the same samples
     prompts = [
         propose_messages(samples, task=task, persona=persona, instructions=instructions, candidate=k,
-                         candidates=candidates, per_class=per_class, template_dir=template_dir)
+                         candidates=candidates, per_class=per_class, template_dir=template_dir, context=context)
         for k in range(candidates)
     ]
     persona_name = prompts[0].persona
@@ -111,7 +113,7 @@ async def _propose_async(
             if candidates == 1:
                 raise
             return Candidate(k, error=str(exc))
-        return Candidate(k, spec=spec, repaired=info["repaired"])
+        return Candidate(k, spec=spec, repaired=info["repaired"], repairs=info["repairs"])
 
     return await gather_or_cancel([one(k) for k in range(candidates)]), persona_name
 

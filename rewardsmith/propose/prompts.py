@@ -5,17 +5,17 @@ The words live in Jinja templates under ``templates/prompts/`` (``personas/*.jin
 (:func:`rewardsmith.render.make_environment`: a user's template folder first, then the built-ins),
 so a user can override any of them. This module prepares the data they lay out:
 
-- a balanced, size-bounded selection of samples (good and bad, from different groups, mixed
-  groups first because a good and a bad answer to one prompt show what the reward must tell apart),
-  long text cut in the middle with a marker that says how much was cut;
-- the rule catalogue from :func:`rewardsmith.kinds.catalogue` — the one source of truth for what
-  a kind does and which params it takes — with the shared parameter blocks printed once;
+- the samples chosen for coverage (:mod:`rewardsmith.propose.coverage`) within a token budget,
+  each with the features it was picked for; the system prompt they share, once; a per-label table
+  of those features over the whole file; long text cut in the middle with a marker that says how
+  much was cut, tool results shortened so a transcript's structure stays visible;
+- the rule catalogue (:mod:`rewardsmith.propose.catalogue`): per kind its params with types,
+  defaults and a worked example inline, only the kinds the samples can use;
 - the JSON schema of the answer, built from the same kind params models the spec validates with.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,36 +26,38 @@ import jinja2
 from ..completions import message_text
 from ..errors import PersonaError
 from ..excerpt import CUT_MARKER, excerpt
-from ..kinds import KINDS, catalogue
 from ..render import make_environment
 from ..samples import Sample, SampleSet
+from .catalogue import LLM_EXCLUDED_KINDS, MAX_RULES_SHOWN, answer_schema, catalogue_for_prompt, shared_blocks
+from .coverage import describe, feature_table, offline_flags, pick_for_coverage, system_prompts
 
 __all__ = [
     "CUT_MARKER",
     "DEFAULT_PERSONA",
     "LLM_EXCLUDED_KINDS",
     "Prompt",
+    "SampleContext",
     "ShownSample",
     "answer_schema",
     "catalogue_for_prompt",
     "list_personas",
+    "sample_context",
     "propose_messages",
     "reflect_messages",
     "repair_messages",
     "resolve_persona",
-    "select_samples",
     "show_sample",
     "truncate",
 ]
 
 DEFAULT_PERSONA = "search-engine-expert"
-# Kinds an LLM proposal may not use: the judge calls a model at training time, which a user adds on
-# purpose (by hand or from the autodidact preset), not something a proposer slips in.
-LLM_EXCLUDED_KINDS = frozenset({"judge"})
 
-PER_CLASS = 4  # samples of each label shown by default
-MAX_TEXT = 1500  # characters of one completion or prompt before it is cut
-MAX_SAMPLES_CHARS = 24_000  # characters of all shown samples together
+PER_CLASS = 4  # samples of each label shown at least (coverage may show more, within the budget)
+MAX_SHOWN = 16  # samples shown at most
+MAX_TEXT = 1200  # characters of one completion or prompt before it is cut
+MAX_TOOL_TEXT = 160  # characters of one tool result: its structure matters, not its documents
+SAMPLE_TOKENS = 6_000  # tokens all shown samples may take together
+CHARS_PER_TOKEN = 4
 
 # Ways K concurrent candidates differ, so K requests are K designs rather than K near-copies.
 ANGLES = (
@@ -74,6 +76,7 @@ class Prompt:
     messages: list[dict[str, str]]
     persona: str
     shown: list[str]  # ids of the samples in the prompt
+    kinds: list[str] | None = None  # the kinds offered (the answer schema allows these); None: every kind
 
     @property
     def chars(self) -> int:
@@ -89,6 +92,7 @@ class ShownSample:
     completion: str
     refs: dict[str, str]
     scores: dict[str, Any] | None = None  # reflect: each rule's score and the total
+    why: list[str] | None = None  # the features it was picked to show
 
 
 # ----------------------------------------------------------------------------------------- personas
@@ -158,7 +162,8 @@ def _transcript(value: Any) -> str:
     parts = []
     for message in value:
         role = message.get("role", "?") if isinstance(message, dict) else "?"
-        parts.append(f"[{role}]\n{message_text(message)}")
+        text = message_text(message)
+        parts.append(f"[{role}]\n{excerpt(text, MAX_TOOL_TEXT) if role == 'tool' else text}")
     return "\n".join(parts)
 
 
@@ -190,158 +195,50 @@ def show_sample(sample: Sample, limit: int = MAX_TEXT) -> ShownSample:
     )
 
 
-def select_samples(
+@dataclass
+class SampleContext:
+    """What every prompt of one run shows about the samples (built once, shared by the candidates)."""
+
+    shown: list[ShownSample]
+    systems: list[tuple[str, int]]  # the distinct system prompts, with how many samples carry each
+    table: tuple[list[str], list[list[str]]]  # the per-label feature table of the whole file
+
+
+def _cost(shown: ShownSample) -> int:
+    size = len(shown.prompt) + len(shown.completion) + sum(len(v) for v in shown.refs.values()) + 120
+    return size // CHARS_PER_TOKEN
+
+
+def sample_context(
     samples: SampleSet,
     *,
     per_class: int = PER_CLASS,
-    max_chars: int = MAX_SAMPLES_CHARS,
+    budget: int = SAMPLE_TOKENS,
     max_text: int = MAX_TEXT,
-    prefer: list[str] | None = None,
-) -> list[ShownSample]:
-    """Up to `per_class` good and `per_class` bad samples (2 × per_class when unlabelled), bounded in size.
+    flags: dict[str, list[str]] | None = None,
+) -> SampleContext:
+    """The samples to show, chosen for coverage, with the shared system prompt and the feature table.
 
-    Deterministic. Groups holding both a good and a bad completion come first; each pass takes at
-    most one sample per group so the selection spans prompts. `prefer` ids (misclassified samples,
-    in reflection) are taken first. At least one sample of each class is kept whatever the budget.
+    Args:
+        samples: the file.
+        per_class: samples of each label shown at least.
+        budget: tokens all shown samples may take together.
+        max_text: characters of one completion before it is cut.
+        flags: extra features by sample id; default: the offline proposer's misclassified samples
+            and its rules' extreme scores (:func:`rewardsmith.propose.coverage.offline_flags`).
     """
-    items = list(samples)
-    by_group: dict[str, list[Sample]] = {}
-    for s in items:
-        by_group.setdefault(s.group, []).append(s)
-    mixed = {g for g, ss in by_group.items() if {s.is_good for s in ss} >= {True, False}}
-    first_seen = {g: i for i, g in enumerate(by_group)}
-    order = sorted(by_group, key=lambda g: (g not in mixed, first_seen[g]))
-
-    def spread(pool: list[Sample], n: int) -> list[Sample]:
-        """n samples of `pool`, one per group per pass, groups in `order`."""
-        members = {id(s) for s in pool}
-        queues = {g: [s for s in by_group[g] if id(s) in members] for g in order}
-        picked: list[Sample] = []
-        while len(picked) < n and any(queues.values()):
-            for g in order:
-                if queues[g] and len(picked) < n:
-                    picked.append(queues[g].pop(0))
-        return picked
-
-    chosen: list[Sample] = []
-    preferred = [samples.by_id(i) for i in dict.fromkeys(prefer or []) if _has(samples, i)]
-    classes: list[bool | None] = [True, False, None] if samples.labelled else [None]
-    for cls in classes:
-        want = (per_class if cls is not None else 0) if samples.labelled else 2 * per_class
-        if want == 0:
-            continue
-        # Preferred samples (the ones a reflection is about) take up to half of their class's slots.
-        first = [s for s in preferred if s.is_good is cls][: max(1, want // 2)]
-        taken = {id(s) for s in first}
-        rest = [s for s in items if s.is_good is cls and id(s) not in taken]
-        chosen += first + spread(rest, want - len(first))
-    # Interleave the classes so a cut by the size budget keeps both.
-    good = [s for s in chosen if s.is_good is True]
-    bad = [s for s in chosen if s.is_good is False]
-    other = [s for s in chosen if s.is_good is None]
-    interleaved: list[Sample] = []
-    for i in range(max(len(good), len(bad), len(other))):
-        for part in (good, bad, other):
-            if i < len(part):
-                interleaved.append(part[i])
-    out: list[ShownSample] = []
-    used = 0
-    kept_classes: set[bool | None] = set()
-    for s in interleaved:
-        shown = show_sample(s, max_text)
-        size = len(shown.prompt) + len(shown.completion) + sum(len(v) for v in shown.refs.values()) + 80
-        if used + size > max_chars and s.is_good in kept_classes:
-            continue
-        out.append(shown)
-        used += size
-        kept_classes.add(s.is_good)
-    return out
-
-
-def _has(samples: SampleSet, sid: str) -> bool:
-    try:
-        samples.by_id(sid)
-    except KeyError:
-        return False
-    return True
-
-
-# ---------------------------------------------------------------------------------------- catalogue
-
-
-def _strip_titles(node: Any) -> Any:
-    """A JSON schema without pydantic's `title` keys (noise to a reader, tokens to pay for)."""
-    if isinstance(node, dict):
-        return {k: _strip_titles(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
-    if isinstance(node, list):
-        return [_strip_titles(v) for v in node]
-    return node
-
-
-def _allowed_kinds() -> list[str]:
-    return [name for name in KINDS if name not in LLM_EXCLUDED_KINDS]
-
-
-def catalogue_for_prompt() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """(kinds, shared parameter blocks): each kind's text and params schema, `$defs` printed once."""
-    shared: dict[str, Any] = {}
-    kinds = []
-    allowed = set(_allowed_kinds())
-    for entry in catalogue():
-        if entry["kind"] not in allowed:
-            continue
-        schema = _strip_titles(copy.deepcopy(entry["params_schema"]))
-        for name, definition in schema.pop("$defs", {}).items():
-            shared.setdefault(name, definition)
-        kinds.append({
-            "kind": entry["kind"],
-            "summary": entry["summary"],
-            "text": entry["text"],
-            "binary": entry["binary"],
-            "params": json.dumps(schema, ensure_ascii=False, separators=(",", ":")),
-        })
-    blocks = {name: json.dumps(d, ensure_ascii=False, separators=(",", ":")) for name, d in sorted(shared.items())}
-    return kinds, blocks
-
-
-def answer_schema() -> dict[str, Any]:
-    """JSON schema of the answer: a spec's name, description and rules, each rule's params per kind.
-
-    Sent as response_format where the provider supports it (not strict: kinds' params have
-    defaults, which OpenAI's strict mode cannot express). The spec models validate the answer
-    either way; the schema only steers the model.
-    """
-    shared: dict[str, Any] = {}
-    variants = []
-    for entry in catalogue():
-        if entry["kind"] in LLM_EXCLUDED_KINDS:
-            continue
-        params = _strip_titles(copy.deepcopy(entry["params_schema"]))
-        for name, definition in params.pop("$defs", {}).items():
-            shared.setdefault(name, definition)
-        variants.append({
-            "type": "object",
-            "properties": {
-                "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
-                "kind": {"const": entry["kind"]},
-                "role": {"enum": ["reward", "verifier", "metric"]},
-                "weight": {"type": "number"},
-                "params": params,
-                "rationale": {"type": "string"},
-            },
-            "required": ["name", "kind", "role", "weight", "params", "rationale"],
-            "additionalProperties": False,
-        })
-    return {
-        "type": "object",
-        "properties": {
-            "description": {"type": "string"},
-            "rules": {"type": "array", "minItems": 1, "maxItems": 12, "items": {"anyOf": variants}},
-        },
-        "required": ["description", "rules"],
-        "additionalProperties": False,
-        "$defs": shared,
-    }
+    features = describe(samples)
+    flags = offline_flags(samples) if flags is None else flags
+    views = {s.id: show_sample(s, max_text) for s in samples}
+    at_least = 2 * per_class
+    picked = pick_for_coverage(samples, features, cost={sid: _cost(v) for sid, v in views.items()}, budget=budget,
+                               flags=flags, at_least=at_least, at_most=max(MAX_SHOWN, at_least))
+    shown = []
+    for sid, why in picked.items():
+        view = views[sid]
+        view.why = why
+        shown.append(view)
+    return SampleContext(shown, system_prompts(samples), feature_table(features))
 
 
 # ----------------------------------------------------------------------------------------- messages
@@ -376,6 +273,14 @@ def _system(persona_text: str, env: jinja2.Environment) -> str:
     return env.get_template("prompts/system.jinja").render(persona=persona_text).strip()
 
 
+def _catalogue(samples: SampleSet) -> dict[str, Any]:
+    """The template variables of the catalogue: the kinds offered, the ones left out, the shared blocks, limits."""
+    plain = len(samples) > 0 and all(isinstance(s.completion, str) for s in samples)
+    kinds, left_out = catalogue_for_prompt(samples.columns, plain_strings=plain)
+    return {"kinds": kinds, "left_out": left_out, "blocks": shared_blocks([k.kind for k in kinds]),
+            "max_rules": MAX_RULES_SHOWN, "plain_strings": plain}
+
+
 def propose_messages(
     samples: SampleSet,
     *,
@@ -386,19 +291,21 @@ def propose_messages(
     candidates: int = 1,
     per_class: int = PER_CLASS,
     template_dir: str | Path | None = None,
+    context: SampleContext | None = None,
 ) -> Prompt:
-    """The messages asking for a first spec."""
+    """The messages asking for a first spec (`context`: the samples to show, when already chosen)."""
     env = _environment(template_dir)
     persona_name, persona_text = resolve_persona(persona, task=task, template_dir=template_dir)
-    shown = select_samples(samples, per_class=per_class)
-    kinds, blocks = catalogue_for_prompt()
+    context = context or sample_context(samples, per_class=per_class)
+    catalogue = _catalogue(samples)
     angle = ANGLES[candidate % len(ANGLES)] if candidates > 1 else ""
     user = env.get_template("prompts/propose.jinja").render(
         task=task.strip(),
         data=_data_summary(samples),
-        samples=shown,
-        kinds=kinds,
-        blocks=blocks,
+        samples=context.shown,
+        systems=context.systems,
+        table=context.table,
+        **catalogue,
         instructions=instructions.strip(),
         candidate=candidate + 1,
         candidates=candidates,
@@ -407,7 +314,8 @@ def propose_messages(
     return Prompt(
         messages=[{"role": "system", "content": _system(persona_text, env)}, {"role": "user", "content": user.strip()}],
         persona=persona_name,
-        shown=[s.id for s in shown],
+        shown=[s.id for s in context.shown],
+        kinds=[k.kind for k in catalogue["kinds"]],
     )
 
 
@@ -423,40 +331,48 @@ def reflect_messages(
     round_no: int = 1,
     history: list[str] | None = None,
     keep_names: list[str] | None = None,
+    reasons: list[str] | None = None,
     template_dir: str | Path | None = None,
 ) -> Prompt:
     """The messages asking for a revision of `spec_json` given its test report.
 
     `keep_names`: rule names the user's expectations refer to (rule_min_auc, pins); a revision
-    must keep them or it cannot be validated against those checks.
+    must keep them or it cannot be validated against those checks. `reasons`: why another round
+    was asked for (the targets the spec misses).
     """
     env = _environment(template_dir)
     persona_name, persona_text = resolve_persona(persona, task=task, template_dir=template_dir)
-    kinds, blocks = catalogue_for_prompt()
+    catalogue = _catalogue(samples)
+    features = describe(samples)
     user = env.get_template("prompts/reflect.jinja").render(
         task=task.strip(),
         data=_data_summary(samples),
         spec_json=spec_json,
         report=report,
         failing=failing,
-        kinds=kinds,
-        blocks=blocks,
+        systems=system_prompts(samples),
+        table=feature_table(features),
+        **catalogue,
         instructions=instructions.strip(),
         round_no=round_no,
         history=history or [],
         keep_names=keep_names or [],
+        reasons=reasons or [],
     )
     return Prompt(
         messages=[{"role": "system", "content": _system(persona_text, env)}, {"role": "user", "content": user.strip()}],
         persona=persona_name,
         shown=[s.id for s in failing],
+        kinds=[k.kind for k in catalogue["kinds"]],
     )
 
 
 def repair_messages(
-    prompt: Prompt, bad_output: str, problems: list[str], *, template_dir: str | Path | None = None
+    prompt: Prompt, bad_output: str, problems: list[str], *, round_no: int = 1, rounds: int = 1,
+    template_dir: str | Path | None = None,
 ) -> list[dict[str, str]]:
-    """The conversation so far, the invalid answer, and a request to fix exactly these problems."""
+    """The conversation so far, the invalid answer, and a request to fix every one of these problems."""
     env = _environment(template_dir)
-    text = env.get_template("prompts/repair.jinja").render(problems=problems, output=truncate(bad_output, 6000))
+    text = env.get_template("prompts/repair.jinja").render(problems=problems, output=truncate(bad_output, 6000),
+                                                          round_no=round_no, rounds=rounds)
     return [*prompt.messages, {"role": "assistant", "content": bad_output}, {"role": "user", "content": text.strip()}]

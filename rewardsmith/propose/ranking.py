@@ -21,6 +21,7 @@ class Candidate:
     report: Report | None = None
     error: str | None = None
     repaired: bool = False
+    repairs: int = 0  # repair rounds its answer needed
     angle: str = ""
 
     def headline(self) -> dict[str, Any]:

@@ -411,6 +411,7 @@ def run_round(number: int, previous: RoundResult, history: list[Round], ctx: Rou
     record.update(
         spec_hash=revised.fingerprint(),
         repaired=info["repaired"],
+        repairs=info["repairs"],
         first_answer_problems=info["problems"],
         seconds={"llm": round(llm_seconds, 3), "test": round(test_seconds, 3)},
         usage=session.usage.since(calls_before).to_data(),

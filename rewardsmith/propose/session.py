@@ -104,14 +104,20 @@ class LLMSession:
         mode = self.settings.structured
         if mode == "auto":
             if self._structured is None:
+                # A server of one's own (vLLM, llama.cpp, SGLang …) decodes to a schema; a hosted model
+                # does where litellm knows it. A server that refuses is asked again without one.
                 try:
                     known = bool(litellm_module().supports_response_schema(model=self.settings.model))
                 except Exception:  # unknown model strings raise in some litellm versions
                     known = False
-                self._structured = "json_schema" if known else "none"
+                self._structured = "json_schema" if known or self.settings.api_base else "none"
             mode = self._structured
         if mode == "json_schema":
-            return mode, {"type": "json_schema", "json_schema": {"name": "reward_spec", "schema": schema, "strict": False}}
+            # Strict where a guided decoder enforces the schema (a server of one's own); OpenAI's strict
+            # mode also wants every param required, which params with defaults are not.
+            strict = bool(self.settings.api_base) and not self.settings.model.startswith(("azure/", "anthropic/"))
+            return mode, {"type": "json_schema", "json_schema": {"name": "reward_spec", "schema": schema,
+                                                                 "strict": strict}}
         if mode == "json_object":
             return mode, {"type": "json_object"}
         return "none", None

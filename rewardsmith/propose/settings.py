@@ -18,6 +18,7 @@ Config file (TOML; every field optional)::
     max_tokens = 4096                       # completion tokens per request
     max_request_tokens = 60000              # prompt + completion per request (estimated before sending)
     max_session_tokens = 400000             # everything one propose / refine run may spend
+    repair_rounds = 2                       # how often an invalid answer is sent back with its problems
     cache_dir = "~/.cache/rewardsmith"
 
 Provider keys (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY`` …) are read by litellm itself;
@@ -106,6 +107,7 @@ class LLMSettings:
     max_session_tokens: int = 400_000
     temperature: float = 0.2
     structured: Structured = "auto"
+    repair_rounds: int = 2  # an invalid answer goes back with every problem this many times at most
     cache: bool = True
     cache_dir: Path = dataclasses.field(default_factory=lambda: default_cache_dir())
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)  # setting -> where from
@@ -119,6 +121,8 @@ class LLMSettings:
                 raise LLMConfigError(f"{name} must be a positive number of seconds")
         if self.max_retries < 0:
             raise LLMConfigError("max_retries must be 0 or more")
+        if not 0 <= self.repair_rounds <= 5:
+            raise LLMConfigError("repair_rounds must be between 0 and 5")
         for name in ("max_tokens", "max_request_tokens", "max_session_tokens"):
             if getattr(self, name) < 1:
                 raise LLMConfigError(f"{name} must be at least 1")
@@ -139,6 +143,7 @@ class LLMSettings:
             "max_session_tokens": self.max_session_tokens,
             "temperature": self.temperature,
             "structured": self.structured,
+            "repair_rounds": self.repair_rounds,
             "cache": str(self.cache_dir) if self.cache else "off",
         }
 
@@ -174,7 +179,8 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
 _CONFIG_FIELDS = {
     "model": str, "api_base": str, "api_key_env": str, "api_key": str, "timeout": float, "max_retries": int,
     "backoff": float, "max_backoff": float, "max_tokens": int, "max_request_tokens": int,
-    "max_session_tokens": int, "temperature": float, "structured": str, "cache": bool, "cache_dir": str,
+    "max_session_tokens": int, "temperature": float, "structured": str, "repair_rounds": int, "cache": bool,
+    "cache_dir": str,
 }
 
 
@@ -266,7 +272,7 @@ def resolve_settings(
         key, sources["api_key"] = Secret(cfg["api_key"]), "config file"
     fields: dict[str, Any] = {}
     for name in ("timeout", "max_retries", "backoff", "max_backoff", "max_tokens", "max_request_tokens",
-                 "max_session_tokens", "temperature", "structured", "cache"):
+                 "max_session_tokens", "temperature", "structured", "repair_rounds", "cache"):
         value = pick(name, overrides.pop(name, None))
         if value is not None:
             fields[name] = value

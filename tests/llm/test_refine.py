@@ -98,14 +98,14 @@ def test_a_spec_that_passes_needs_no_model(server, search_samples, tmp_path):
 
 
 def test_a_failed_round_keeps_the_earlier_rounds(server, search_samples, tmp_path):
-    server.push(Reply.chat("I cannot help with that."), Reply.chat("Still no."))
+    server.push(Reply.chat("I cannot help with that."), Reply.chat("Still no."), Reply.chat("No."))
     out = tmp_path / "rounds"
-    with pytest.raises(LLMOutputError, match="even after one repair round"):
+    with pytest.raises(LLMOutputError, match="even after 2 repair rounds"):
         refine(_start(tmp_path), search_samples, RefineOptions(rounds=2, out_dir=out), settings=make_settings(server))
     assert (out / "round-0" / "spec.yaml").is_file() and (out / "round-0" / "report.json").is_file()
     record = json.loads((out / "round-1" / "record.json").read_text())
     assert record["error"].startswith("LLMOutputError") and "I cannot help" not in record["error"].split("\n")[0]
-    assert record["usage"]["http_calls"] == 2
+    assert record["usage"]["http_calls"] == 3
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stopped"] == "round 1 failed: LLMOutputError" and summary["best_round"] == 0
 
@@ -137,7 +137,8 @@ def test_one_round_on_its_own(server, search_samples, tmp_path):
     from rewardsmith.propose.refine import RoundContext, first_round, run_round, with_targets
     from rewardsmith.propose.session import LLMSession
 
-    server.push(Reply.json(ROUND_2), Reply.chat("I cannot help with that."), Reply.chat("Still no."))
+    server.push(Reply.json(ROUND_2), Reply.chat("I cannot help with that."), Reply.chat("Still no."),
+                Reply.chat("No."))
     session = LLMSession(make_settings(server))
     with Bench() as bench:
         ctx = RoundContext(session, search_samples, RefineOptions(), bench)
@@ -147,7 +148,7 @@ def test_one_round_on_its_own(server, search_samples, tmp_path):
         assert one.error is None and one.round.report.passed and one.matrix.rules == ["correct", "searched"]
         assert one.round.record["parent_hash"] == zero.round.spec.fingerprint()
         assert one.round.record["usage"]["http_calls"] == 1
-        failed = run_round(2, one, [zero.round], ctx)  # the model refuses twice: an error, not an exception
+        failed = run_round(2, one, [zero.round], ctx)  # the model refuses three times: an error, not an exception
     assert isinstance(failed.error, LLMOutputError) and failed.round.report is None
     assert failed.round.spec is one.round.spec and failed.round.record["error"].startswith("LLMOutputError")
     assert "round 0: AUC 0.65" in server.chat_requests()[1].text()
