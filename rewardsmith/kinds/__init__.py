@@ -25,6 +25,7 @@ from .behaviour import BEHAVIOUR_KINDS
 from .format import FORMAT_KINDS
 from .judge import JUDGE_KINDS
 from .length import LENGTH_KINDS
+from .not_empty import NotEmpty
 
 __all__ = [
     "KINDS",
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 KINDS: dict[str, type[Kind]] = {
-    k.name: k for k in (*ANSWER_KINDS, *FORMAT_KINDS, *BEHAVIOUR_KINDS, *LENGTH_KINDS, *JUDGE_KINDS)
+    k.name: k for k in (*ANSWER_KINDS, *FORMAT_KINDS, *BEHAVIOUR_KINDS, *LENGTH_KINDS, *JUDGE_KINDS, NotEmpty)
 }
 
 
