@@ -45,6 +45,7 @@ __all__ = [
     "get_kind",
     "kinds_table",
     "py",
+    "readme_with_table",
 ]
 
 KINDS: dict[str, type[Kind]] = {
@@ -95,3 +96,16 @@ def kinds_table() -> str:
         extra = " (an LLM proposer never writes it)" if not k.llm_proposable else ""
         lines.append(f"| `{k.name}` | {summary}{extra} |")
     return "\n".join(lines) + "\n"
+
+
+def readme_with_table(readme: str) -> str:
+    """`readme` with the table under "The kinds" replaced by :func:`kinds_table` (a ValueError if it has none)."""
+    head = readme.find("| kind | what it scores |")
+    if head < 0:
+        raise ValueError("the README has no table of kinds (a line starting '| kind | what it scores |')")
+    end = head
+    for line in readme[head:].splitlines(keepends=True):
+        if not line.startswith("|"):
+            break
+        end += len(line)
+    return readme[:head] + kinds_table() + readme[end:]
