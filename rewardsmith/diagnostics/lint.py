@@ -398,34 +398,19 @@ class _Pattern:
     mode: str
 
 
-def _flags(names: Any) -> int:
-    value = 0
-    for name in names or []:
-        value |= getattr(re, name)
-    return value
+def _declared(ctx: Context, on: str) -> list[_Pattern]:
+    """The patterns each kind declares it compiles, applied to the completion ("text") or to an answer."""
+    return [_Pattern(rule, p.field, p.pattern, p.flags, p.mode)
+            for rule in ctx.spec.rules for p in ctx.kind(rule).patterns(rule.params) if p.on == on]
 
 
 def _patterns(ctx: Context) -> list[_Pattern]:
-    out = []
-    for rule in ctx.spec.rules:
-        p = rule.params
-        if rule.kind == "regex_format":
-            out.append(_Pattern(rule, "pattern", p.pattern, _flags(p.flags), p.mode))
-        elif rule.kind == "count_in_range" and not p.literal:
-            out.append(_Pattern(rule, "pattern", p.pattern, _flags(p.flags), "search"))
-        extract = getattr(p, "extract", None)
-        if isinstance(extract, Extract) and extract.method == "regex":
-            out.append(_Pattern(rule, "extract.pattern", extract.pattern, _flags(extract.flags), "search"))
-    return out
+    return _declared(ctx, "text")
 
 
 def _pattern_only(ctx: Context) -> list[_Pattern]:
-    """Patterns tested on something other than the completion (answer_shape fullmatch): shape checks only."""
-    out = []
-    for rule in ctx.spec.rules:
-        if rule.kind == "answer_shape" and rule.params.check == "fullmatch":
-            out.append(_Pattern(rule, "pattern", rule.params.pattern, 0, "fullmatch"))
-    return out
+    """Patterns tested on something other than the completion (an extracted answer): shape checks only."""
+    return _declared(ctx, "answer")
 
 
 def _texts(ctx: Context, rule: Any) -> list[tuple[int, str]]:
@@ -459,7 +444,7 @@ def plan(ctx: Context) -> tuple[list[Candidate], LintPlan]:
 def _generated(ctx: Context, result: LintPlan, finding: Finding, i: int, text: str) -> None:
     """Score a generated string through the module (format rules: their verdict is the pattern's)."""
     finding.demo, finding.sample = text, ctx.samples[i].id
-    if finding.rule and ctx.spec.rule(finding.rule).kind == "regex_format":
+    if finding.rule and ctx.kind(ctx.spec.rule(finding.rule)).verdict_is_pattern:
         key = f"lint:{finding.code}:{finding.rule}"
         finding.key = key
         result.candidates.append(Candidate(key, ctx.samples[i], single_turn(ctx.samples[i].completion, text)))
@@ -604,7 +589,7 @@ def _template(ctx: Context, rule: Any, extract: Extract) -> tuple[int, str, Any]
 
 
 def _lint_isdigit(ctx: Context, rule: Any, result: LintPlan) -> None:
-    if rule.kind != "answer_shape" or rule.params.check != "isdigit":
+    if "isdigit" not in ctx.kind(rule).lints(rule.params):
         return
     found = _template(ctx, rule, rule.params.extract)
     if found is None:
@@ -674,7 +659,7 @@ def analyze(ctx: Context, lint_plan: LintPlan, scored: Scored, slow: Scored) -> 
             if score is None or not f.confirm(score):
                 continue  # the module does not behave the way the idiom suggests: nothing to report
             note = f" — the module scores it {fmt(score)}"
-        elif f.as_is and f.sample in index and ctx.spec.rule(f.rule).kind == "regex_format":
+        elif f.as_is and f.sample in index and ctx.kind(ctx.spec.rule(f.rule)).verdict_is_pattern:
             score = ctx.matrix.scores[f.rule][index[f.sample]]
             note = f" — it scores {fmt(score)}"
         elif f.key:

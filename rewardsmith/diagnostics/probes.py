@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..kinds import Extract
+from ..kinds import Extract, get_kind
 from ._common import (
     EPS,
     Candidate,
@@ -166,11 +166,8 @@ def _keyword_stuffing(t: Template, ctx: Context) -> list[tuple[str, str, str | N
 def _spam_example(ctx: Context, rule: Any) -> str | None:
     """A real instance of what a count rule counts (the line it sits on), from the samples."""
     p = rule.params
-    pattern = re.escape(p.pattern) if p.literal else p.pattern
-    flags = 0
-    for f in p.flags:
-        flags |= getattr(re, f)
-    regex = re.compile(pattern, flags)
+    cap = ctx.kind(rule).count_cap(p)
+    regex = re.compile(cap.pattern, cap.flags)
     for sample in ctx.samples:
         for text in assistant_texts(sample.completion):
             m = regex.search(text)
@@ -181,7 +178,7 @@ def _spam_example(ctx: Context, rule: Any) -> str | None:
             start = text.rfind("\n", 0, m.start()) + 1
             end = text.find("\n", m.end())
             return text[start: end if end >= 0 else len(text)].strip()
-    return p.pattern if p.literal else None
+    return p.pattern if cap.literal else None
 
 
 _CONTROL = " (control, inside the cap)"  # built to show the cap, never judged as a probe
@@ -190,23 +187,24 @@ _SPAM_MAX = 60  # a cap in the hundreds is no cap for an agent: spam is tested a
 
 def _spam_counts(rule: Any) -> list[int]:
     """Just past the cap (off-by-one caps) and far past it, both at counts a model really reaches."""
-    p = rule.params
-    counts = sorted(n for n in {p.max_count + 1, max(12, 3 * p.max_count + 3)} if n <= _SPAM_MAX)
+    cap = get_kind(rule.kind).count_cap(rule.params)
+    counts = sorted(n for n in {cap.max_count + 1, max(12, 3 * cap.max_count + 3)} if n <= _SPAM_MAX)
     return counts or [_SPAM_MAX]
 
 
 def _search_spam(t: Template, ctx: Context) -> list[tuple[str, str, str | None]]:
     out: list[tuple[str, str, str | None]] = []
     for rule in ctx.spec.rules:
-        if "search_spam" not in ctx.kind(rule).probes or rule.kind != "count_in_range":
+        cap = ctx.kind(rule).count_cap(rule.params)
+        if "search_spam" not in ctx.kind(rule).probes or cap is None:
             continue
         example = _spam_example(ctx, rule)
         if example is None:
             continue
-        inside = max(rule.params.min_count, 1)
-        counts = ([inside] if inside <= rule.params.max_count else []) + _spam_counts(rule)
+        inside = max(cap.min_count, 1)
+        counts = ([inside] if inside <= cap.max_count else []) + _spam_counts(rule)
         for n in counts:
-            label = f"{n} call{'s' if n != 1 else ''}" + (_CONTROL if n == inside and n <= rule.params.max_count else "")
+            label = f"{n} call{'s' if n != 1 else ''}" + (_CONTROL if n == inside and n <= cap.max_count else "")
             out.append((label, "\n".join([example] * n) + "\n" + t.reference, rule.name))
     return out
 
@@ -218,10 +216,10 @@ def _length_padding(t: Template, ctx: Context) -> list[tuple[str, str, str | Non
     out: list[tuple[str, str, str | None]] = []
     base = t.reference
     for rule in ctx.spec.rules:
-        if rule.kind != "length":
+        p = ctx.kind(rule).length_budget(rule.params)
+        if p is None:
             continue
-        p = rule.params
-        edge = p.max_length - p.buffer - 1  # the longest text the rule does not penalise
+        edge = p.edge  # the longest text the rule does not penalise
         if p.unit == "words":
             need_words = edge - len(base.split())
             if need_words <= 0:
@@ -452,7 +450,8 @@ def _cap_lines(ctx: Context, probe_plan: Plan, scored: Scored) -> dict[str, Any]
     warnings: list[tuple[str, str]] = []
     data: list[dict[str, Any]] = []
     for rule in ctx.spec.rules:
-        if rule.kind != "count_in_range" or "search_spam" not in probe_plan.declared.get(rule.name, []):
+        p = ctx.kind(rule).count_cap(rule.params)
+        if p is None or "search_spam" not in probe_plan.declared.get(rule.name, []):
             continue
         insts = [i for i in probe_plan.instances if i.probe == "search_spam" and i.for_rule == rule.name]
         if not insts:
@@ -461,7 +460,6 @@ def _cap_lines(ctx: Context, probe_plan: Plan, scored: Scored) -> dict[str, Any]
         t = insts[0].template
         rows = [(i.detail, scored.get(i.key, rule.name)) for i in insts if i.template is t]
         ref = scored.get(f"control:wrong:{t.gid}", rule.name)
-        p = rule.params
         inside = [s for d, s in rows if d.endswith(_CONTROL) and s is not None]
         past = [s for d, s in rows if not d.endswith(_CONTROL) and s is not None]
         sign = rule_sign(rule)

@@ -115,13 +115,7 @@ def _applies(variant: str, ctx: Context, rule_name: str) -> bool:
     if variant != "case":
         return True
     rule = ctx.spec.rule(rule_name)
-    params = rule.params
-    if rule.kind == "repetition":
-        return True  # it lower-cases the words itself
-    if hasattr(params, "case_sensitive"):
-        return not params.case_sensitive
-    normalize = getattr(params, "normalize", None)
-    return bool(normalize is not None and normalize.lower)
+    return ctx.kind(rule).ignores_case(rule.params)
 
 
 def _well_scoring(ctx: Context, rule_name: str) -> list[int]:
