@@ -293,12 +293,12 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix, *,
 MIN_CORRECTNESS_AUC = 0.6  # below this the best correctness rule does not explain the labels
 GOLD_PRESENT = 0.5  # a gold column has a value on more than this share of samples
 
-# A column holds gold (the answer, or the tests a right completion passes) when its name — lower-case,
+# A column holds gold (the answer, its aliases, or the tests a right completion passes) when its name — lower-case,
 # "-" and spaces read as "_" — is one of these words or starts or ends with one ("gold_answer",
 # "canonical_solution", "expected_output"), unless it starts with a word that says the model wrote it
 # ("pred_answer", "model_solution"). The label column is never among them: the loader takes it out.
 _GOLD_WORDS = frozenset({
-    "answer", "answers", "gold", "gt", "ground_truth", "groundtruth", "reference", "references", "solution",
+    "alias", "aliases", "answer", "answers", "gold", "gt", "ground_truth", "groundtruth", "reference", "references", "solution",
     "solutions", "target", "targets", "expected", "test", "tests", "test_cases",
 })
 _MODEL_WORDS = frozenset({
