@@ -293,14 +293,16 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix, *,
 MIN_CORRECTNESS_AUC = 0.6  # below this the best correctness rule does not explain the labels
 GOLD_PRESENT = 0.5  # a gold column has a value on more than this share of samples
 
-# A column holds gold (the answer, its aliases, or the tests a right completion passes) when its name — lower-case,
-# "-" and spaces read as "_" — is one of these words or starts or ends with one ("gold_answer",
-# "canonical_solution", "expected_output"), unless it starts with a word that says the model wrote it
-# ("pred_answer", "model_solution"). The label column is never among them: the loader takes it out.
+# A column holds gold (the answer, its aliases, or the tests a right completion passes) when its name
+# — lower-case, "-" and spaces read as "_" — is one of these words, ends with one ("gold_answer",
+# "canonical_solution", "answer_aliases") or starts with a word that says "gold" ("expected_output",
+# "reference_text"), unless it starts with a word that says the model wrote it ("pred_answer",
+# "model_solution"). The label column is never among them: the loader takes it out.
 _GOLD_WORDS = frozenset({
-    "alias", "aliases", "answer", "answers", "gold", "gt", "ground_truth", "groundtruth", "reference", "references", "solution",
-    "solutions", "target", "targets", "expected", "test", "tests", "test_cases",
+    "alias", "aliases", "answer", "answers", "gold", "gt", "ground_truth", "groundtruth", "reference",
+    "references", "solution", "solutions", "target", "targets", "expected", "test", "tests", "test_cases",
 })
+_GOLD_PREFIXES = frozenset({"gold", "gt", "ground_truth", "reference", "expected", "target", "correct", "canonical"})
 _MODEL_WORDS = frozenset({
     "pred", "preds", "prediction", "predicted", "model", "generated", "generation", "response", "completion",
     "output", "outputs", "policy", "sampled",
@@ -316,7 +318,7 @@ def is_gold_name(name: str) -> bool:
         return False
     if key in _GOLD_WORDS:
         return True
-    return any("_".join(words[:n]) in _GOLD_WORDS or "_".join(words[-n:]) in _GOLD_WORDS
+    return any("_".join(words[:n]) in _GOLD_PREFIXES or "_".join(words[-n:]) in _GOLD_WORDS
                for n in range(1, min(len(words), 2) + 1))
 
 
