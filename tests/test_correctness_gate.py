@@ -148,4 +148,4 @@ def test_the_waiver_round_trips_and_must_say_why():
     assert "correctness_waiver: format only, by design  # kept" in dump_spec(spec)
     with pytest.raises(SpecError) as exc:
         parse_spec(text.replace("format only, by design  # kept", "'  '"))
-    assert "correctness_waiver must say why" in str(exc.value.problems if hasattr(exc.value, "problems") else exc.value)
+    assert "line 5, expectations.correctness_waiver: correctness_waiver must say why" in str(exc.value)
