@@ -135,6 +135,18 @@ class Expectations(BaseModel):
     max_zero_spread: float | None = Field(None, ge=0.0, le=1.0, description="share of groups")
     min_verifier_accuracy: float | None = Field(None, ge=0.0, le=1.0)
     pins: list[Pin] = Field(default_factory=list)
+    correctness_waiver: str | None = Field(
+        None, max_length=2000,
+        description="why this reward needs no correctness rule; the only way past the correctness checks",
+    )
+
+    @field_validator("correctness_waiver")
+    @classmethod
+    def _waiver_says_why(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("correctness_waiver must say why this reward needs no correctness rule "
+                             "(a reason in words), or be left out")
+        return value
 
 
 class Provenance(BaseModel):
