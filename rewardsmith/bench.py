@@ -12,7 +12,7 @@ import math
 import multiprocessing
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from . import _worker
 from .errors import RewardsmithError
@@ -20,13 +20,46 @@ from .render import render_module
 from .samples import SampleSet
 from .spec import RewardSpec
 
-__all__ = ["Bench", "BenchError", "ScoreMatrix", "score_samples"]
+__all__ = ["Bench", "BenchError", "ScoreMatrix", "score_samples", "weighted_total"]
 
 Progress = Callable[[int, int], None]  # (done, total) sample-rule calls
 
 
 class BenchError(RewardsmithError):
     """The module could not be loaded, or the worker could not run."""
+
+
+def weighted_total(columns: Sequence[Sequence[float | None]], weights: Sequence[float],
+                   n: int | None = None) -> list[float | None]:
+    """TRL's total reward per sample: nansum(weight × score), None scores skipped, summed with fsum.
+
+    The one implementation of the total: the report, the diagnostics, the proposer and the TUI
+    all call it, so a total is the same number wherever it is shown.
+
+    Args:
+        columns: one score column per rule, each one value per sample (None = not applicable).
+        weights: one effective weight per column (a metric's is 0, see ``Rule.effective_weight``).
+        n: the number of samples; needed only when there are no columns.
+
+    Returns:
+        One total per sample; None where every rule returned None (TRL cannot score it).
+
+    >>> weighted_total([[1.0, None, None], [0.5, 2.0, None]], [2.0, 1.0])
+    [2.5, 2.0, None]
+    """
+    if len(columns) != len(weights):
+        raise ValueError(f"{len(columns)} score columns but {len(weights)} weights: give one weight per column")
+    size = n if n is not None else (len(columns[0]) if columns else 0)
+    if any(len(col) != size for col in columns):
+        raise ValueError(f"every score column needs {size} values (one per sample), got "
+                         f"{', '.join(str(len(col)) for col in columns)}")
+    if not columns:
+        return [None] * size
+    out: list[float | None] = []
+    for row in zip(*columns):
+        parts = [w * v for w, v in zip(weights, row) if v is not None]
+        out.append(math.fsum(parts) if parts else None)
+    return out
 
 
 @dataclass
@@ -42,16 +75,8 @@ class ScoreMatrix:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def total(self) -> list[float | None]:
-        """The weighted total per sample as TRL sums it: None scores are skipped (nansum)."""
-        out: list[float | None] = []
-        for i in range(len(self.sample_ids)):
-            parts = [
-                w * self.scores[r][i]  # type: ignore[operator]
-                for r, w in zip(self.rules, self.weights)
-                if self.scores[r][i] is not None
-            ]
-            out.append(math.fsum(parts) if parts else None)
-        return out
+        """The weighted total per sample as TRL sums it (see :func:`weighted_total`)."""
+        return weighted_total([self.scores[r] for r in self.rules], self.weights, len(self.sample_ids))
 
     def us_per_call(self, rule: str) -> float:
         """Microseconds per sample."""
@@ -227,7 +252,7 @@ def score_samples(
         names = [r.name for r in spec.rules]
         result = ScoreMatrix(
             rules=names,
-            weights=[0.0 if r.role == "metric" else r.weight for r in spec.rules],
+            weights=[r.effective_weight for r in spec.rules],
             roles=[r.role for r in spec.rules],
             sample_ids=[s.id for s in samples],
             scores={},

@@ -151,7 +151,7 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix) -> R
             "name": rule.name,
             "kind": rule.kind,
             "role": rule.role,
-            "weight": 0.0 if rule.role == "metric" else rule.weight,
+            "weight": rule.effective_weight,
             **_stats(values),
             "errors": len(errors),
             "error_samples": {matrix.sample_ids[i]: msg for i, msg in sorted(errors.items())[:20]},

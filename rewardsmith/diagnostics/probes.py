@@ -373,7 +373,7 @@ def analyze(ctx: Context, probe_plan: Plan, scored: Scored) -> Part:
     if not probe_plan.templates:
         part.lines.append("no sample has an answer where the spec's extraction looks: nothing to build probes from")
         return part
-    weights = {r.name: (0.0 if r.role == "metric" else r.weight) for r in ctx.spec.rules}
+    weights = {r.name: r.effective_weight for r in ctx.spec.rules}
     templates = ", ".join(f"{t.sample.id} (answer {short(t.gold, 30)}, wrong {short(t.wrong, 30)})"
                           for t in probe_plan.templates)
     part.lines.append(f"templates: {templates}")
