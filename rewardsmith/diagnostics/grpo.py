@@ -30,15 +30,17 @@ from typing import Any, Sequence
 
 from ..bench import ScoreMatrix
 from ..samples import SampleSet
-from ._common import Context, Part, fmt
+from ._common import Context, Part, Scored, fmt
+from .diagnostic import Diagnostic, Plan, register
 
 __all__ = [
     "AGGREGATIONS",
+    "DIAGNOSTIC",
     "SCALE_REWARDS",
     "TRL_EPSILON",
     "Advantages",
     "advantage_preview",
-    "analyze",
+    "conclude",
     "correlation",
     "nanmean",
     "nanstd",
@@ -204,7 +206,8 @@ def correlation(a: Sequence[float | None], b: Sequence[float | None]) -> float |
         return None
 
 
-def analyze(ctx: Context) -> Part:
+def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
+    """Zero-spread groups under every setting, each rule's share, duplicates, amplified groups (the samples' own scores)."""
     part = Part("grpo", f"GRPO signal (TRL 1.16: {ctx.aggregation}, scale_rewards={ctx.scale_rewards})")
     m, samples = ctx.matrix, ctx.samples
     rows, groups = _rows(m), _groups(samples)
@@ -320,3 +323,6 @@ def _amplified(ctx: Context, group_rows: list[dict[str, Any]]) -> list[dict[str,
         out.append({"group": r["group"], "std": r["std"], "median_std": median,
                     "spread": max(present) - min(present), "max_advantage": max(abs(a) for a in r["advantages"])})
     return out
+
+
+DIAGNOSTIC = register(Diagnostic("grpo", 30, conclude))

@@ -19,10 +19,11 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ._common import Context, Part, fmt
+from ._common import Context, Part, Scored, fmt
+from .diagnostic import Diagnostic, Plan, register
 from .grpo import TRL_EPSILON, nanmean, nanstd, trl_advantages
 
-__all__ = ["ShareModel", "analyze", "weight_for_share"]
+__all__ = ["DIAGNOSTIC", "ShareModel", "conclude", "weight_for_share"]
 
 DOMINATE, VANISH = 0.5, 0.05
 _LO, _HI = 1e-6, 1e6
@@ -140,7 +141,8 @@ def weight_for_share(model: ShareModel, weights: Sequence[float], j: int, target
     return sign * math.exp(hi)
 
 
-def analyze(ctx: Context) -> Part:
+def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
+    """Each rule's share of the advantage, and the weights at which it would dominate or vanish."""
     m = ctx.matrix
     part = Part("weights", f"Weights ({ctx.aggregation}, scale_rewards={ctx.scale_rewards})")
     rows = [[m.scores[r][i] for r in m.rules] for i in range(len(m.sample_ids))]
@@ -184,3 +186,6 @@ def analyze(ctx: Context) -> Part:
                       f"the other rules drown it (it needs a weight of about {fmt(vanish, 3)} to reach 5%)")
     part.data = {"rules": out, "aggregation": ctx.aggregation, "scale_rewards": ctx.scale_rewards}
     return part
+
+
+DIAGNOSTIC = register(Diagnostic("weights", 60, conclude))
