@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Sequence
 
 from .bench import ScoreMatrix
+from .fmt import fmt, pct
 from .kinds import get_kind
 from .samples import SampleSet
 from .spec import RewardSpec
@@ -264,9 +266,6 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix) -> R
     return Report(data=data, checks=checks)
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.0f}%"
+# The check messages are prose: a missing figure reads "n/a" there.
+_fmt = partial(fmt, style="fixed", none="n/a")
+_pct = partial(pct, none="n/a")

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from ..fmt import pct
 from ._common import Context, Part, Scored, fmt
 from .diagnostic import Diagnostic, Plan, register
 from .grpo import TRL_EPSILON, nanmean, nanstd, trl_advantages
@@ -182,7 +183,7 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
                           f"(mean |Δ| {moved:.2f}); {dom}; {van}")
         if m.weights[j] != 0 and shares[j] < VANISH and vanish is not None:
             part.warn(f"drowned:{name}",
-                      f"{name} moves {100 * shares[j]:.1f}% of the advantage at weight {fmt(m.weights[j])}: "
+                      f"{name} moves {pct(shares[j], 1)} of the advantage at weight {fmt(m.weights[j])}: "
                       f"the other rules drown it (it needs a weight of about {fmt(vanish, 3)} to reach 5%)")
     part.data = {"rules": out, "aggregation": ctx.aggregation, "scale_rewards": ctx.scale_rewards}
     return part
