@@ -82,7 +82,7 @@ class Advantages:
     std: list[float]
     advantages: list[float]
     is_std_zero: list[bool]
-    contributions: list[list[float]]  # [sample][rule]; each row sums to the advantage
+    contributions: np.ndarray  # [sample, rule]; each row sums to the advantage (an array: n × rules floats)
 
     @property
     def frac_reward_zero_std(self) -> float:
@@ -90,9 +90,7 @@ class Advantages:
 
     def shares(self) -> list[float]:
         """Each rule's share of the total |advantage| movement (sums to 1 unless nothing moves)."""
-        if not self.contributions:
-            return []
-        mass = np.abs(np.asarray(self.contributions, dtype=float)).sum(axis=0)
+        mass = np.abs(self.contributions).sum(axis=0)
         whole = math.fsum(mass.tolist())
         return (mass / whole).tolist() if whole > 0 else [0.0] * len(mass)
 
@@ -206,12 +204,13 @@ def trl_advantages(
     moved = ~np.isnan(adv)
     contrib[~moved] = 0.0
     zero = ~np.isnan(std) & (np.abs(std) <= _ISCLOSE_ATOL)
-    return Advantages(rewards.tolist(), std.tolist(), np.where(moved, adv, 0.0).tolist(), zero.tolist(),
-                      contrib.tolist())
+    return Advantages(rewards.tolist(), std.tolist(), np.where(moved, adv, 0.0).tolist(), zero.tolist(), contrib)
 
 
-def _rows(matrix: ScoreMatrix) -> list[list[float | None]]:
-    return [[matrix.scores[r][i] for r in matrix.rules] for i in range(len(matrix.sample_ids))]
+def _rows(matrix: ScoreMatrix) -> np.ndarray:
+    """The scores as [sample, rule], None as NaN."""
+    n, k = len(matrix.sample_ids), len(matrix.rules)
+    return np.array([matrix.scores[r] for r in matrix.rules], dtype=float).reshape(k, n).T
 
 
 def _groups(samples: SampleSet) -> list[list[int]]:
@@ -266,9 +265,8 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
     shares = chosen.shares()
     per_rule: list[dict[str, Any]] = []
     index = GroupIndex(groups, len(rows))
-    columns = np.array(rows, dtype=float).reshape(len(rows), len(m.rules))
     for j, name in enumerate(m.rules):
-        _, rule_std = index.mean_std(columns[:, j])
+        _, rule_std = index.mean_std(rows[:, j])
         flat = np.isnan(rule_std) | (np.abs(rule_std) <= _ISCLOSE_ATOL)
         zero = int(np.count_nonzero(flat & (index.size > 1)))
         present = [v for v in m.scores[name] if v is not None]
@@ -291,7 +289,7 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
     duplicates = []
     for a in range(len(m.rules)):
         for b in range(a + 1, len(m.rules)):
-            corr = correlation(columns[:, a], columns[:, b])
+            corr = correlation(rows[:, a], rows[:, b])
             if corr is not None and corr >= DUPLICATE_R:
                 duplicates.append({"rules": [m.rules[a], m.rules[b]], "r": corr})
                 part.lines.append(f"near-duplicate: {m.rules[a]} ~ {m.rules[b]} (r = {corr:.3f})")

@@ -154,7 +154,7 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
     result = trl_advantages(rows, m.weights, groups, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
     shares = result.shares()
     model = ShareModel(rows, groups, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
-    mean_moved = np.abs(np.asarray(result.contributions, dtype=float)).sum(axis=0) / max(1, len(rows))
+    mean_moved = np.abs(result.contributions).sum(axis=0) / max(1, len(rows))
     out = []
     for j, name in enumerate(m.rules):
         moved = float(mean_moved[j])
