@@ -13,9 +13,11 @@ import math
 import re
 import statistics
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Sequence
 
 from .bench import ScoreMatrix
+from .fmt import fmt, pct
 from .kinds import get_kind
 from .samples import SampleSet
 from .spec import RewardSpec, Rule
@@ -170,7 +172,7 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix, *,
             "name": rule.name,
             "kind": rule.kind,
             "role": rule.role,
-            "weight": 0.0 if rule.role == "metric" else rule.weight,
+            "weight": rule.effective_weight,
             **_stats(values),
             "errors": len(errors),
             "error_samples": {matrix.sample_ids[i]: msg for i, msg in sorted(errors.items())[:20]},
@@ -353,13 +355,9 @@ def gold_columns(samples: SampleSet) -> list[str]:
     return out
 
 
-def _effective_weight(rule: Rule) -> float:
-    return 0.0 if rule.role == "metric" else rule.weight
-
-
 def correctness_rules(spec: RewardSpec) -> list[Rule]:
     """Rules that compare the completion with a reference column and count in the total."""
-    return [r for r in spec.rules if get_kind(r.kind).columns(r.params) and _effective_weight(r) != 0]
+    return [r for r in spec.rules if get_kind(r.kind).columns(r.params) and r.effective_weight != 0]
 
 
 def _top_score(rule: Rule) -> float | None:
@@ -442,7 +440,7 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
             f"{gold[0]!r}, {_WAIVER_HINT}",
         ))
 
-    main = max(correct, key=_effective_weight)
+    main = max(correct, key=lambda r: r.effective_weight)
     summary["main"] = main.name
     values = matrix.scores[main.name]
     present = [v for v in values if v is not None]
@@ -502,9 +500,6 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
     return summary, _waivable(checks, waiver)
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.0f}%"
+# The check messages are prose: a missing figure reads "n/a" there.
+_fmt = partial(fmt, style="fixed", none="n/a")
+_pct = partial(pct, none="n/a")

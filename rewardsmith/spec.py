@@ -110,6 +110,11 @@ class Rule(BaseModel):
             raise ValueError("weight must be a finite number")
         return self
 
+    @property
+    def effective_weight(self) -> float:
+        """The weight the trainer applies: a metric is logged, never optimised, so its weight is 0."""
+        return 0.0 if self.role == "metric" else float(self.weight)
+
     def params_dict(self) -> dict[str, Any]:
         """The params as written: fields never set stay out, so a hand-written spec round-trips."""
         return self.params.model_dump(mode="json", exclude_unset=True)

@@ -9,16 +9,16 @@ sees (:func:`scoped_text`) is only used to build and show strings, never to deci
 from __future__ import annotations
 
 import copy
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
-from ..bench import Bench, ScoreMatrix, score_samples
+from ..bench import Bench, ScoreMatrix, score_samples, weighted_total
 from ..completions import message_text as _content
 from ..completions import messages_of, scoped_text
 from ..checks import Check
 from ..errors import BenchError
+from ..fmt import fmt as _fmt
 from ..kinds import Extract, Kind, extract_span, get_kind
 from ..samples import Sample, SampleSet
 from ..spec import RewardSpec, Rule
@@ -265,10 +265,8 @@ def diff_snippet(before: str, after: str, width: int = 64) -> tuple[str, str]:
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "None"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """A score in a diagnostic's line: trimmed decimals, and None written as the module returned it."""
+    return _fmt(value, digits, none="None")
 
 
 def changed(a: float | None, b: float | None) -> bool:
@@ -307,8 +305,7 @@ class Scored:
         row = self.scores.get(key)
         if row is None:
             return None
-        parts = [w * row[r] for r, w in weights.items() if row.get(r) is not None]  # type: ignore[operator]
-        return math.fsum(parts) if parts else None
+        return weighted_total([[row.get(r)] for r in weights], list(weights.values()), 1)[0]
 
     def has(self, key: str) -> bool:
         return key in self.scores

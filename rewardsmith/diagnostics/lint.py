@@ -51,8 +51,9 @@ from ._common import (
     short,
     single_turn,
 )
+from .diagnostic import Diagnostic, Plan, register
 
-__all__ = ["Finding", "LintPlan", "Shape", "analyze", "backtracking_candidates", "confirm_shape", "plan", "regex_shapes"]
+__all__ = ["DIAGNOSTIC", "Finding", "LintPlan", "Shape", "conclude", "confirm_shape", "plan", "regex_shapes"]
 
 _MAX_TEXTS = 400  # sample texts tried per pattern
 ALPHABET = "".join(chr(c) for c in range(32, 127)) + "\n\t"
@@ -71,10 +72,8 @@ class Finding:
 
 
 @dataclass
-class LintPlan:
-    findings: list[Finding] = field(default_factory=list)
-    candidates: list[Candidate] = field(default_factory=list)
-    slow: list[Candidate] = field(default_factory=list)  # near-miss strings for backtracking shapes
+class LintPlan(Plan):
+    findings: list[Finding] = field(default_factory=list)  # `slow` holds near-miss strings for backtracking shapes
 
 
 # --------------------------------------------------------------------------- the regex parse tree
@@ -429,7 +428,8 @@ def _one_line(t: str) -> str:
 # --------------------------------------------------------------------------- planning
 
 
-def plan(ctx: Context) -> tuple[list[Candidate], LintPlan]:
+def plan(ctx: Context) -> LintPlan:
+    """Findings from the patterns themselves, and the strings that show them, to score through the module."""
     result = LintPlan()
     for pat in _patterns(ctx):
         _lint_pattern(ctx, pat, result)
@@ -438,7 +438,7 @@ def plan(ctx: Context) -> tuple[list[Candidate], LintPlan]:
     for rule in ctx.spec.rules:
         _lint_isdigit(ctx, rule, result)
         _lint_whole_text(ctx, rule, result)
-    return result.candidates, result
+    return result
 
 
 def _generated(ctx: Context, result: LintPlan, finding: Finding, i: int, text: str) -> None:
@@ -636,14 +636,11 @@ def _lint_whole_text(ctx: Context, rule: Any, result: LintPlan) -> None:
         return
 
 
-def backtracking_candidates(lint_plan: LintPlan) -> list[Candidate]:
-    return list(lint_plan.slow)
-
-
 # --------------------------------------------------------------------------- report
 
 
-def analyze(ctx: Context, lint_plan: LintPlan, scored: Scored, slow: Scored) -> Part:
+def conclude(ctx: Context, lint_plan: LintPlan, scored: Scored) -> Part:
+    """The findings the module's own scores confirm, each with the string it fails on."""
     part = Part("lint", "Regex and extraction lint")
     index = {sid: i for i, sid in enumerate(ctx.matrix.sample_ids)}
     out: list[dict[str, Any]] = []
@@ -651,7 +648,7 @@ def analyze(ctx: Context, lint_plan: LintPlan, scored: Scored, slow: Scored) -> 
         score: float | None = None
         note = ""
         if f.code == "backtracking":
-            err = slow.errors.get(f.key or "", {}).get(f.rule, "")
+            err = scored.errors.get(f.key or "", {}).get(f.rule, "")
             note = (f" — {err} on it" if "timed out" in err
                     else " — finished within the time limit on this string, but the shape stays risky")
         elif f.confirm is not None:
@@ -680,3 +677,6 @@ def analyze(ctx: Context, lint_plan: LintPlan, scored: Scored, slow: Scored) -> 
         part.lines.append("no finding")
     part.data = {"findings": out}
     return part
+
+
+DIAGNOSTIC = register(Diagnostic("lint", 40, conclude, plan))

@@ -46,8 +46,9 @@ from ._common import (
     single_turn,
     tag_pairs,
 )
+from .diagnostic import Diagnostic, Plan, register
 
-__all__ = ["MAX_TEMPLATES", "PROBES", "Probe", "Template", "analyze", "plan"]
+__all__ = ["DIAGNOSTIC", "MAX_TEMPLATES", "PROBES", "Probe", "ProbePlan", "Template", "conclude", "plan"]
 
 MAX_TEMPLATES = 3  # groups probed: each adds ~15 completions to score
 
@@ -336,21 +337,22 @@ def _templates(ctx: Context, extract: Extract | None, reference: str | None) -> 
 
 
 @dataclass
-class Plan:
+class ProbePlan(Plan):
     templates: list[Template] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     declared: dict[str, list[str]] = field(default_factory=dict)  # rule -> probe ids
 
 
-def plan(ctx: Context) -> tuple[list[Candidate], Plan]:
+def plan(ctx: Context) -> ProbePlan:
+    """Per template: the two controls and every probe the spec's rules declare."""
     declared = {r.name: [p for p in ctx.kind(r).probes if p in PROBES] for r in ctx.spec.rules}
     wanted = sorted({p for ids in declared.values() for p in ids})
-    result = Plan(declared=declared)
+    result = ProbePlan(declared=declared)
     if not wanted:
-        return [], result
+        return result
     extract, reference = answer_extract(ctx.spec)
     result.templates = _templates(ctx, extract, reference)
-    candidates: list[Candidate] = []
+    candidates = result.candidates
     for t in result.templates:
         shape = t.sample.completion
         candidates.append(Candidate(f"control:good:{t.gid}", t.sample, single_turn(shape, t.text)))
@@ -360,10 +362,11 @@ def plan(ctx: Context) -> tuple[list[Candidate], Plan]:
                 key = f"probe:{pid}:{t.gid}:{n}"
                 result.instances.append(Instance(key, pid, detail, t, text, for_rule))
                 candidates.append(Candidate(key, t.sample, single_turn(shape, text)))
-    return candidates, result
+    return result
 
 
-def analyze(ctx: Context, probe_plan: Plan, scored: Scored) -> Part:
+def conclude(ctx: Context, probe_plan: ProbePlan, scored: Scored) -> Part:
+    """The probes each rule pays more than a plain wrong answer, the caps, and the worst total."""
     part = Part("probes", "Hacking probes (against a plain wrong answer in the same format)")
     if not any(probe_plan.declared.values()):
         part.lines.append("no rule declares probes")
@@ -371,7 +374,7 @@ def analyze(ctx: Context, probe_plan: Plan, scored: Scored) -> Part:
     if not probe_plan.templates:
         part.lines.append("no sample has an answer where the spec's extraction looks: nothing to build probes from")
         return part
-    weights = {r.name: (0.0 if r.role == "metric" else r.weight) for r in ctx.spec.rules}
+    weights = {r.name: r.effective_weight for r in ctx.spec.rules}
     templates = ", ".join(f"{t.sample.id} (answer {short(t.gold, 30)}, wrong {short(t.wrong, 30)})"
                           for t in probe_plan.templates)
     part.lines.append(f"templates: {templates}")
@@ -444,7 +447,7 @@ def analyze(ctx: Context, probe_plan: Plan, scored: Scored) -> Part:
     return part
 
 
-def _cap_lines(ctx: Context, probe_plan: Plan, scored: Scored) -> dict[str, Any]:
+def _cap_lines(ctx: Context, probe_plan: ProbePlan, scored: Scored) -> dict[str, Any]:
     """The seed's rule, shown: do calls past a count rule's cap earn more than calls inside it?"""
     lines: list[str] = []
     warnings: list[tuple[str, str]] = []
@@ -475,3 +478,6 @@ def _cap_lines(ctx: Context, probe_plan: Plan, scored: Scored) -> dict[str, Any]
             warnings.append((f"uncapped:{rule.name}", f"{rule.name} rewards calls past its cap of {p.max_count}: "
                                                       "retries can be farmed (the seed's rule: never reward them without bound)"))
     return {"lines": lines, "warnings": warnings, "data": data}
+
+
+DIAGNOSTIC = register(Diagnostic("probes", 20, conclude, plan))
