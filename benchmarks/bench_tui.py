@@ -26,8 +26,8 @@ from _samples import build_file  # benchmarks/ is on sys.path when a script here
 from rewardsmith.samples import demo_path, load_samples
 from rewardsmith.tui.app import make_app
 from rewardsmith.tui.screens.editor import PREVIEW_DELAY, EditorScreen
-from rewardsmith.tui.scoring import rule_digest
-from rewardsmith.tui.state import Session, workspace_path
+from rewardsmith.workbench.scoring import rule_digest
+from rewardsmith.workbench.state import Session, workspace_path
 from rewardsmith.tui.widgets.sample_table import SampleTable
 
 SIZE = (160, 48)

@@ -15,7 +15,7 @@ from textual.widgets import Input, TextArea
 
 from rewardsmith.spec import load_spec
 from rewardsmith.tui.app import make_app
-from rewardsmith.tui.state import Session, workspace_path
+from rewardsmith.workbench.state import Session, workspace_path
 
 from .conftest import settle
 

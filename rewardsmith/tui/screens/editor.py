@@ -25,8 +25,8 @@ from ...kinds import KINDS, Extract, get_kind
 from ...kinds.answers import AnswerShapeParams
 from ...kinds.length import LengthParams
 from ...spec import RewardSpec, Rule
-from ..rulecode import rule_source
-from ..scoring import RuleScores, rule_digest
+from ...workbench.rulecode import rule_source
+from ...workbench.scoring import RuleScores, rule_digest
 from ..widgets.code_view import CodeView
 from ..widgets.param_form import Conditional, ParamForm
 from .base import WorkbenchScreen
