@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.timer import Timer
 
-from ..samples import demo_path
+from ..demo import demo_path
 from .commands import WorkbenchCommands
 from .jobs import WorkbenchJobs, took
 from .messages import ProposalsReady

@@ -11,7 +11,8 @@ from rewardsmith.bench import ScoreMatrix, score_samples
 from rewardsmith.checks import best_threshold
 from rewardsmith.propose import propose_offline
 from rewardsmith.render import render_module
-from rewardsmith.samples import DEMO_SETS, Sample, SampleSet, demo_path, load_samples
+from rewardsmith.demo import DEMO_SETS, demo_path
+from rewardsmith.samples import Sample, SampleSet, load_samples
 from rewardsmith.spec import RewardSpec, Rule
 from rewardsmith.workbench.rulecode import rule_source, slice_rule
 from rewardsmith.workbench.scoring import RuleScores, rule_digest, weighted_total
