@@ -19,12 +19,12 @@ import time
 import types
 from pathlib import Path
 
+from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
 from rewardsmith.bench import score_samples
 from rewardsmith.checks import build_report
+from rewardsmith.demo import DEMO_SETS, demo_path
 from rewardsmith.propose import propose_offline
 from rewardsmith.render import render_module
-from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
-from rewardsmith.demo import DEMO_SETS, demo_path
 from rewardsmith.samples import load_samples
 from rewardsmith.spec import save_spec
 

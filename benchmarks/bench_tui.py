@@ -21,15 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from rewardsmith.propose import propose_offline
 from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
 from rewardsmith.demo import DEMO_SETS, demo_path
+from rewardsmith.propose import propose_offline
 from rewardsmith.samples import load_samples
 from rewardsmith.tui.app import make_app
 from rewardsmith.tui.screens.editor import PREVIEW_DELAY, EditorScreen
+from rewardsmith.tui.widgets.sample_table import SampleTable
 from rewardsmith.workbench.scoring import rule_digest
 from rewardsmith.workbench.state import Session, workspace_path
-from rewardsmith.tui.widgets.sample_table import SampleTable
 
 SIZE = (160, 48)
 
