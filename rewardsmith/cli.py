@@ -360,10 +360,10 @@ def check(export_dir: str, samples: str | None, time_limit: float, **kw: Any) ->
 def demo(out_dir: str) -> None:
     """The whole pipeline on the bundled demo data, offline: propose, test, export."""
     from .checks import build_report
+    from .demo import DEMO_SETS, demo_presets, demo_set
     from .presets import load_preset
     from .propose import propose_offline
     from .report_view import print_report
-    from .demo import DEMO_SETS, demo_presets, demo_set
     from .samples import load_samples
 
     target = Path(out_dir)

@@ -8,8 +8,9 @@ instead of tags, walking through maze walls ...). Its label is decided twice, on
 by the label rule of the set (see ``search_label``, ``math_label``, ``maze_label``); the script stops if
 the two disagree, so the labels in the files follow the documented rules exactly.
 
-Deterministic and standard library only (beyond the catalogue in ``rewardsmith/demo.py``): each set has its own seeded ``random.Random`` and nothing
-depends on hash order, so re-running writes byte-identical files.
+Deterministic and standard library only (beyond the catalogue in ``rewardsmith/demo.py``): each set has
+its own seeded ``random.Random`` and nothing depends on hash order, so re-running writes byte-identical
+files.
 
 Usage::
 

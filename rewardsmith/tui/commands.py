@@ -28,7 +28,8 @@ GLOBAL_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Propose rules", "Run a proposer on the samples", "app.propose"),
     ("Export", "Write the module, its pytest file, spec and baseline", "app.export"),
     ("Open samples", "Open another samples file or a demo set", "app.open"),
-    *((f"Open demo: {name}", f"The {demo_set(name).title} demo set", f"app.open_demo({name!r})") for name in DEMO_SETS),
+    *((f"Open demo: {name}", f"The {demo_set(name).title} demo set", f"app.open_demo({name!r})")
+      for name in DEMO_SETS),
     ("Keys", "Every key of every screen", "app.help"),
     ("Save workspace now", "Autosave runs after every change; this forces it", "app.save_workspace"),
 )
