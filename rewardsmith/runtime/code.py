@@ -5,7 +5,8 @@ start. What the sandbox does, and what it does not guarantee:
 
 * **Limits** — address space (``RLIMIT_AS``), CPU seconds, open files, file size and no core dumps, set in a
   ``preexec_fn`` when the caller is single-threaded (where ``preexec_fn`` is safe) and, always, by the harness as
-  its first statement; a wall-clock deadline per case enforced by the parent, which kills the child's whole
+  its first statement; ``RLIMIT_NPROC`` of 0 once the harness has made its one fork (so not in the
+  ``preexec_fn``); a wall-clock deadline per case enforced by the parent, which kills the child's whole
   process group; a temporary working directory removed afterwards; an environment with only ``PATH``, ``LANG``,
   ``HOME``/``TMPDIR`` (the temporary directory) — no API keys.
 * **Isolation** — where the kernel allows unprivileged user namespaces (or we run as root), the harness enters
@@ -119,6 +120,11 @@ def _isolate():
 
 
 _NAMESPACES = _isolate()
+try:
+    # no new processes or threads from here on (the kernel does not apply this limit to root)
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+except (ValueError, OSError):
+    pass
 for _name in [name for name in sys.modules if name not in _BASE_MODULES]:
     del sys.modules[_name]  # the candidate imports its own copies: patching them cannot reach the harness
 _ROOT = os.path.realpath(os.getcwd())
