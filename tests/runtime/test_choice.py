@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import rewardsmith.runtime.choice as choice_module
 from rewardsmith.runtime.choice import (
     _CHOICE_LETTERS,
     _choice_equal,
@@ -145,3 +148,13 @@ class TestMmluPro:
             for row in rows
         )
         assert agree >= 1960  # 1,969 of 2,000
+
+
+class TestStandalone:
+    def test_module_runs_without_the_package(self):
+        """Generated modules inline this code: it must need nothing but the standard library."""
+        source = Path(choice_module.__file__).read_text()
+        script = source + "\nprint(_extract_choice('The answer is (E).'))\n"
+        done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "E"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import rewardsmith.runtime.code as code_module
 from rewardsmith.runtime.code import (
     _code_score,
     _code_tests_score,
@@ -484,3 +485,13 @@ class TestRealHumaneval:
             return "    return None\n"
 
         assert sum(self._scores(problems, negated)) <= 1
+
+
+class TestStandalone:
+    def test_module_runs_without_the_package(self):
+        """Generated modules inline this code: it must need nothing but the standard library."""
+        source = Path(code_module.__file__).read_text()
+        script = source + "\nprint(_code_tests_score('print(2 * int(input()))', cases=[('2', '4')]))\n"
+        done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "1.0"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import subprocess
+import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import rewardsmith.runtime.mathlib as mathlib_module
 from rewardsmith.runtime.mathlib import (
     _MV_STATE,
     _gold_aliases,
@@ -213,6 +218,10 @@ class TestMathVerify:
         assert _in_thread(_math_equal_verify, "(x+1)^{10000}", "(x+2)^{10000}", 1) is False
         assert time.monotonic() - started < 10
 
+    def test_runs_in_a_worker_process(self):
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            assert pool.submit(_math_equal, "1/2", "\\frac{2}{4}", "math_verify").result(timeout=120) is True
+
     def test_hard_deadline_kills_a_stuck_child_and_the_next_call_recovers(self):
         _in_thread(_math_equal_verify, "1", "1")
         # timeout 0 turns math-verify's own alarm off in the child: only the caller's deadline can stop this
@@ -245,3 +254,13 @@ class TestRealMath:
     def test_auto_path_agrees_with_the_dataset_grader(self, graded):
         agree = sum(bool(_math_equal(answer, gold)) == score for answer, gold, score in graded)
         assert agree >= 799
+
+
+class TestStandalone:
+    def test_module_runs_without_the_package(self):
+        """Generated modules inline this code: it must need nothing but the standard library."""
+        source = Path(mathlib_module.__file__).read_text()
+        script = source + "\nprint(_math_equal_stdlib('0.5', '$1/2$'))\n"
+        done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "True"
