@@ -74,7 +74,8 @@ def _choice_from_text(text: str, letters: str = _CHOICE_LETTERS, options: list |
         if (norm := _choice_option_text(str(option))) and f" {norm} " in statement
     ]
     # an option read inside a longer one that was found ("10 m" in "110 m") does not count as a second choice
-    kept = {letter for norm, letter in found if not any(norm != other and f" {norm} " in f" {other} " for other, _ in found)}
+    kept = {letter for norm, letter in found
+            if not any(norm != other and f" {norm} " in f" {other} " for other, _ in found)}
     return kept.pop() if len(kept) == 1 else None
 
 

@@ -96,6 +96,7 @@ _TOKEN = _payload.pop("token")
 
 
 def _report(event, **fields):
+    """Send one event to the parent on the report pipe, with the token that proves it came from here."""
     fields["e"], fields["k"] = event, _TOKEN
     try:
         _write(_REPORT_FD, (_dumps(fields) + "\n").encode())
@@ -143,12 +144,14 @@ _UNSAFE_IMPORTS = {"ctypes", "_ctypes", "_posixsubprocess"}
 
 
 def _inside(path):
+    """Tell whether ``path`` (or an already open descriptor) is inside the sandbox directory."""
     if isinstance(path, int):
         return True
     return os.path.realpath(os.fsdecode(path)).startswith(_ROOT + os.sep)
 
 
 def _guard(event, args):
+    """The audit hook: refuse what a candidate must not do (raising aborts the audited operation)."""
     if event == "sys._getframe":
         raise ValueError("frame introspection is disabled in the sandbox")
     if event in _BLOCKED or event.startswith(_BLOCKED_PREFIXES):
@@ -168,17 +171,20 @@ def _guard(event, args):
 
 
 def _describe(exc):
+    """A short description of an exception for the report."""
     text = f"{type(exc).__name__}: {exc}"
     return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _restore_modules():
+    """Put ``sys.modules`` back as it was at start-up, so the tests import fresh copies of what the candidate used."""
     for name in [name for name in sys.modules if name not in _BASE_MODULES]:
         del sys.modules[name]
     sys.modules.update(_BASE_MODULES)
 
 
 def _plain_value(value, depth=0):
+    """Tell whether ``value`` is built of plain builtin types only (exact types: no subclass with its own __eq__)."""
     if type(value) not in _PLAIN or depth > 100:
         return False
     if type(value) in (list, tuple, set, frozenset):
@@ -189,6 +195,7 @@ def _plain_value(value, depth=0):
 
 
 def _load(source, name):
+    """Compile and run the candidate as module ``name``; its namespace, or None (reported) on a syntax error."""
     try:
         code = _compile(source, "<candidate>", "exec")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
@@ -219,6 +226,7 @@ def _run_function():
     _restore_modules()
 
     def candidate(*args, **kwargs):
+        """The candidate as the tests see it: its result must be a plain value."""
         result = function(*args, **kwargs)
         if not _plain_value(result):
             raise TypeError(f"the candidate returned a {type(result).__name__}, not a plain builtin value")
@@ -255,10 +263,12 @@ def _run_function():
     started = {}
 
     def case_start(number):
+        """Mark the start of a case (the parent's deadline restarts)."""
         started[number] = _now()
         _report("start", i=number)
 
     def case_end(number, error):
+        """Report a case's verdict."""
         seconds = _now() - started.get(number, _now())
         _report("end", i=number, ok=error is None, error=None if error is None else _describe(error), t=seconds)
 

@@ -372,7 +372,8 @@ def _math_value(text: str) -> tuple | None:
 
 
 def _values_equal(left: tuple, right: tuple) -> bool:
-    """Compare two parsed values: exact for two rationals, relative tolerance otherwise, element-wise for collections."""
+    """Compare two parsed values: exact for two rationals, a relative tolerance otherwise, element by element
+    for collections."""
     if left[0] != right[0]:
         return False
     if left[0] == "num":

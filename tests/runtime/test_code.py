@@ -200,7 +200,10 @@ class TestStdioRun:
         assert _stdio_result(code, DOUBLE_CASES)["status"] == "ok"
 
     def test_builtins_persist_between_the_cases_of_one_child(self):
-        code = "import builtins\nbuiltins.SEEN = getattr(builtins, 'SEEN', 0) + 1\nprint(int(input()) * 2 * builtins.SEEN)\n"
+        code = (
+            "import builtins\nbuiltins.SEEN = getattr(builtins, 'SEEN', 0) + 1\n"
+            "print(int(input()) * 2 * builtins.SEEN)\n"
+        )
         # one child runs every case, so builtins persist: the program sees its own earlier runs
         assert _stdio_result(code, DOUBLE_CASES)["passed"] == 1
 
