@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import atexit
-import importlib.util
+import fractions
 import json
 import math
 import os
@@ -32,7 +32,6 @@ import select
 import subprocess
 import sys
 import threading
-from fractions import Fraction
 
 __all__ = [
     "_ABS_TOL",
@@ -68,7 +67,7 @@ __all__ = [
 # multiple of it (two parses and a comparison, plus the child's start-up the first time).
 _MATH_TIMEOUT = 5
 
-_BOXED = re.compile(r"\\(?:boxed|fbox)\s*")
+_BOXED_HEAD = re.compile(r"\\(?:boxed|fbox)\s*")
 _GSM8K_MARK = re.compile(r"####\s*")
 _DOLLARS = re.compile(r"^\$+(.*?)\$+$", re.S)
 _MATH_DELIMS = re.compile(r"^\\\((.*)\\\)$|^\\\[(.*)\\\]$", re.S)
@@ -85,13 +84,13 @@ _MIXED_NUMBER = re.compile(r"^([-+]?)(\d+)\s*\\frac\s*\{(\d+)\}\s*\{(\d+)\}$")
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d)")
 _IMPLICIT_MUL = re.compile(r"(?<=[\d)])\s*(?=[(a-z])")
-_WHITESPACE = re.compile(r"\s+")
+_MATH_SPACE = re.compile(r"\s+")
 _REL_TOL = 1e-6
 _ABS_TOL = 1e-9
 _MAX_EXPONENT = 512
 
 # One helper child per process (re-created after a fork); "lock" serialises the pipe between threads.
-_MV_STATE: dict = {"pid": None, "proc": None, "lock": threading.Lock(), "guard": threading.Lock()}
+_MV_STATE = {"pid": None, "proc": None, "lock": threading.Lock(), "guard": threading.Lock()}
 
 # The helper child: reads one JSON request per line ({"gold": ..., "answer": ..., "timeout": ...}), answers one
 # JSON line ({"result": true/false/null}). It runs math-verify in its own main thread, where signal-based timeouts work.
@@ -118,7 +117,7 @@ for line in sys.stdin:
 
 def _last_boxed(text: str) -> str | None:
     """Return the content of the last ``\\boxed{...}`` (or ``\\fbox``) in ``text``, braces balanced, else None."""
-    starts = [m.end() for m in _BOXED.finditer(text)]
+    starts = [m.end() for m in _BOXED_HEAD.finditer(text)]
     for start in reversed(starts):
         if start < len(text) and text[start] == "{":
             depth = 0
@@ -146,7 +145,7 @@ def _gold_aliases(gold: object) -> list[str]:
     """
     if gold is None or isinstance(gold, bool):
         return []
-    if isinstance(gold, (int, float, Fraction)):
+    if isinstance(gold, (int, float, fractions.Fraction)):
         return [str(gold)]
     if isinstance(gold, (list, tuple)):
         return [alias for item in gold for alias in _gold_aliases(item)]
@@ -197,7 +196,7 @@ def _math_normalize(text: str) -> str:
     if unit:
         text = unit.group(1)
     text = text.replace("\\$", "").replace("$", "")
-    text = _WHITESPACE.sub(" ", text).strip().rstrip(".").strip()
+    text = _MATH_SPACE.sub(" ", text).strip().rstrip(".").strip()
     if _THOUSANDS.match(text.replace(" ", "")):
         text = text.replace(" ", "").replace(",", "")
     return text
@@ -269,12 +268,12 @@ def _latex_to_expr(text: str) -> str | None:
     return _IMPLICIT_MUL.sub("*", expr)
 
 
-def _eval_node(node: ast.AST) -> Fraction | float:
+def _eval_node(node: ast.AST) -> fractions.Fraction | float:
     """Evaluate a whitelisted arithmetic AST node: exact Fractions where possible, floats otherwise."""
     if isinstance(node, ast.Expression):
         return _eval_node(node.body)
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return Fraction(str(node.value)) if isinstance(node.value, float) else Fraction(node.value)
+        return fractions.Fraction(str(node.value) if isinstance(node.value, float) else node.value)
     if isinstance(node, ast.Name) and node.id in ("pi", "inf"):
         return math.pi if node.id == "pi" else math.inf
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
@@ -285,10 +284,10 @@ def _eval_node(node: ast.AST) -> Fraction | float:
         value = _eval_node(node.args[0])
         if value < 0:
             raise ValueError("square root of a negative number")
-        if isinstance(value, Fraction):
+        if isinstance(value, fractions.Fraction):
             num, den = math.isqrt(value.numerator), math.isqrt(value.denominator)
             if num * num == value.numerator and den * den == value.denominator:
-                return Fraction(num, den)
+                return fractions.Fraction(num, den)
         return math.sqrt(value)
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
         left, right = _eval_node(node.left), _eval_node(node.right)
@@ -302,13 +301,14 @@ def _eval_node(node: ast.AST) -> Fraction | float:
             return left / right
         if abs(right) > _MAX_EXPONENT:
             raise ValueError("exponent too large")
-        if isinstance(left, Fraction) and isinstance(right, Fraction) and right.denominator == 1:
+        if isinstance(left, fractions.Fraction) and isinstance(right, fractions.Fraction) \
+                and right.denominator == 1:
             return left ** int(right)
         return float(left) ** float(right)
     raise ValueError(f"not arithmetic: {type(node).__name__}")
 
 
-def _scalar_value(text: str) -> Fraction | float | None:
+def _scalar_value(text: str) -> fractions.Fraction | float | None:
     """Evaluate one normalised scalar (number, fraction, mixed number, simple arithmetic with pi), else None."""
     text = text.strip()
     if not text:
@@ -316,7 +316,7 @@ def _scalar_value(text: str) -> Fraction | float | None:
     mixed = _MIXED_NUMBER.match(text)
     if mixed:
         sign = -1 if mixed.group(1) == "-" else 1
-        return sign * (int(mixed.group(2)) + Fraction(int(mixed.group(3)), int(mixed.group(4))))
+        return sign * (int(mixed.group(2)) + fractions.Fraction(int(mixed.group(3)), int(mixed.group(4))))
     expr = _latex_to_expr(text)
     if expr is None or len(expr) > 200:
         return None
@@ -378,7 +378,7 @@ def _values_equal(left: tuple, right: tuple) -> bool:
         return False
     if left[0] == "num":
         a, b = left[1], right[1]
-        if isinstance(a, Fraction) and isinstance(b, Fraction):
+        if isinstance(a, fractions.Fraction) and isinstance(b, fractions.Fraction):
             return a == b
         if math.isinf(a) or math.isinf(b):
             return a == b
@@ -400,7 +400,7 @@ def _values_equal(left: tuple, right: tuple) -> bool:
 
 def _canonical_string(text: str) -> str:
     """The last-resort form of an answer: normalised, without whitespace or grouping braces."""
-    return _WHITESPACE.sub("", text).replace("{", "").replace("}", "")
+    return _MATH_SPACE.sub("", text).replace("{", "").replace("}", "")
 
 
 def _math_equal_stdlib(answer: object, gold: object) -> bool | None:
@@ -426,8 +426,12 @@ def _math_equal_stdlib(answer: object, gold: object) -> bool | None:
 
 
 def _math_verify_available() -> bool:
-    """Tell whether the optional ``math-verify`` package can be imported here."""
-    return importlib.util.find_spec("math_verify") is not None
+    """Tell whether the optional ``math-verify`` package imports here (importing it: it is about to be used)."""
+    try:
+        import math_verify  # noqa: F401 - the import is the test
+    except Exception:
+        return False
+    return True
 
 
 def _math_backend(backend: str = "auto") -> str:
