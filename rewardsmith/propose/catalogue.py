@@ -39,11 +39,8 @@ __all__ = [
 ]
 
 # Kinds an LLM proposal may not use; each kind declares it (a judge calls a model at training time,
-# which a user adds on purpose, not something a proposer slips in). Kinds that predate the
-# declaration keep the old exclusion of the judge.
-LLM_EXCLUDED_KINDS = frozenset(
-    name for name, kind in KINDS.items() if not getattr(kind, "llm_proposable", name != "judge")
-)
+# which a user adds on purpose, not something a proposer slips in).
+LLM_EXCLUDED_KINDS = frozenset(name for name, kind in KINDS.items() if not kind.llm_proposable)
 RULE_NAME_PATTERN = "^[a-z][a-z0-9_]{0,63}$"
 MAX_RULES_SHOWN = MAX_RULES  # the one limit on rules, stated once in the prompt and in the schema
 

@@ -45,6 +45,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "pattern": "<search>", "literal": True, "min_count": 1, "max_count": 5, "score_in": 1.0,
         "score_out": 0.0, "scope": "assistant"}},
     "repetition": {"name": "no_loops", "role": "reward", "weight": 0.1, "params": {"ngram": 3, "max_penalty": -0.5}},
+    "not_empty": {"name": "answered", "role": "verifier", "weight": 0.1, "params": {"extract": _ANSWER_TAG}},
     "length": {"name": "length_budget", "role": "reward", "weight": 0.1, "params": {
         "unit": "words", "max_length": 300, "buffer": 50, "penalty": 0.5}},
 }
