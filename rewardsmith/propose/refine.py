@@ -15,6 +15,12 @@ The checks are the spec's expectations. The model may not touch them (it could p
 deleting them): every revision keeps the name, task and expectations of the spec it revises. A spec
 without expectations gets targets (``min_auc`` on labelled samples, ``max_zero_spread`` on grouped
 ones), so "the checks pass" means something.
+
+Passing the checks is not where refine stops by default (``RefineOptions.aim = "high"``): an AUC
+of 0.9 is met by specs a trick still games. A round is done when :func:`open_targets` finds
+nothing: no failed check, no hacking probe that earns what a correct answer earns, no GRPO signal
+below its target, no correctness check (the held-out folds of the gate's checks included) that
+fails or warns. ``aim = "checks"`` stops at the checks alone.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from .usage import Usage
 __all__ = [
     "DEFAULT_MAX_ZERO_SPREAD",
     "DEFAULT_MIN_AUC",
+    "open_targets",
     "RefineOptions",
     "Refinement",
     "Round",
@@ -63,6 +70,29 @@ MAX_FAILING_SHOWN = 6
 MAX_FINDINGS = 20
 
 Progress = Callable[..., Any]
+_EPS = 1e-9
+
+
+def open_targets(report: Report) -> list[str]:
+    """Why another round is needed, in words the model reads; empty when the spec is done.
+
+    Failed checks (the expectations, the correctness gate); a probe whose total reaches a correct
+    answer's (a trick that earns full credit); correctness checks that only warn (a shaping rule
+    that outweighs the answer rule, a held-out fold that separates poorly).
+    """
+    reasons = [c.message for c in report.failures()]
+    reasons += [c.message for c in report.checks
+                if not c.ok and c.severity != "error" and c.id.startswith("correctness:")]
+    diagnostics = report.data.get("diagnostics")
+    probes = diagnostics.get("probes") if isinstance(diagnostics, dict) else None
+    worst = probes.get("worst") if isinstance(probes, dict) else None
+    if isinstance(worst, dict) and worst.get("correct_total") is not None and worst.get("total") is not None:
+        if worst["total"] >= worst["correct_total"] - _EPS:
+            reasons.append(
+                f"a probe built to game the reward earns as much as a correct answer: {worst['probe']} "
+                f"({worst['detail']}) reaches a total of {worst['total']:.3g}, a correct answer "
+                f"{worst['correct_total']:.3g}; no trick may earn what a correct answer earns")
+    return reasons
 
 
 @dataclass
@@ -86,6 +116,7 @@ class Round:
             "failed": len(self.report.failures()),
             "warnings": sum(1 for c in self.report.checks if not c.ok and c.severity != "error"),
             "passed": self.report.passed,
+            "open_targets": len(open_targets(self.report)),
         }
 
 
@@ -101,7 +132,8 @@ class Refinement:
     def best(self) -> Round:
         """The passing round with the best report, else the best report of all (latest wins ties)."""
         tested = [r for r in self.rounds if r.report is not None]
-        return min(tested, key=lambda r: (not r.report.passed, rank_key(r.report), -r.number))  # type: ignore[union-attr]
+        return min(tested, key=lambda r: (not r.report.passed, len(open_targets(r.report)),  # type: ignore[arg-type]
+                                          rank_key(r.report), -r.number))
 
     @property
     def passed(self) -> bool:
@@ -285,6 +317,9 @@ class RefineOptions:
         min_auc: the target AUC of the weighted total (a default when the spec has no expectations).
         max_zero_spread: the target share of zero-spread groups (likewise).
         diagnostics: add the robustness and reward-hacking findings to the report the model reads.
+        aim: "high" (another round while :func:`open_targets` finds anything: failed checks, a probe
+            that earns what a correct answer earns, correctness warnings) or "checks" (stop when the
+            checks pass). "high" needs ``diagnostics`` for the probes.
         time_limit: seconds per rule call when the bench scores a spec.
         template_dir: a folder of prompt templates that overrides the bundled ones.
     """
@@ -296,12 +331,21 @@ class RefineOptions:
     min_auc: float | None = None
     max_zero_spread: float | None = None
     diagnostics: bool = True
+    aim: str = "high"
     time_limit: float = 2.0
     template_dir: Any = None
 
     def __post_init__(self) -> None:
         if self.rounds < 0 or self.rounds > 20:
             raise LLMConfigError("rounds must be between 0 and 20")
+        if self.aim not in ("high", "checks"):
+            raise LLMConfigError("aim must be high or checks")
+
+    def done(self, report: Report | None) -> bool:
+        """Whether a round with `report` ends the run."""
+        if report is None or not report.passed:
+            return False
+        return self.aim == "checks" or not open_targets(report)
 
     @property
     def folder(self) -> Path | None:
@@ -375,6 +419,7 @@ def run_round(number: int, previous: RoundResult, history: list[Round], ctx: Rou
         report=compact, failing=failing, persona=options.persona, instructions=options.instructions,
         round_no=number, history=trend, template_dir=options.template_dir,
         keep_names=sorted(set(base.expectations.rule_min_auc) | {p.rule for p in base.expectations.pins}),
+        reasons=open_targets(previous.round.report),
     )
     provenance = {
         "proposer": PROPOSER,
@@ -467,7 +512,7 @@ def refine(
         _write_summary(folder, result)
 
         for number in range(1, options.rounds + 1):
-            if last.round.report is not None and last.round.report.passed:
+            if options.done(last.round.report):
                 break
             if session.cancel.is_set():
                 result.stopped = f"cancelled before round {number}"
@@ -484,8 +529,13 @@ def refine(
             last = outcome
 
     final = result.rounds[-1]
-    if final.report is not None and final.report.passed:
+    if options.done(final.report):
         result.stopped = "the checks pass" if final.number else "the checks already pass: nothing to refine"
+        if options.aim == "high":
+            result.stopped += ", and no probe earns what a correct answer earns"
+    elif final.report is not None and final.report.passed:
+        result.stopped = (f"{options.rounds} round(s) done; the checks pass, but "
+                          f"{len(open_targets(final.report))} target(s) are still open")
     else:
         result.stopped = f"{options.rounds} round(s) done; checks still fail"
     _write_summary(folder, result)
@@ -497,6 +547,7 @@ def _checks(report: Report) -> dict[str, Any]:
         "passed": report.passed,
         "failed": [c.message for c in report.failures()],
         "warnings": [c.message for c in report.checks if not c.ok and c.severity != "error"][:MAX_FINDINGS],
+        "open_targets": open_targets(report),
     }
 
 

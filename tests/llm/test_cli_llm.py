@@ -12,7 +12,7 @@ from rewardsmith.samples import demo_path
 from rewardsmith.spec import load_spec
 
 from .conftest import MATH_GOOD, MODEL, SECRET, Reply, files_under, needs_litellm
-from .test_refine import FORMAT_ONLY, ROUND_1, ROUND_2
+from .test_refine import FORMAT_ONLY, ROUND_1, ROUND_2, ROUND_3
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -67,20 +67,20 @@ def test_a_proposal_error_is_one_line_and_exit_2(server, tmp_path):
 @needs_litellm
 def test_refine_command(server, tmp_path):
     (tmp_path / "spec.yaml").write_text(json.dumps(FORMAT_ONLY), encoding="utf-8")
-    server.push(Reply.json(ROUND_1), Reply.json(ROUND_2))
+    server.push(Reply.json(ROUND_1), Reply.json(ROUND_2), Reply.json(ROUND_3))
     done = _run(["refine", "spec.yaml", str(demo_path("search")), "--model", MODEL, "--api-base", server.url,
                  "--rounds", "4"], tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "refine: the checks pass" in done.stdout
-    assert "best: round 2 (spec.rounds/round-2/spec.yaml)" in done.stdout
+    assert "refine: the checks pass, and no probe earns what a correct answer earns" in done.stdout
+    assert "best: round 3 (spec.rounds/round-3/spec.yaml)" in done.stdout
     assert sorted(p.name for p in (tmp_path / "spec.rounds").iterdir()) == ["round-0", "round-1", "round-2",
-                                                                             "summary.json"]
+                                                                             "round-3", "summary.json"]
     # A second run goes to a fresh folder and is answered from the cache: no new request.
     done = _run(["refine", "spec.yaml", str(demo_path("search")), "--model", MODEL, "--api-base", server.url],
                 tmp_path)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "spec.rounds-2" / "round-2").is_dir() and len(server.chat_requests()) == 2
-    assert "2 from the cache" in done.stdout
+    assert (tmp_path / "spec.rounds-2" / "round-3").is_dir() and len(server.chat_requests()) == 3
+    assert "3 from the cache" in done.stdout
 
 
 def test_refine_without_a_model_is_a_usage_error(tmp_path):

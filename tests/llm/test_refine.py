@@ -31,6 +31,23 @@ ROUND_2 = {"description": "Exact answer against every alias, normalised; a cappe
          rationale="search at least once, at most five times; spam earns nothing"),
 ]}
 
+# Round 2 passes the checks, but two answer blocks (a wrong one, then the right one) still earn what
+# a correct answer earns: the default aim asks once more, and round 3 closes the hole.
+ROUND_3 = {"description": "The first answer block decides; a second block costs a point; a capped search bonus.",
+           "rules": [
+    rule("correct", "exact_match", {"extract": {"method": "xml_tag", "tag": "answer", "occurrence": "first"},
+                                    "reference": "aliases",
+                                    "normalize": {"strip": True, "lower": True, "remove_punctuation": True,
+                                                  "collapse_whitespace": True}},
+         rationale="the first answer counts, so a wrong answer cannot be corrected by a second block"),
+    rule("one_answer", "count_in_range", {"pattern": "<answer>", "literal": True, "min_count": 1, "max_count": 1,
+                                          "score_in": 0.0, "score_out": -1.0},
+         rationale="several answer blocks are a hedge: they cost a point"),
+    rule("searched", "count_in_range", {"pattern": "<search>", "literal": True, "min_count": 1, "max_count": 5,
+                                        "score_in": 1.0}, weight=0.2,
+         rationale="search at least once, at most five times; spam earns nothing"),
+]}
+
 
 def _start(tmp_path: Path):
     path = tmp_path / "spec.yaml"
@@ -41,26 +58,32 @@ def _start(tmp_path: Path):
 @needs_litellm
 def test_reflection_rounds_fix_the_rules_and_every_round_is_kept(server, search_samples, tmp_path, clean_env):
     server.push(Reply.json(ROUND_1, prompt_tokens=7000, completion_tokens=400),
-                Reply.json(ROUND_2, prompt_tokens=7500, completion_tokens=450))
+                Reply.json(ROUND_2, prompt_tokens=7500, completion_tokens=450),
+                Reply.json(ROUND_3, prompt_tokens=7600, completion_tokens=500))
     out = tmp_path / "rounds"
     options = RefineOptions(rounds=5, out_dir=out, persona="search-engine-expert")
     result = refine(_start(tmp_path), search_samples, options, settings=make_settings(server))
 
     heads = [r.headline() for r in result.rounds]
-    assert [h["round"] for h in heads] == [0, 1, 2]  # stopped early: 5 rounds were allowed
-    assert result.stopped == "the checks pass"
+    assert [h["round"] for h in heads] == [0, 1, 2, 3]  # stopped early: 5 rounds were allowed
+    assert result.stopped == "the checks pass, and no probe earns what a correct answer earns"
     aucs = [h["auc"] for h in heads]
-    assert aucs[0] < aucs[1] < aucs[2] and aucs[2] >= 0.9
-    assert [h["passed"] for h in heads] == [False, False, True]
+    assert aucs[0] < aucs[1] < aucs[2] <= aucs[3] and aucs[2] >= 0.9
+    assert [h["passed"] for h in heads] == [False, False, True, True]
+    # Round 2 passed the checks with a probe still open; round 3 closed it.
+    assert heads[2]["open_targets"] == 1 and heads[3]["open_targets"] == 0
     assert heads[0]["failed"] >= 1 and heads[2]["failed"] == 0
-    assert result.best.number == 2
+    assert result.best.number == 3
+    third = server.chat_requests()[2].text()
+    assert "This round is needed because:" in third
+    assert "multiple_answers (wrong then right) reaches a total of 1, a correct answer 1" in third
     # The targets were added (the spec had none) and survived the model's attempt to lower them.
     for rnd in result.rounds:
         assert rnd.spec.expectations == Expectations(min_auc=0.9, max_zero_spread=0.5)
         assert rnd.spec.name == "search-refine"
 
     # What the model was sent: the report, the failing samples with their scores, the findings, history.
-    first, second = server.chat_requests()
+    first, second, _ = server.chat_requests()
     text = first.text()
     assert "AUC 0.65" in text and "AUC of the weighted total is 0.650; the spec expects at least 0.9" in text
     assert "Samples the spec gets wrong" in text and "TOTAL=" in text
@@ -71,12 +94,12 @@ def test_reflection_rounds_fix_the_rules_and_every_round_is_kept(server, search_
     assert "min_auc" not in text.split("# The spec under test")[1].split("# What the test found")[0]
 
     # Every round on disk: spec, report, record; and a summary that names the best.
-    for k in (0, 1, 2):
+    for k in (0, 1, 2, 3):
         folder = out / f"round-{k}"
         assert {p.name for p in folder.iterdir()} == {"spec.yaml", "report.json", "record.json"}
         assert parse_spec((folder / "spec.yaml").read_text()).fingerprint() == result.rounds[k].spec.fingerprint()
         report = json.loads((folder / "report.json").read_text())
-        assert report["passed"] is (k == 2)
+        assert report["passed"] is (k >= 2)
     assert (out / "round-0" / "spec.yaml").read_text().startswith("# my search reward")  # the user's comment kept
     record = json.loads((out / "round-2" / "record.json").read_text())
     assert record["model"] == "openai/gpt-4o-mini" and record["persona"] == "search-engine-expert"
@@ -86,16 +109,28 @@ def test_reflection_rounds_fix_the_rules_and_every_round_is_kept(server, search_
     assert record["seconds"]["llm"] > 0 and record["seconds"]["test"] > 0
     assert record["checks"]["passed"] and not record["repaired"]
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["best_round"] == 2 and summary["usage"]["tokens"] == 7000 + 400 + 7500 + 450
+    assert summary["best_round"] == 3 and summary["usage"]["tokens"] == 7000 + 400 + 7500 + 450 + 7600 + 500
     assert SECRET not in files_under(out) and SECRET not in files_under(clean_env)
 
 
+@needs_litellm
+def test_aim_checks_stops_at_the_checks(server, search_samples, tmp_path):
+    server.push(Reply.json(ROUND_2))
+    result = refine(_start(tmp_path), search_samples, RefineOptions(rounds=3, aim="checks"),
+                    settings=make_settings(server))
+    assert [r.number for r in result.rounds] == [0, 1] and result.stopped == "the checks pass"
+    assert result.rounds[1].headline()["open_targets"] == 1  # the probe is still open: aim high would go on
+    with pytest.raises(LLMConfigError, match="aim must be high or checks"):
+        RefineOptions(aim="low")
+
+
 def test_a_spec_that_passes_needs_no_model(server, search_samples, tmp_path):
-    spec = parse_spec(json.dumps({**FORMAT_ONLY, "rules": ROUND_2["rules"]}))
+    spec = parse_spec(json.dumps({**FORMAT_ONLY, "rules": ROUND_3["rules"]}))
     result = refine(spec, search_samples, RefineOptions(rounds=3, out_dir=tmp_path / "r"),
                     settings=make_settings(server))
     assert server.count == 0 and len(result.rounds) == 1
-    assert result.stopped == "the checks already pass: nothing to refine"
+    assert result.stopped == ("the checks already pass: nothing to refine, and no probe earns what a correct "
+                              "answer earns")
 
 
 @needs_litellm
