@@ -20,7 +20,7 @@ from ..spec import Expectations, RewardSpec, parse_spec
 from .catalogue import answer_schema
 from .prompts import Prompt, repair_messages
 from .session import LLMSession
-from .validate import answer_problems, find_json
+from .validate import answer_problems, find_json, lenient_json
 
 __all__ = ["ask_for_spec", "spec_from_answer"]
 
@@ -48,6 +48,11 @@ def spec_from_answer(
         if finish_reason == "length":
             exc.problems.append("the answer was cut off at the token limit: write a shorter spec (fewer rules, "
                                 "shorter rationales)")
+        # Single backslashes are the usual cause: read the rules as if they were doubled, so their
+        # problems come in this round too instead of the next.
+        lenient = lenient_json(text)
+        if lenient is not None:
+            exc.problems += [p for p in answer_problems(lenient) if p not in exc.problems]
         raise
     problems = answer_problems(data)
     if problems:

@@ -29,7 +29,7 @@ from ..kinds import KINDS
 from ..spec import MAX_RULES, check_rule_name
 from .catalogue import LLM_EXCLUDED_KINDS, params_of_kinds
 
-__all__ = ["RULE_KEYS", "answer_problems", "find_json", "rule_problems"]
+__all__ = ["RULE_KEYS", "answer_problems", "find_json", "lenient_json", "rule_problems"]
 
 RULE_KEYS = ("name", "kind", "role", "weight", "params", "rationale")
 ROLES = ("reward", "verifier", "metric")
@@ -85,6 +85,18 @@ def find_json(text: str) -> Any:
     raise InvalidAnswer(["the answer holds no JSON object; send only the JSON object, starting with {"])
 
 
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)  # a backslash and what follows it, pair by pair
+
+
+def lenient_json(text: str) -> Any:
+    """The answer decoded with its lone backslashes doubled, or None: only to report the rules'
+    problems beside the JSON's in the same round (the answer itself stays invalid until fixed)."""
+    try:
+        return find_json(_ESCAPE.sub(lambda m: m.group(0) if m.group(1) in '\\"/bfnrtu' else "\\" + m.group(0), text))
+    except InvalidAnswer:
+        return None
+
+
 def _suggest_name(name: str) -> str:
     cleaned = re.sub(r"[^a-z0-9_]+", "_", name.strip().lower()).strip("_")
     if not cleaned or not cleaned[0].isalpha():
@@ -118,13 +130,15 @@ def _nested_blocks(model: type[BaseModel]) -> dict[str, set[str]]:
 
 def _stray_param_hint(kind: str, param: str) -> str:
     """Why `param` is not a param of `kind`, and where it does belong."""
-    for block, fields in _nested_blocks(KINDS[kind].Params).items():
-        if param in fields:
-            return f"`{param}` goes inside `{block}` ({block}: {{\"{param}\": …}})"
+    blocks = [block for block, fields in _nested_blocks(KINDS[kind].Params).items() if param in fields]
+    inside = f"`{param}` goes inside `{blocks[0]}` ({blocks[0]}: {{\"{param}\": …}})" if blocks else ""
     owners = sorted(params_of_kinds().get(param, set()) - {kind} - LLM_EXCLUDED_KINDS)
-    if owners:
-        return (f"`{param}` is a param of {', '.join(owners)}, not of {kind}: drop it, or use one of those kinds "
-                f"(the params of {kind}: {', '.join(KINDS[kind].Params.model_fields)})")
+    if owners and not (blocks and all(blocks[0] in KINDS[o].Params.model_fields for o in owners)):
+        other = (f"`{param}` is a param of {', '.join(owners)}, not of {kind}: drop it, or use one of those kinds "
+                 f"(the params of {kind}: {', '.join(KINDS[kind].Params.model_fields)})")
+        return f"{inside}; or {other}" if inside else other
+    if inside:
+        return inside
     close = difflib.get_close_matches(param, list(KINDS[kind].Params.model_fields), n=1)
     if close:
         return f"`{param}` is not a param of {kind}; did you mean `{close[0]}`?"
