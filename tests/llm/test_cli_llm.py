@@ -37,6 +37,17 @@ def test_propose_with_a_model(server, tmp_path, clean_env):
     assert SECRET not in files_under(clean_env)
 
 
+@needs_litellm
+def test_repair_rounds_flag(server, tmp_path):
+    bad = {"description": "x", "rules": [{"name": "format-tags", "kind": "regex_format", "role": "reward",
+                                          "weight": 1.0, "params": {"pattern": "<answer>"}, "rationale": "r"}]}
+    server.push(Reply.json(bad), Reply.json(bad))
+    done = _run(["propose", str(demo_path("math")), "--model", MODEL, "--api-base", server.url, "--repair-rounds",
+                 "1", "-o", "spec.yaml"], tmp_path)
+    assert done.returncode == 2 and "even after one repair round" in done.stderr
+    assert "call it 'format_tags'" in done.stderr and len(server.chat_requests()) == 2
+
+
 def test_propose_stays_offline_without_a_model(server, tmp_path):
     done = _run(["propose", str(demo_path("math")), "--persona", "math-grader", "-o", "spec.yaml"], tmp_path)
     assert done.returncode == 0, done.stderr

@@ -105,3 +105,11 @@ def test_personas(tmp_path):
     (tmp_path / "prompts" / "personas").mkdir(parents=True)
     (tmp_path / "prompts" / "personas" / "math-grader.jinja").write_text("My own grader for {{ task }}.")
     assert resolve_persona("math-grader", task="sums", template_dir=tmp_path)[1] == "My own grader for sums."
+
+
+def test_repair_rounds_come_from_the_config_and_are_bounded():
+    assert resolve_settings(model="m", config={}).repair_rounds == 2
+    assert resolve_settings(model="m", config={"repair_rounds": 4}).repair_rounds == 4
+    assert resolve_settings(model="m", config={"repair_rounds": 4}, repair_rounds=0).repair_rounds == 0
+    with pytest.raises(LLMConfigError, match="repair_rounds must be between 0 and 5"):
+        resolve_settings(model="m", config={}, repair_rounds=9)
