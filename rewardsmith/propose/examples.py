@@ -59,7 +59,7 @@ def _placeholder(node: dict[str, Any]) -> Any:
 
 
 def example_rule(kind: type[Kind]) -> dict[str, Any]:
-    """A rule of `kind` as a model should write it: name, kind, role, weight, params, rationale."""
+    """A rule of `kind` as a model should write it: name, kind, role, weight, params, rationale ("…")."""
     declared = getattr(kind, "example", None)
     rule = dict(declared if isinstance(declared, dict) else EXAMPLES.get(kind.name, {}))
     if not rule:
@@ -68,4 +68,4 @@ def example_rule(kind: type[Kind]) -> dict[str, Any]:
         rule = {"name": f"my_{kind.name}", "role": "verifier" if kind.binary else "reward", "weight": 1.0,
                 "params": params}
     return {"name": rule["name"], "kind": kind.name, "role": rule["role"], "weight": rule["weight"],
-            "params": rule["params"], "rationale": rule.get("rationale", "one sentence on why")}
+            "params": rule["params"], "rationale": rule.get("rationale", "…")}

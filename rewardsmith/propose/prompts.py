@@ -54,9 +54,9 @@ DEFAULT_PERSONA = "search-engine-expert"
 
 PER_CLASS = 4  # samples of each label shown at least (coverage may show more, within the budget)
 MAX_SHOWN = 16  # samples shown at most
-MAX_TEXT = 1200  # characters of one completion or prompt before it is cut
-MAX_TOOL_TEXT = 160  # characters of one tool result: its structure matters, not its documents
-SAMPLE_TOKENS = 6_000  # tokens all shown samples may take together
+MAX_TEXT = 1000  # characters of one completion or prompt before it is cut
+MAX_TOOL_TEXT = 120  # characters of one tool result: its structure matters, not its documents
+SAMPLE_TOKENS = 4_500  # tokens all shown samples may take together
 CHARS_PER_TOKEN = 4
 
 # Ways K concurrent candidates differ, so K requests are K designs rather than K near-copies.
