@@ -18,7 +18,7 @@ The hierarchy::
         ├── LLMRequestError         the server refused the request (retrying cannot help)
         ├── LLMCancelled            the user cancelled
         ├── BudgetExceeded          a token cap would be passed
-        └── LLMOutputError          the answer is not a valid spec, even after the repair round
+        └── LLMOutputError          the answer is not a valid spec, even after the repair rounds
 
     InvalidAnswer                   internal (an Exception, not a RewardsmithError): one answer's
                                     problems, for the repair prompt; it never reaches the user, the
@@ -138,13 +138,13 @@ class BudgetExceeded(LLMError):
 
 
 class LLMOutputError(LLMError):
-    """The model's answer was not a valid spec, even after the repair round.
+    """The model's answer was not a valid spec, even after the repair rounds (``LLMSettings.repair_rounds``).
 
     Args:
         message: what failed, ending with a colon (the problems follow it).
         output: the answer as it came back (kept whole; the message quotes its head and tail).
         problems: what is wrong with it.
-        first_problems: what was wrong with the answer before the repair round, if there was one.
+        first_problems: what was wrong with the first answer, when there were repair rounds.
     """
 
     def __init__(self, message: str, *, output: str, problems: list[str], first_problems: list[str] | None = None):

@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..completions import message_text, messages_of, scoped_text
 from ..samples import Sample, SampleSet
@@ -268,26 +267,27 @@ def feature_table(features: Mapping[str, Features]) -> tuple[list[str], list[lis
     labels = [lab for lab in ("good", "bad", "unlabelled") if any(f.label == lab for f in features.values())]
     by_label = {lab: [f for f in features.values() if f.label == lab] for lab in labels}
     rows: list[list[str]] = [["samples", *[str(len(by_label[lab])) for lab in labels]]]
+
+    def spread(name: str, value: Callable[[Features], int | None]) -> None:
+        rows.append([name, *[_spread([v for f in by_label[lab] if (v := value(f)) is not None]) for lab in labels]])
+
+    def share(name: str, test: Callable[[Features], bool]) -> None:
+        rows.append([name, *[_share(sum(test(f) for f in by_label[lab]), len(by_label[lab])) for lab in labels]])
+
     if any(f.tool_calls for f in features.values()):
-        rows.append(["tool calls, median (min-max)", *[_spread([f.tool_calls for f in by_label[lab]]) for lab in labels]])
-    tags = list(next(iter(features.values())).tags) if features else []
-    for tag in tags:
-        rows.append([f"<{tag}> tags, median (min-max)", *[_spread([f.tags[tag] for f in by_label[lab]]) for lab in labels]])
+        spread("tool calls, median (min-max)", lambda f: f.tool_calls)
+    for tag in (list(next(iter(features.values())).tags) if features else []):
+        spread(f"<{tag}> tags, median (min-max)", lambda f, t=tag: f.tags[t])
         if any(tag in f.unclosed for f in features.values()):
-            rows.append([f"<{tag}> left open (cut off?)",
-                         *[_share(sum(tag in f.unclosed for f in by_label[lab]), len(by_label[lab])) for lab in labels]])
-    rows.append(["characters, median (min-max)", *[_spread([f.chars for f in by_label[lab]]) for lab in labels]])
+            share(f"<{tag}> left open (cut off?)", lambda f, t=tag: t in f.unclosed)
+    spread("characters, median (min-max)", lambda f: f.chars)
     if any(f.answer_words is not None for f in features.values()):
-        rows.append(["no answer tag", *[_share(sum(f.answer_words is None for f in by_label[lab]), len(by_label[lab]))
-                                        for lab in labels]])
-        rows.append(["words in the answer tag, median (min-max)",
-                     *[_spread([f.answer_words for f in by_label[lab] if f.answer_words is not None]) for lab in labels]])
+        share("no answer tag", lambda f: f.answer_words is None)
+        spread("words in the answer tag, median (min-max)", lambda f: f.answer_words)
     places = sorted({f.reference for f in features.values() if f.reference is not None},
                     key=lambda w: (w != "in the answer tag", w == "absent", w))
     for where in places:
-        if any(f.reference == where for f in features.values()):
-            rows.append([f"reference {where}",
-                         *[_share(sum(f.reference == where for f in by_label[lab]), len(by_label[lab])) for lab in labels]])
+        share(f"reference {where}", lambda f, w=where: f.reference == w)
     return ["feature", *labels], rows
 
 
