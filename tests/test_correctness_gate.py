@@ -8,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from rewardsmith.bench import Bench, score_samples
-from rewardsmith.checks import build_report, gold_columns, is_gold_name
+from rewardsmith.checks import build_report
 from rewardsmith.cli import cli
 from rewardsmith.errors import SpecError
+from rewardsmith.gold import gold_columns, is_gold_name
 from rewardsmith.samples import Sample, SampleSet
 from rewardsmith.spec import dump_spec, parse_spec
 
