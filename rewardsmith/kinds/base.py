@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..patterns import compile_flags, vet_pattern
 from ..runtime.extract import (
     _extract_after_tag_span,
     _extract_boxed_span,
@@ -62,39 +63,17 @@ A plain-string completion is the text under every scope.
 RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE", "ASCII"]
 
 MAX_TEXT = 4000  # longest literal a spec may carry (patterns, keywords, separators)
-MAX_PATTERN = 1000
-
-# Nested unbounded quantifiers such as (a+)+ or (\w*)* backtrack exponentially on a near miss.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]")
 
 
 def check_regex(pattern: str, flags: list[str] | tuple[str, ...] = ()) -> str:
-    """Validate a pattern that will be compiled into a generated module.
+    """Validate a pattern that will be compiled into a generated module (see :mod:`rewardsmith.patterns`).
 
     Returns the pattern unchanged, or raises ValueError with a reason a person can act on.
     """
-    if len(pattern) > MAX_PATTERN:
-        raise ValueError(f"pattern is {len(pattern)} characters; the limit is {MAX_PATTERN}")
-    if "\x00" in pattern:
-        raise ValueError("pattern contains a NUL character")
-    try:
-        re.compile(pattern, flag_value(flags))
-    except re.error as exc:
-        raise ValueError(f"not a valid Python regular expression: {exc}") from None
-    if _NESTED_QUANTIFIER.search(pattern):
-        raise ValueError(
-            "nested unbounded quantifiers (like (a+)+) backtrack catastrophically; "
-            "rewrite the group without an inner + or *"
-        )
-    return pattern
+    return vet_pattern(pattern, flags)
 
 
-def flag_value(flags: list[str] | tuple[str, ...]) -> int:
-    """The ``re`` flags value for flag names such as ``["DOTALL", "MULTILINE"]``."""
-    value = 0
-    for name in flags:
-        value |= getattr(re, name)
-    return value
+flag_value = compile_flags  # the kinds' name for it
 
 
 def flags_source(flags: list[str] | tuple[str, ...]) -> str:
