@@ -8,18 +8,15 @@ A column holds gold (the answer, its aliases, or the tests a right completion pa
 compares a completion with metadata measures nothing. HumanEval's gold is its ``test``; its
 ``entry_point`` is the name of the function that test calls, read alongside it, never compared.
 
-Standard library only, and no import from the package: the loader (:mod:`rewardsmith.samples`) sits
-below everything else and imports this module.
+Standard library only, and no import from the package: the loader (:mod:`rewardsmith.samples`)
+imports this module, so it sits in a layer below it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .samples import SampleSet
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 __all__ = [
     "GOLD_COLUMNS",
@@ -90,6 +87,19 @@ def gold_key(names: Iterable[str], exclude: Iterable[str | None] = ()) -> str | 
     return ranked if ranked is not None else next((n for n in present if is_gold_name(n)), None)
 
 
+class _Samples(Protocol):
+    """What `gold_columns` reads of a sample set (a :class:`rewardsmith.samples.SampleSet`)."""
+
+    @property
+    def columns(self) -> Sequence[str]: ...
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Any: ...
+
+    def groups(self) -> dict[str, list[int]]: ...
+
+
 def _present(value: Any) -> bool:
     """Whether a cell holds a value (not None, not a bool, not blank)."""
     if value is None or isinstance(value, bool):
@@ -99,7 +109,7 @@ def _present(value: Any) -> bool:
     return True
 
 
-def gold_columns(samples: SampleSet) -> list[str]:
+def gold_columns(samples: _Samples) -> list[str]:
     """Reference columns that hold gold: a gold name, a value on most samples, not one value for all.
 
     A column with the same value for every prompt of a file with several prompts is a setting

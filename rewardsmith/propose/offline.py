@@ -33,7 +33,7 @@ from ..bench import weighted_total
 from ..checks import auc
 from ..completions import scoped_text
 from ..errors import SampleError
-from ..gold import is_gold_name, is_metadata_name
+from ..gold import gold_columns, is_gold_name, is_metadata_name
 from ..kinds import KINDS
 from ..render import render_module
 from ..samples import SampleSet
@@ -76,6 +76,7 @@ _SPECIAL_SEQUENCE = re.compile(r"\s*(?:<\|[^|<>]{1,40}\|>\s*)+")
 _INLINE_RETRIEVAL = re.compile(
     r"<\|begin_of_documents\|>|<information>|<documents?>|<tool_response>|<observation>|<\|im_start\|>tool")
 _LETTER = re.compile(r"[A-Z]")
+_CODE_BLOCK = re.compile(r"```[\w+\-.]*[ \t]*\n.*?\n[ \t]*```", re.DOTALL)
 _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _INTEGER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)")
 _FRACTION = re.compile(r"(?:\\[dt]?frac\{[-+]?\d+\}\{[-+]?\d+\}|[-+]?\d+\s*/\s*\d+)")
@@ -527,12 +528,13 @@ def _comparisons(col: _Column) -> list[_Comparison]:
     if col.numeric >= 0.2:
         # All numbers: compare as numbers. Mostly numbers (math answers mix in \frac, \sqrt, intervals):
         # accept a match as text or as a number, so the non-numeric answers are not all marked wrong.
+        # Spaces are layout in math ("12 \frac{3}{5}" is "12\frac{3}{5}"): they are dropped, not collapsed.
         all_numbers = col.numeric >= ALL_NUMBERS
-        numbers = {"strip": True, "collapse_whitespace": True, "numbers": True}
+        numbers = {"strip": True, "remove_whitespace": True, "numbers": True}
         either = [{"test": test, "score": 1.0} for test in ("exact", "numeric", "normalized")]
         out += [
             _Comparison("numeric", {}, "is numerically equal to", 0 if all_numbers else 2),
-            _Comparison("exact_match", {"normalize": numbers}, "equals (numbers canonicalised)", 1),
+            _Comparison("exact_match", {"normalize": numbers}, "equals (numbers canonicalised, spaces dropped)", 1),
             _Comparison("tiered", {"normalize": numbers, "tiers": either}, "equals (as text or as a number)",
                         2 if all_numbers else 0),
         ]
@@ -660,6 +662,18 @@ def _structure_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
                                   slot="structure", what=what, order=order))
     out += _tag_count_candidates(view, tags)
     return [c for c in out if c.valid()]
+
+
+def _code_block_candidates(view: _View) -> list[_Candidate]:
+    """A fenced code block, when the completions write code in one: the format a code task asks for."""
+    n = max(1, len(view.last))
+    if sum(1 for t in view.last if _CODE_BLOCK.search(t)) < MIN_MARKER_SHARE * n:
+        return []
+    return [c for c in (_Candidate("format_code_block", "regex_format",
+                                   {"pattern": _CODE_BLOCK.pattern, "mode": "search", "flags": ["DOTALL"],
+                                    **view.scope("last")},
+                                   slot="structure", what="write the code in a fenced ``` block", order=10),)
+            if c.valid()]
 
 
 def _tag_count_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
@@ -1067,6 +1081,7 @@ def propose_offline(
     say("mining format, behaviour and length rules")
     shaping = [
         *_structure_candidates(view, tags),
+        *_code_block_candidates(view),
         *_shape_candidates(view, main, columns),
         *_call_candidates(view, tags),
         *_length_candidates(view),
@@ -1139,6 +1154,14 @@ def _assemble(view: _View, name: str, task: str, main: _Candidate | None, shapin
             description += f"; total AUC {total_auc:.2f}"
     else:
         description += " (unlabelled)"
+    if main is None and view.real_labels and not gold_columns(samples):
+        # Labels but nothing to compare with: no correctness rule is possible, and the spec says so in
+        # the one place `rewardsmith test` reads, so the verdict is "waived", not a pass.
+        aspects = {"structure": "format", "syntax": "syntax"}
+        checked = " and ".join(dict.fromkeys(aspects.get(c.slot, "behaviour") for c in shaping)) or "nothing"
+        expectations = expectations.model_copy(update={
+            "correctness_waiver": f"no gold or tests in the file: only {checked} can be checked; the labels "
+                                  "chose these rules but no rule can tell a right answer from a wrong one"})
     return RewardSpec(
         name=name,
         description=". ".join([description, *notes]) + ".",
