@@ -358,7 +358,8 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
                 "correctness:no_rule", False,
                 f"no rule compares the completions with a reference, yet the samples carry gold in {gold_text}: "
                 "a spec that only shapes — length, format, counts — is not a reward. Add a rule whose reference "
-                f"is {gold[0]!r} (e.g. kind exact_match or numeric_match), {_WAIVER_HINT}",
+                f"is {gold[0]!r} (a kind that compares an answer with it, such as exact_match or numeric, or one "
+                "that runs the code against its tests), " + _WAIVER_HINT,
             ))
         else:
             checks.append(Check(
