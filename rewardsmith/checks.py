@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from .advantages import trl_advantages
 from .bench import ScoreMatrix
 from .fmt import fmt, pct
-from .gold import gold_columns
+from .gold import gold_columns, is_gold_name, is_metadata_name
 from .kinds import get_kind
 from .samples import SampleSet
 from .spec import RewardSpec, Rule
@@ -329,6 +329,7 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
 
     - the spec has no correctness rule at all (worded for a file with gold, or without);
     - the samples carry gold (`gold_columns`) that no correctness rule reads;
+    - a correctness rule reads only metadata about the problem (`difficulty`, `entry_point` …);
     - the main answer rule is constant over the samples, or never gives its top score;
     - the samples have both labels and the best correctness rule's AUC is under 0.6;
     - on groups of two or more completions, shaping rules carry more of the GRPO advantage than
@@ -377,6 +378,16 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
             f"{', '.join(f'`{c}`' for c in sorted(read))}): point a correctness rule's reference at "
             f"{gold[0]!r}, {_WAIVER_HINT}",
         ))
+    for rule in correct:
+        cols = get_kind(rule.kind).columns(rule.params)
+        metadata = [c for c in cols if is_metadata_name(c)]
+        if metadata and not any(is_gold_name(c) for c in cols):
+            checks.append(Check(
+                f"correctness:metadata:{rule.name}", False,
+                f"{rule.name} compares the completions with {', '.join(f'`{c}`' for c in metadata)}, which "
+                "describes the problem, not its answer: a match there measures nothing. Point its reference at "
+                + (f"{gold[0]!r}, " if gold else "a gold column (add one to the samples), ") + _WAIVER_HINT,
+            ))
 
     main = max(correct, key=lambda r: r.effective_weight)
     summary["main"] = main.name
