@@ -20,6 +20,9 @@ from .cli_llm import llm_options
 from .errors import RewardsmithError
 from .redact import RedactingStream
 
+# render.TARGETS, spelled out so the CLI starts without importing the renderer (a test keeps them equal)
+EXPORT_TARGETS = ("trl", "verl", "verifiers")
+
 __all__ = ["main"]
 
 # Piped output (CI logs, files) gets a width that fits the report table instead of rich's 80.
@@ -293,10 +296,12 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
 @click.option("--force", is_flag=True, help="replace files edited by hand (a copy is kept beside the export)")
 @click.option("--allow-failing", is_flag=True, help="export even when a check fails")
 @click.option("--time-limit", type=float, default=2.0, show_default=True, help="seconds per reward call")
+@click.option("--target", "trainer", type=click.Choice(EXPORT_TARGETS), default="trl", show_default=True,
+              help="the trainer the module is for: TRL's reward_funcs, verl's compute_score, verifiers' task rewards")
 @field_options
 @handle_errors
 def export(spec: str | None, samples: str | None, out_dir: str | None, preset: str | None, force: bool,
-           allow_failing: bool, time_limit: float, **kw: Any) -> None:
+           allow_failing: bool, time_limit: float, trainer: str, **kw: Any) -> None:
     """Export SPEC (or --preset) as module + pytest file + spec + baseline, tested on SAMPLES."""
     from .presets import load_preset
     from .spec import load_spec
@@ -306,15 +311,16 @@ def export(spec: str | None, samples: str | None, out_dir: str | None, preset: s
     reward_spec = load_preset(preset) if preset else load_spec(spec)  # type: ignore[arg-type]
     sample_set = _load(samples, kw) if samples else None
     target = Path(out_dir) if out_dir else Path("generated") / reward_spec.name
-    _do_export(reward_spec, target, sample_set, force=force, allow_failing=allow_failing, time_limit=time_limit)
+    _do_export(reward_spec, target, sample_set, force=force, allow_failing=allow_failing, time_limit=time_limit,
+               trainer=trainer)
 
 
 def _do_export(spec: Any, target: Path, samples: Any, *, force: bool, allow_failing: bool,
-               time_limit: float, quiet: bool = False) -> Any:
+               time_limit: float, quiet: bool = False, trainer: str = "trl") -> Any:
     from .export import export_spec, plan_export
     from .report_view import print_report
 
-    plan = plan_export(spec, target, samples, time_limit=time_limit)
+    plan = plan_export(spec, target, samples, time_limit=time_limit, target=trainer)
     if plan.report is not None and not quiet:
         print_report(plan.report, out)
     if plan.report is not None and not plan.report.passed and not allow_failing:
