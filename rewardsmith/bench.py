@@ -14,9 +14,9 @@ import socket
 import subprocess
 import sys
 import time
-from multiprocessing.connection import Connection
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from multiprocessing.connection import Connection
+from typing import Any, Callable, Sequence
 
 from . import _worker
 from .errors import BenchError
@@ -24,7 +24,7 @@ from .render import render_module
 from .samples import SampleSet
 from .spec import RewardSpec
 
-__all__ = ["WORKER_ENV", "Bench", "ScoreMatrix", "score_samples", "worker_environment"]
+__all__ = ["WORKER_ENV", "Bench", "ScoreMatrix", "score_samples", "weighted_total", "worker_environment"]
 
 # What a worker's environment keeps: enough to run Python and find files, nothing that holds a secret.
 WORKER_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TEMP", "TMP", "TZ", "SYSTEMROOT", "PYTHONHASHSEED")
@@ -43,6 +43,39 @@ def worker_environment(allow: tuple[str, ...] | list[str] = ()) -> dict[str, str
 Progress = Callable[[int, int], None]  # (done, total) sample-rule calls
 
 
+def weighted_total(columns: Sequence[Sequence[float | None]], weights: Sequence[float],
+                   n: int | None = None) -> list[float | None]:
+    """TRL's total reward per sample: nansum(weight × score), None scores skipped, summed with fsum.
+
+    The one implementation of the total: the report, the diagnostics, the proposer and the TUI
+    all call it, so a total is the same number wherever it is shown.
+
+    Args:
+        columns: one score column per rule, each one value per sample (None = not applicable).
+        weights: one effective weight per column (a metric's is 0, see ``Rule.effective_weight``).
+        n: the number of samples; needed only when there are no columns.
+
+    Returns:
+        One total per sample; None where every rule returned None (TRL cannot score it).
+
+    >>> weighted_total([[1.0, None, None], [0.5, 2.0, None]], [2.0, 1.0])
+    [2.5, 2.0, None]
+    """
+    if len(columns) != len(weights):
+        raise ValueError(f"{len(columns)} score columns but {len(weights)} weights: give one weight per column")
+    size = n if n is not None else (len(columns[0]) if columns else 0)
+    if any(len(col) != size for col in columns):
+        raise ValueError(f"every score column needs {size} values (one per sample), got "
+                         f"{', '.join(str(len(col)) for col in columns)}")
+    if not columns:
+        return [None] * size
+    out: list[float | None] = []
+    for row in zip(*columns):
+        parts = [w * v for w, v in zip(weights, row) if v is not None]
+        out.append(math.fsum(parts) if parts else None)
+    return out
+
+
 @dataclass
 class ScoreMatrix:
     """Scores of every rule on every sample, with what went wrong and what it cost."""
@@ -56,16 +89,8 @@ class ScoreMatrix:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def total(self) -> list[float | None]:
-        """The weighted total per sample as TRL sums it: None scores are skipped (nansum)."""
-        out: list[float | None] = []
-        for i in range(len(self.sample_ids)):
-            parts = [
-                w * self.scores[r][i]  # type: ignore[operator]
-                for r, w in zip(self.rules, self.weights)
-                if self.scores[r][i] is not None
-            ]
-            out.append(math.fsum(parts) if parts else None)
-        return out
+        """The weighted total per sample as TRL sums it (see :func:`weighted_total`)."""
+        return weighted_total([self.scores[r] for r in self.rules], self.weights, len(self.sample_ids))
 
     def us_per_call(self, rule: str) -> float:
         """Microseconds per sample."""
@@ -256,7 +281,7 @@ def score_samples(
         names = [r.name for r in spec.rules]
         result = ScoreMatrix(
             rules=names,
-            weights=[0.0 if r.role == "metric" else r.weight for r in spec.rules],
+            weights=[r.effective_weight for r in spec.rules],
             roles=[r.role for r in spec.rules],
             sample_ids=[s.id for s in samples],
             scores={},

@@ -2,23 +2,39 @@
 
 Per rule: stats, errors, Nones, cost. With labels: AUC of each reward and of the weighted total,
 verifier accuracy and confusion, the misclassified samples. With groups: the share of groups
-whose total has zero spread (no GRPO gradient). Then the spec's expectations, each a check that
-passes or fails. Plain data throughout: the terminal, the TUI and JSON all render the same dict.
+whose total has zero spread (no GRPO gradient). Then the correctness gate (a reward must check
+answers, see `correctness_checks`) and the spec's expectations, each a check that passes or fails.
+Plain data throughout: the terminal, the TUI and JSON all render the same dict.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Sequence
 
 from .bench import ScoreMatrix
+from .fmt import fmt, pct
 from .kinds import get_kind
 from .samples import SampleSet
-from .spec import RewardSpec
+from .spec import RewardSpec, Rule
 
-__all__ = ["Check", "Report", "auc", "best_threshold", "build_report", "zero_spread_groups"]
+__all__ = [
+    "MIN_CORRECTNESS_AUC",
+    "Check",
+    "Report",
+    "auc",
+    "best_threshold",
+    "build_report",
+    "correctness_checks",
+    "correctness_rules",
+    "gold_columns",
+    "is_gold_name",
+    "zero_spread_groups",
+]
 
 _EPS = 1e-12
 
@@ -135,8 +151,13 @@ def _misclassified(ids: list[str], scores: Sequence[float | None], labels: Seque
     return out
 
 
-def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix) -> Report:
-    """Every check the core knows, on one score matrix."""
+def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix, *,
+                 aggregation: str = "sum_then_normalize", scale_rewards: str = "group") -> Report:
+    """Every check the core knows, on one score matrix.
+
+    Args:
+        aggregation / scale_rewards: TRL's settings the correctness gate computes advantage shares with.
+    """
     labels = [s.is_good for s in samples]
     labelled = any(y is not None for y in labels)
     groups = samples.groups()
@@ -151,7 +172,7 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix) -> R
             "name": rule.name,
             "kind": rule.kind,
             "role": rule.role,
-            "weight": 0.0 if rule.role == "metric" else rule.weight,
+            "weight": rule.effective_weight,
             **_stats(values),
             "errors": len(errors),
             "error_samples": {matrix.sample_ids[i]: msg for i, msg in sorted(errors.items())[:20]},
@@ -205,6 +226,10 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix) -> R
     if multi:
         zs = zero_spread_groups(total, multi)
         groups_data.update(zero_spread=len(zs), zero_spread_share=len(zs) / len(multi), zero_spread_ids=zs)
+
+    correctness, gate = correctness_checks(spec, samples, matrix, rules_data,
+                                           aggregation=aggregation, scale_rewards=scale_rewards)
+    checks.extend(gate)
 
     exp = spec.expectations
     if exp.min_auc is not None:
@@ -260,13 +285,221 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix) -> R
         "rules": rules_data,
         "total": total_data,
         "groups": groups_data,
+        "correctness": correctness,
     }
     return Report(data=data, checks=checks)
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+# --------------------------------------------------------------------------- the correctness gate
+
+MIN_CORRECTNESS_AUC = 0.6  # below this the best correctness rule does not explain the labels
+GOLD_PRESENT = 0.5  # a gold column has a value on more than this share of samples
+
+# A column holds gold (the answer, its aliases, or the tests a right completion passes) when its name
+# — lower-case, "-" and spaces read as "_" — is one of these words, ends with one ("gold_answer",
+# "canonical_solution", "answer_aliases") or starts with a word that says "gold" ("expected_output",
+# "reference_text"), unless it starts with a word that says the model wrote it ("pred_answer",
+# "model_solution"). The label column is never among them: the loader takes it out.
+_GOLD_WORDS = frozenset({
+    "alias", "aliases", "answer", "answers", "gold", "gt", "ground_truth", "groundtruth", "reference",
+    "references", "solution", "solutions", "target", "targets", "expected", "test", "tests", "test_cases",
+})
+_GOLD_PREFIXES = frozenset({"gold", "gt", "ground_truth", "reference", "expected", "target", "correct", "canonical"})
+_MODEL_WORDS = frozenset({
+    "pred", "preds", "prediction", "predicted", "model", "generated", "generation", "response", "completion",
+    "output", "outputs", "policy", "sampled",
+})
+_WORD_SPLIT = re.compile(r"[_\-\s]+")
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.0f}%"
+def is_gold_name(name: str) -> bool:
+    """Whether a column's name says it holds gold (see `_GOLD_WORDS`)."""
+    key = _WORD_SPLIT.sub("_", name.strip().lower()).strip("_")
+    words = key.split("_")
+    if not key or words[0] in _MODEL_WORDS:
+        return False
+    if key in _GOLD_WORDS:
+        return True
+    return any("_".join(words[:n]) in _GOLD_PREFIXES or "_".join(words[-n:]) in _GOLD_WORDS
+               for n in range(1, min(len(words), 2) + 1))
+
+
+def _present(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (str, list, tuple, dict)):
+        return bool(value) and (not isinstance(value, str) or bool(value.strip()))
+    return True
+
+
+def gold_columns(samples: SampleSet) -> list[str]:
+    """Reference columns that hold gold: a gold name, a value on most samples, not one value for all.
+
+    A column with the same value for every prompt of a file with several prompts is a setting
+    (a system prompt, a split name), not an answer.
+    """
+    if not len(samples):
+        return []
+    several_prompts = len(samples.groups()) > 1
+    out = []
+    for name in samples.columns:
+        if not is_gold_name(name):
+            continue
+        values = [s.refs.get(name) for s in samples]
+        present = [v for v in values if _present(v)]
+        if len(present) <= GOLD_PRESENT * len(values):
+            continue
+        if several_prompts and len({repr(v) for v in present}) < 2:
+            continue
+        out.append(name)
+    return out
+
+
+def correctness_rules(spec: RewardSpec) -> list[Rule]:
+    """Rules that compare the completion with a reference column and count in the total."""
+    return [r for r in spec.rules if get_kind(r.kind).columns(r.params) and r.effective_weight != 0]
+
+
+def _top_score(rule: Rule) -> float | None:
+    """The score a rule gives a right answer, where its kind has one (graded kinds may not)."""
+    try:
+        return float(get_kind(rule.kind).pass_score(rule.params))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _waivable(checks: list[Check], waiver: str | None) -> list[Check]:
+    if not waiver:
+        return checks
+    out = [Check(c.id, c.ok, f"{c.message} (waived: {waiver})" if not c.ok else c.message, severity="warning")
+           for c in checks]
+    out.append(Check("correctness:waived", True, f"the correctness checks are waived: {waiver}", severity="warning"))
+    return out
+
+
+_WAIVER_HINT = ("or, if this reward truly needs no correctness rule, say why in the spec's "
+                "expectations.correctness_waiver")
+
+
+def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix,
+                       rules_data: Sequence[dict[str, Any]] | None = None, *,
+                       aggregation: str = "sum_then_normalize",
+                       scale_rewards: str = "group") -> tuple[dict[str, Any], list[Check]]:
+    """The gate that keeps `rewardsmith test` from certifying a reward with no correctness signal.
+
+    A *correctness rule* reads a reference column and has a non-zero weight in the total; the *main
+    answer rule* is the one of them with the largest weight. The checks fail (severity error) when:
+
+    - the spec has no correctness rule at all (worded for a file with gold, or without);
+    - the samples carry gold (`gold_columns`) that no correctness rule reads;
+    - the main answer rule is constant over the samples, or never gives its top score;
+    - the samples have both labels and the best correctness rule's AUC is under 0.6;
+    - on groups of two or more completions, shaping rules carry more of the GRPO advantage than
+      correctness rules (shares as `diagnostics.grpo` computes them, under TRL's settings given).
+
+    ``expectations.correctness_waiver`` turns the failures into warnings that quote the reason.
+
+    Returns:
+        A summary for the report's JSON (gold columns, correctness rules, main rule, best AUC,
+        advantage shares) and the checks.
+    """
+    waiver = spec.expectations.correctness_waiver
+    gold = gold_columns(samples)
+    correct = correctness_rules(spec)
+    names = [r.name for r in correct]
+    by_name = {item["name"]: item for item in rules_data or []}
+    labels = [s.is_good for s in samples]
+    both = any(y is True for y in labels) and any(y is False for y in labels)
+    summary: dict[str, Any] = {"gold_columns": gold, "rules": names, "main": None, "best_auc": None,
+                               "advantage_share": None, "shaping_share": None, "waiver": waiver}
+    checks: list[Check] = []
+    gold_text = ", ".join(f"`{c}`" for c in gold)
+
+    if not correct:
+        if gold:
+            checks.append(Check(
+                "correctness:no_rule", False,
+                f"no rule compares the completions with a reference, yet the samples carry gold in {gold_text}: "
+                "a spec that only shapes — length, format, counts — is not a reward. Add a rule whose reference "
+                f"is {gold[0]!r} (e.g. kind exact_match or numeric_match), {_WAIVER_HINT}",
+            ))
+        else:
+            checks.append(Check(
+                "correctness:no_rule", False,
+                "no rule compares the completions with a reference, so nothing here checks that an answer is "
+                "right: add a gold column to the samples and a rule that reads it, " + _WAIVER_HINT,
+            ))
+        return summary, _waivable(checks, waiver)
+
+    read = {c for r in correct for c in get_kind(r.kind).columns(r.params)}
+    if gold and not read & set(gold):
+        checks.append(Check(
+            "correctness:gold_unread", False,
+            f"the samples carry gold in {gold_text}, which no rule reads (the correctness rules read "
+            f"{', '.join(f'`{c}`' for c in sorted(read))}): point a correctness rule's reference at "
+            f"{gold[0]!r}, {_WAIVER_HINT}",
+        ))
+
+    main = max(correct, key=lambda r: r.effective_weight)
+    summary["main"] = main.name
+    values = matrix.scores[main.name]
+    present = [v for v in values if v is not None]
+    top = _top_score(main)
+    if len(values) > 1 and (not present or max(present) - min(present) <= _EPS):
+        shown = "no score" if not present else f"{present[0]:g}"
+        checks.append(Check(
+            "correctness:constant", False,
+            f"the main answer rule {main.name} gives {shown} on every one of the {len(values)} samples: it "
+            "cannot tell a right answer from a wrong one here. Check where it extracts the answer and how it "
+            f"normalises it against {', '.join(get_kind(main.kind).columns(main.params))}, " + _WAIVER_HINT,
+        ))
+    elif top is not None and values and not any(v is not None and abs(v - top) <= _EPS for v in values):
+        checks.append(Check(
+            "correctness:never_matches", False,
+            f"the main answer rule {main.name} matches on 0% of the {len(values)} samples (it never gives its "
+            f"top score {top:g}): its extraction or normalisation misses the answers. Compare a completion's "
+            f"answer with its {', '.join(get_kind(main.kind).columns(main.params))} value and fix the rule, "
+            + _WAIVER_HINT,
+        ))
+
+    if both:
+        aucs = {n: (by_name[n]["auc"] if n in by_name and "auc" in by_name[n] else auc(matrix.scores[n], labels))
+                for n in names}
+        known = {n: a for n, a in aucs.items() if a is not None}
+        best_name = max(known, key=lambda n: known[n]) if known else None
+        best = known.get(best_name) if best_name else None
+        summary["best_auc"] = best
+        if best is None or best < MIN_CORRECTNESS_AUC:
+            got = f"best AUC {best:.3f} ({best_name})" if best is not None else "no AUC (no rule scored both classes)"
+            checks.append(Check(
+                "correctness:separation", False,
+                f"no correctness rule separates the labels: {got}, under {MIN_CORRECTNESS_AUC}. The answer rule "
+                "does not agree with what the labels call right: check its extraction, its comparison and its "
+                "reference column on a misclassified sample, " + _WAIVER_HINT,
+            ))
+
+    groups = list(samples.groups().values())
+    if any(len(g) > 1 for g in groups):
+        # Imported here: the diagnostics build on this module, and TRL's advantage arithmetic lives there.
+        from .diagnostics.grpo import trl_advantages
+
+        rows = [[matrix.scores[r][i] for r in matrix.rules] for i in range(len(matrix.sample_ids))]
+        shares = trl_advantages(rows, matrix.weights, groups, aggregation=aggregation,
+                                scale_rewards=scale_rewards).shares()
+        share = dict(zip(matrix.rules, shares))
+        right = math.fsum(share.get(n, 0.0) for n in names)
+        shaping = math.fsum(v for n, v in share.items() if n not in names)
+        summary.update(advantage_share=right, shaping_share=shaping)
+        if shaping > right + _EPS:
+            checks.append(Check(
+                "correctness:advantage", False,
+                f"shaping rules carry {_pct(shaping)} of the GRPO advantage and correctness rules {_pct(right)}: "
+                "training would learn the shape before the answer. Lower the shaping weights (or raise "
+                f"{main.name}'s) until correctness carries most of it, " + _WAIVER_HINT,
+            ))
+    return summary, _waivable(checks, waiver)
+
+
+# The check messages are prose: a missing figure reads "n/a" there.
+_fmt = partial(fmt, style="fixed", none="n/a")
+_pct = partial(pct, none="n/a")

@@ -278,7 +278,7 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
     reward_spec = load_spec(spec)
     sample_set = _load(samples, kw)
     matrix = _score_with_progress(reward_spec, sample_set, time_limit)
-    report = build_report(reward_spec, sample_set, matrix)
+    report = build_report(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards)
     with err.status("diagnosing …"):
         diagnose(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards).attach(report)
     print_report(report, out)

@@ -85,7 +85,7 @@ def _baseline(spec: RewardSpec, samples: SampleSet | None, matrix: ScoreMatrix |
         "module_sha256": _sha(module),
         "header": header,
         "rules": [r.name for r in spec.rules],
-        "weights": [0.0 if r.role == "metric" else float(r.weight) for r in spec.rules],
+        "weights": [r.effective_weight for r in spec.rules],
         "columns": columns,
         "samples_fingerprint": samples.fingerprint() if samples is not None else None,
         "samples": [

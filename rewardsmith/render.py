@@ -6,15 +6,20 @@ only lay the code out. The output is deterministic: the same spec and header giv
 
 from __future__ import annotations
 
-import re
+import ast
+import importlib
+import inspect
+import pkgutil
+import sys
 import textwrap
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from . import __version__
+from . import __version__, runtime
 from .errors import RenderError
 from .kinds import get_kind, py
 from .spec import RewardSpec, Rule, check_rule_name
@@ -31,30 +36,6 @@ _TARGET_NAMES = {
     "verifiers": ("COLUMNS", "VF_METRICS", "VF_REWARDS", "task_config", "vf_inputs"),
 }
 
-# Helpers in the order they are emitted; each entry lists the helpers it calls.
-_HELPERS: dict[str, tuple[str, ...]] = {
-    "content": (),
-    "text": ("content",),
-    "column": (),
-    "as_list": (),
-    "whitespace": (),
-    "extract_xml_tag": (),
-    "extract_after_tag": (),
-    "extract_split": (),
-    "extract_regex": (),
-    "extract_boxed": (),
-    "extract_last_line": (),
-    "parse_number": (),
-    "normalize": (),
-    "token_f1": (),
-    "tier_passes": ("normalize", "parse_number", "token_f1"),
-    "contains_keyword": (),
-    "repetition": (),
-    "tokenizer": (),
-    "prompt_question": ("content",),
-    "judge": (),
-}
-_STDLIB = ("collections", "math", "re", "unicodedata")
 
 
 def templates_dir() -> Path:
@@ -137,19 +118,89 @@ def _rule_context(env: jinja2.Environment, rule: Rule) -> dict[str, Any]:
         "asynchronous": kind.asynchronous,
         "finish": finish,
         "pass_score": py(float(kind.pass_score(rule.params))) if rule.role == "verifier" else "None",
-        "helpers": out.helpers | {"text"} | ({"column"} if columns else set()),
+        "needs": kind.needs(rule.params),
     }
 
 
-def _ordered_helpers(wanted: set[str]) -> list[str]:
-    closed = set()
-    stack = list(wanted)
-    while stack:
-        name = stack.pop()
-        if name not in closed:
-            closed.add(name)
-            stack.extend(_HELPERS[name])
-    return [name for name in _HELPERS if name in closed]
+# --------------------------------------------------------------------------- inlining the runtime
+
+
+@dataclass(frozen=True)
+class _Helper:
+    """One module-level definition of rewardsmith.runtime: its source and the runtime names it uses."""
+
+    name: str
+    order: tuple[bool, str, int]  # text first, then by module name, then by line: a stable emit order
+    source: str
+    uses: frozenset[str]
+
+
+def _names_in(tree: ast.AST) -> set[str]:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+@lru_cache(maxsize=1)
+def _runtime_helpers() -> dict[str, _Helper]:
+    """Every ``_name`` defined at module level in rewardsmith.runtime, read from the code itself."""
+    found: dict[str, tuple[str, int, str, ast.AST]] = {}
+    for info in sorted(pkgutil.iter_modules(runtime.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{runtime.__name__}.{info.name}")
+        source = inspect.getsource(module)
+        lines = source.splitlines()
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = node.name
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                name = node.targets[0].id
+            else:
+                continue
+            if not name.startswith("_") or name.startswith("__"):
+                continue
+            if name in found:
+                raise RenderError(f"rewardsmith.runtime defines {name} twice ({found[name][0]} and {info.name}); "
+                                  "rename one, the generated module holds a single namespace")
+            text = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+            found[name] = (info.name, node.lineno, text, node)
+    return {
+        name: _Helper(name, (module != "text", module, line), text, frozenset(_names_in(node) & found.keys() - {name}))
+        for name, (module, line, text, node) in found.items()
+    }
+
+
+def _inline(code: str) -> list[str]:
+    """Sources of the runtime helpers `code` uses and the helpers they use in turn, dependencies first."""
+    table = _runtime_helpers()
+    emitted: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        done.add(name)
+        for dep in sorted(table[name].uses, key=lambda n: table[n].order):
+            visit(dep)
+        emitted.append(name)
+
+    for name in sorted(_names_in(ast.parse(code)) & table.keys(), key=lambda n: table[n].order):
+        visit(name)
+    return [table[name].source for name in emitted]
+
+
+def _stdlib_imports(code: str) -> list[str]:
+    """The standard-library modules `code` refers to by a name it does not bind itself, sorted."""
+    tree = ast.parse(code)
+    bound: set[str] = set()
+    loaded: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+    return sorted((loaded - bound) & sys.stdlib_module_names)
 
 
 def render_module(
@@ -176,8 +227,6 @@ def render_module(
         raise RenderError(f"module name {module_name!r} is not a Python identifier")
     env = _environment(str(template_dir) if template_dir else None)
     rules = [_rule_context(env, rule) for rule in spec.rules]
-    runtime = env.get_template("_runtime.jinja").module
-    helpers = [getattr(runtime, name)().strip("\n") for name in _ordered_helpers(set().union(*(r["helpers"] for r in rules)))]
     verifiers = [r for r in rules if r["role"] == "verifier"]
     names = [r["fn"] for r in rules] + [f"verify_{r['fn']}" for r in verifiers]
     names += ["REWARD_FUNCS", "REWARD_WEIGHTS", "VERIFIERS"]
@@ -193,17 +242,9 @@ def render_module(
     lines = [("Persona", prov.persona), ("Model", prov.model)]
     lines += list((header or {}).items())
     header_lines = [f"{k + ':':<12} {docstring_text(str(v), indent=' ' * 13)}" for k, v in lines if v]
-    needs = "the standard library"
-    if any("tokenizer" in r["helpers"] for r in rules):
-        needs += "; transformers for token lengths (imported when first used)"
-    if any("judge" in r["helpers"] for r in rules):
-        needs += "; openai for the LLM judge (imported when first used) and the judge endpoint"
-    source_so_far = "\n".join(helpers) + "\n".join(r["body"] for r in rules)
-    has_regex = any(r["regex_defs"] for r in rules)
-    imports = [m for m in _STDLIB if re.search(rf"\b{m}\.", source_so_far) or (m == "re" and has_regex)]
+    needs = "; ".join(["the standard library", *dict.fromkeys(n for r in rules for n in r["needs"])])
     columns = list(dict.fromkeys(c for r in rules for c in r["columns"]))
-    template = "module.py.jinja" if target == "trl" else f"targets/{target}.py.jinja"
-    return env.get_template(template).render(
+    context = dict(
         version=__version__,
         spec_name=spec.name,
         spec_name_lit=py(spec.name),
@@ -213,9 +254,7 @@ def render_module(
         header_lines=header_lines,
         needs=needs,
         module_name=module_name,
-        imports=imports,
         all_names=py(sorted(names)),
-        helpers=helpers,
         rules=rules,
         verifiers=verifiers,
         columns_lit=py(tuple(columns)),
@@ -226,6 +265,13 @@ def render_module(
         any_async=any(r["asynchronous"] for r in rules),
         async_rules_lit=py(tuple(r["fn"] for r in rules if r["asynchronous"])),
     )
+    template = env.get_template("module.py.jinja" if target == "trl" else f"targets/{target}.py.jinja")
+    # What the rules call (bodies and the template's own calls) is read from the rendered code; the
+    # imports are read from everything emitted, so a spec literal holding "math." imports nothing.
+    bare = template.render(**context, helpers=[], imports=[])
+    helpers = _inline(bare)
+    imports = _stdlib_imports("\n\n".join([*helpers, bare]))
+    return template.render(**context, helpers=helpers, imports=imports)
 
 
 def render_test_module(spec: RewardSpec, *, test_file: str, import_name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rich.console import Console, Group
@@ -9,16 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from .checks import Report
+from .fmt import fmt, pct
 
 __all__ = ["print_report", "report_renderable"]
 
-
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
+_cell = partial(fmt, style="fixed")  # table columns line up: a fixed number of decimals
 
 
 def report_renderable(report: Report) -> Group:
@@ -44,18 +40,18 @@ def report_renderable(report: Report) -> Group:
         zs = r.get("zero_spread_share")
         table.add_row(
             Text(r["name"], style="yellow" if r["constant"] else ""),
-            r["kind"], r["role"], _num(r["weight"], 2), _num(r["mean"]), _num(r["std"]),
-            _num(r["min"]), _num(r["max"]), _num(r.get("auc")),
-            "–" if zs is None else f"{100 * zs:.0f}%",
+            r["kind"], r["role"], _cell(r["weight"], 2), _cell(r["mean"]), _cell(r["std"]),
+            _cell(r["min"]), _cell(r["max"]), _cell(r.get("auc")),
+            pct(zs),
             Text(str(r["errors"]), style="bold red" if r["errors"] else ""),
             str(r["nones"]), f"{r['us_per_call']:.1f}",
         )
     t = d["total"]
     table.add_section()
     table.add_row(
-        Text("weighted total", style="bold"), "", "", "", _num(t["mean"]), _num(t["std"]), _num(t["min"]),
-        _num(t["max"]), _num(t.get("auc")),
-        "–" if groups.get("zero_spread_share") is None else f"{100 * groups['zero_spread_share']:.0f}%",
+        Text("weighted total", style="bold"), "", "", "", _cell(t["mean"]), _cell(t["std"]), _cell(t["min"]),
+        _cell(t["max"]), _cell(t.get("auc")),
+        pct(groups.get("zero_spread_share")),
         "", "", "",
     )
     parts: list[Any] = [head, table]
@@ -68,13 +64,13 @@ def report_renderable(report: Report) -> Group:
         for r in verifiers:
             c = r["confusion"]
             wrong = r["misclassified"]
-            vt.add_row(r["name"], _num(r["accuracy"]), str(c["tp"]), str(c["fp"]), str(c["tn"]), str(c["fn"]),
+            vt.add_row(r["name"], _cell(r["accuracy"]), str(c["tp"]), str(c["fp"]), str(c["tn"]), str(c["fn"]),
                        ", ".join(wrong[:6]) + (f" … +{len(wrong) - 6}" if len(wrong) > 6 else ""))
         parts.append(vt)
     wrong = t.get("misclassified") or []
     if wrong:
         parts.append(Text(
-            f"Misclassified by the total (cut {_num(t.get('threshold'))}): "
+            f"Misclassified by the total (cut {_cell(t.get('threshold'))}): "
             + ", ".join(wrong[:10]) + (f" … +{len(wrong) - 10}" if len(wrong) > 10 else ""),
             style="dim",
         ))

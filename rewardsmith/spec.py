@@ -110,6 +110,11 @@ class Rule(BaseModel):
             raise ValueError("weight must be a finite number")
         return self
 
+    @property
+    def effective_weight(self) -> float:
+        """The weight the trainer applies: a metric is logged, never optimised, so its weight is 0."""
+        return 0.0 if self.role == "metric" else float(self.weight)
+
     def params_dict(self) -> dict[str, Any]:
         """The params as written: fields never set stay out, so a hand-written spec round-trips."""
         return self.params.model_dump(mode="json", exclude_unset=True)
@@ -135,6 +140,18 @@ class Expectations(BaseModel):
     max_zero_spread: float | None = Field(None, ge=0.0, le=1.0, description="share of groups")
     min_verifier_accuracy: float | None = Field(None, ge=0.0, le=1.0)
     pins: list[Pin] = Field(default_factory=list)
+    correctness_waiver: str | None = Field(
+        None, max_length=2000,
+        description="why this reward needs no correctness rule; the only way past the correctness checks",
+    )
+
+    @field_validator("correctness_waiver")
+    @classmethod
+    def _waiver_says_why(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("correctness_waiver must say why this reward needs no correctness rule "
+                             "(a reason in words), or be left out")
+        return value
 
 
 class Provenance(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardsmith.bench import Bench, score_samples
+from rewardsmith.bench import Bench, ScoreMatrix, score_samples, weighted_total
 from rewardsmith.errors import BenchError
 from rewardsmith.checks import auc, best_threshold, build_report, zero_spread_groups
 from rewardsmith.samples import Sample, SampleSet
@@ -129,3 +129,27 @@ def test_best_threshold_agrees_with_brute_force(seed):
               for _ in range(n)]
     labels = [None if rng.random() < 0.1 else rng.random() < 0.5 for _ in range(n)]
     assert best_threshold(scores, labels) == _threshold_by_brute_force(scores, labels)
+
+
+def test_weighted_total_is_trls_nansum_with_fsum():
+    # None is skipped (not zero); a sample every rule skipped stays None.
+    assert weighted_total([[1.0, None, None], [2.0, 4.0, None]], [1.0, 0.5]) == [2.0, 2.0, None]
+    # fsum: a large term cancelling out does not swallow a small one (a running sum gives 0.0).
+    assert weighted_total([[1e16], [1.0], [-1e16]], [1.0, 1.0, 1.0]) == [1.0]
+    assert weighted_total([], [], 3) == [None, None, None]
+    with pytest.raises(ValueError, match="one weight per column"):
+        weighted_total([[1.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="needs 2 values"):
+        weighted_total([[1.0, 2.0], [1.0]], [1.0, 1.0])
+
+
+def test_score_matrix_total_uses_the_effective_weights():
+    spec = RewardSpec(name="t", rules=[
+        Rule(name="r", kind="regex_format", params={"pattern": "x"}, weight=2.0),
+        Rule(name="m", kind="regex_format", params={"pattern": "y"}, role="metric", weight=0.0),
+    ])
+    m = score_samples(spec, _samples(["x", "xy", "y"]))
+    assert m.weights == [2.0, 0.0]
+    assert m.scores["m"] == [0.0, 1.0, 1.0]
+    assert m.total() == [2.0, 2.0, 0.0]  # the metric is scored but moves nothing
+    assert m.total() == weighted_total([m.scores["r"], m.scores["m"]], [2.0, 0.0])

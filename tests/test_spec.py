@@ -111,6 +111,15 @@ def test_metric_weight_and_verifier_kind_are_checked():
     Rule(name="v", kind="exact_match", role="verifier", params={})
 
 
+def test_effective_weight_is_zero_for_a_metric_only():
+    rule = Rule(name="r", kind="regex_format", params={"pattern": "x"}, weight=-1.5)
+    assert rule.effective_weight == -1.5
+    rule.role = "verifier"
+    assert rule.effective_weight == -1.5
+    metric = Rule(name="m", kind="regex_format", params={"pattern": "x"}, role="metric", weight=0.0)
+    assert metric.effective_weight == 0.0
+
+
 def test_fingerprint_ignores_rationale_but_not_params():
     spec = parse_spec(HAND_WRITTEN)
     base = spec.fingerprint()

@@ -41,26 +41,43 @@ def _content(message):
     return str(content)
 
 
+def _messages(completion):
+    """The messages of a completion (a list, {"messages": [...]} or one message dict); None for a string."""
+    if isinstance(completion, str):
+        return None
+    if not completion:
+        return []
+    if isinstance(completion, dict):
+        return list(completion.get("messages", [completion]))
+    return list(completion)
+
+
+def _scoped(messages, scope):
+    """Indices of the messages a scope reads.
+
+    scope: "first" = completion[0]; "last" = the last assistant message; "assistant" = every
+    assistant message; "transcript" = every message, tool turns included. A message without a
+    role counts as the assistant's.
+    """
+    if not messages:
+        return []
+    if scope == "first":
+        return [0]
+    if scope == "transcript":
+        return list(range(len(messages)))
+    turns = [i for i, m in enumerate(messages) if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
+    return turns if scope == "assistant" else turns[-1:]
+
+
 def _text(completion, scope):
     """The text a rule reads from a completion: a string, a message list or {"messages": [...]}.
 
-    scope: "first" = completion[0]["content"]; "last" = the last assistant message;
-    "assistant" = all assistant messages; "transcript" = every message, tool turns included.
+    The messages its scope picks, joined by newlines; a string is the text under every scope.
     """
-    if isinstance(completion, str):
+    messages = _messages(completion)
+    if messages is None:
         return completion
-    if isinstance(completion, dict):
-        completion = completion.get("messages", [completion])
-    if not completion:
-        return ""
-    if scope == "first":
-        return _content(completion[0])
-    if scope == "transcript":
-        return "\n".join(_content(m) for m in completion)
-    turns = [m for m in completion if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
-    if scope == "assistant":
-        return "\n".join(_content(m) for m in turns)
-    return _content(turns[-1]) if turns else ""
+    return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
 def _column(kwargs, name, count, rule):
@@ -84,17 +101,29 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _extract_after_tag(text, close, last):
-    if close not in text:
+def _extract_after_tag_span(text, close, last):
+    """The span of the text after the first or last `close` marker, else None."""
+    at = text.rfind(close) if last else text.find(close)
+    if at < 0:
         return None
-    return text.rsplit(close, 1)[1] if last else text.split(close, 1)[1]
+    at += len(close)
+    return at, len(text), at, len(text)
+
+
+def _extract_after_tag(text, close, last):
+    """The text after the first or last `close` marker (``</think>``), else None."""
+    span = _extract_after_tag_span(text, close, last)
+    return None if span is None else text[span[0] : span[1]]
 
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b", re.IGNORECASE)
+
+
 _NUMBER_TOKEN = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?")
 
 
 def _canonical_number(match):
+    """A number token written one way: "1,000.50" -> "1000.5", "$3" -> "3" (a re.sub callback)."""
     raw = match.group(0).replace("$", "").replace(",", "")
     try:
         value = float(raw)

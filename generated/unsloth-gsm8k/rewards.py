@@ -40,26 +40,43 @@ def _content(message):
     return str(content)
 
 
+def _messages(completion):
+    """The messages of a completion (a list, {"messages": [...]} or one message dict); None for a string."""
+    if isinstance(completion, str):
+        return None
+    if not completion:
+        return []
+    if isinstance(completion, dict):
+        return list(completion.get("messages", [completion]))
+    return list(completion)
+
+
+def _scoped(messages, scope):
+    """Indices of the messages a scope reads.
+
+    scope: "first" = completion[0]; "last" = the last assistant message; "assistant" = every
+    assistant message; "transcript" = every message, tool turns included. A message without a
+    role counts as the assistant's.
+    """
+    if not messages:
+        return []
+    if scope == "first":
+        return [0]
+    if scope == "transcript":
+        return list(range(len(messages)))
+    turns = [i for i, m in enumerate(messages) if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
+    return turns if scope == "assistant" else turns[-1:]
+
+
 def _text(completion, scope):
     """The text a rule reads from a completion: a string, a message list or {"messages": [...]}.
 
-    scope: "first" = completion[0]["content"]; "last" = the last assistant message;
-    "assistant" = all assistant messages; "transcript" = every message, tool turns included.
+    The messages its scope picks, joined by newlines; a string is the text under every scope.
     """
-    if isinstance(completion, str):
+    messages = _messages(completion)
+    if messages is None:
         return completion
-    if isinstance(completion, dict):
-        completion = completion.get("messages", [completion])
-    if not completion:
-        return ""
-    if scope == "first":
-        return _content(completion[0])
-    if scope == "transcript":
-        return "\n".join(_content(m) for m in completion)
-    turns = [m for m in completion if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
-    if scope == "assistant":
-        return "\n".join(_content(m) for m in turns)
-    return _content(turns[-1]) if turns else ""
+    return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
 def _column(kwargs, name, count, rule):
@@ -83,13 +100,31 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _extract_split(text, start, end, index):
-    """text.split(start)[index], cut at end: the lenient idiom (no start -> the whole text)."""
+def _extract_split_span(text, start, end, index):
+    """The span of ``text.split(start)[index]`` cut at `end`; None when `index` is out of range.
+
+    The block takes in the `start` marker before the piece and the `end` marker after it.
+    """
+    pieces = text.split(start)
     try:
-        piece = text.split(start)[index]
+        k = range(len(pieces))[index]
     except IndexError:
-        return ""
-    return piece.split(end)[0] if end else piece
+        return None
+    begin = sum(len(p) + len(start) for p in pieces[:k])
+    piece = pieces[k]
+    cut = piece.find(end) if end else -1
+    stop = begin + (cut if cut >= 0 else len(piece))
+    block_start = begin - len(start) if k > 0 else begin
+    return begin, stop, block_start, stop + len(end) if cut >= 0 else stop
+
+
+def _extract_split(text, start, end, index):
+    """text.split(start)[index], cut at end: the lenient idiom (no start -> the whole text).
+
+    An index past the pieces reads as an empty answer, as the idiom's caller would catch it.
+    """
+    span = _extract_split_span(text, start, end, index)
+    return "" if span is None else text[span[0] : span[1]]
 
 
 # --- xmlcount_reward_func: tag_count, role reward, weight 1.0

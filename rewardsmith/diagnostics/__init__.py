@@ -1,8 +1,10 @@
 """Diagnostics before training: robustness, hacking probes, GRPO signal, regex lint, TRL contract, weights.
 
-``diagnose(spec, samples, matrix)`` runs every check on a scored sample set. Completions the checks
-build (formatting variants, probes, demonstration strings) are scored together, in one round,
-through the rendered module in the bench worker: every score shown is the shipped code's score.
+``diagnose(spec, samples, matrix)`` runs every registered diagnostic (see ``diagnostic.py``: each
+*plans* the completions it needs scored, then *concludes* from the scores) on a scored sample set.
+Completions the diagnostics build (formatting variants, probes, demonstration strings) are scored
+together, in one round, through the rendered module in the bench worker: every score shown is the
+shipped code's score.
 
 Severity policy
 ---------------
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from ..bench import Bench, ScoreMatrix
 from ..checks import Check, Report
@@ -35,17 +37,22 @@ from ..errors import BenchError
 from ..render import render_module
 from ..samples import SampleSet
 from ..spec import RewardSpec
-from . import contract, grpo, lint, probes, variants, weights
+from . import contract, grpo, lint, probes, variants, weights  # noqa: F401  (importing one registers it)
 from ._common import Context, Part, Scored, score_candidates
+from .diagnostic import Diagnostic, Plan, register, registered
 from .grpo import AGGREGATIONS, SCALE_REWARDS, Advantages, advantage_preview, trl_advantages
 
 __all__ = [
     "AGGREGATIONS",
     "SCALE_REWARDS",
     "Advantages",
+    "Diagnostic",
     "Diagnostics",
+    "Plan",
     "advantage_preview",
     "diagnose",
+    "register",
+    "registered",
     "trl_advantages",
 ]
 
@@ -98,6 +105,7 @@ def diagnose(
     source: str | None = None,
     aggregation: str = "sum_then_normalize",
     scale_rewards: str = "group",
+    diagnostics: Sequence[Diagnostic[Any]] | None = None,
 ) -> Diagnostics:
     """Run every diagnostic on `samples` scored into `matrix`.
 
@@ -107,6 +115,7 @@ def diagnose(
         source: the module to check (an exported ``rewards.py``); the spec is rendered otherwise.
         aggregation / scale_rewards: TRL's ``multi_objective_aggregation`` and ``scale_rewards``
             the GRPO and weights sections assume.
+        diagnostics: the diagnostics to run, in this order; every registered one by default.
     """
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}")
@@ -115,45 +124,43 @@ def diagnose(
     began = time.perf_counter()
     code = source if source is not None else render_module(spec)
     ctx = Context(spec, samples, matrix, code, aggregation=aggregation, scale_rewards=scale_rewards)
-    cand_v, per_rule = variants.plan(ctx)
-    cand_p, probe_plan = probes.plan(ctx)
-    cand_l, lint_plan = lint.plan(ctx)
-    cand_c, contract_plan = contract.plan(ctx)
-    own = bench is None
-    worker = bench or Bench()
-    problem: str | None = None
-    try:
-        try:
-            names = worker.load(code)
-        except BenchError as exc:
-            names, problem = [], str(exc)
-        unknown = [r.name for r in spec.rules if r.name not in names]
-        if unknown and problem is None:
-            problem = (f"its REWARD_FUNCS ({', '.join(names) or 'none'}) do not include the spec's "
-                       f"{', '.join(unknown)}")
-        if problem is None:
-            scored = score_candidates(spec, [*cand_v, *cand_p, *cand_l, *cand_c], source=code, bench=worker)
-            slow = _score_near_misses(spec, lint.backtracking_candidates(lint_plan), code, worker)
-            problem = scored.failure
-        else:
-            scored = slow = Scored(failure=problem)
-    finally:
-        if own:
-            worker.close()
-    parts = [
-        variants.analyze(ctx, per_rule, scored),
-        probes.analyze(ctx, probe_plan, scored),
-        grpo.analyze(ctx),
-        lint.analyze(ctx, lint_plan, scored, slow),
-        contract.analyze(ctx, contract_plan, scored),
-        weights.analyze(ctx),
-    ]
+    chosen = registered() if diagnostics is None else tuple(diagnostics)
+    plans = [d.plan(ctx) for d in chosen]
+    scored, problem = _score_plans(spec, plans, code, bench)
+    parts = [d.conclude(ctx, p, scored) for d, p in zip(chosen, plans)]
     if problem:
         bench_part = Part("bench", "Diagnostics")
         bench_part.lines.append(f"the module could not be run for the diagnostics: {problem}")
         bench_part.error("module", f"the diagnostics could not run the module: {problem}")
         parts.insert(0, bench_part)
     return Diagnostics(parts, time.perf_counter() - began)
+
+
+def _score_plans(spec: RewardSpec, plans: list[Plan], code: str, bench: Bench | None) -> tuple[Scored, str | None]:
+    """Every plan's candidates scored through the module in one round (the slow ones in a second, short one).
+
+    Returns the scores and, when the module could not be run, why (every candidate then goes unscored).
+    """
+    own = bench is None
+    worker = bench or Bench()
+    try:
+        try:
+            names = worker.load(code)
+        except BenchError as exc:
+            return Scored(failure=str(exc)), str(exc)
+        unknown = [r.name for r in spec.rules if r.name not in names]
+        if unknown:
+            problem = (f"its REWARD_FUNCS ({', '.join(names) or 'none'}) do not include the spec's "
+                       f"{', '.join(unknown)}")
+            return Scored(failure=problem), problem
+        scored = score_candidates(spec, [c for p in plans for c in p.candidates], source=code, bench=worker)
+        slow = _score_near_misses(spec, [c for p in plans for c in p.slow], code, worker)
+        scored.scores.update(slow.scores)
+        scored.errors.update(slow.errors)
+        return scored, scored.failure
+    finally:
+        if own:
+            worker.close()
 
 
 NEAR_MISS_LIMIT = 0.5  # seconds a backtracking demonstration may run in the worker before it counts as a hang

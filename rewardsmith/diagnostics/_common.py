@@ -9,17 +9,17 @@ sees (:func:`scoped_text`) is only used to build and show strings, never to deci
 from __future__ import annotations
 
 import copy
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
-from ..bench import Bench, ScoreMatrix, score_samples
+from ..bench import Bench, ScoreMatrix, score_samples, weighted_total
 from ..completions import message_text as _content
 from ..completions import messages_of, scoped_text
 from ..checks import Check
 from ..errors import BenchError
-from ..kinds import Extract, Kind, get_kind
+from ..fmt import fmt as _fmt
+from ..kinds import Extract, Kind, extract_span, get_kind
 from ..samples import Sample, SampleSet
 from ..spec import RewardSpec, Rule
 
@@ -200,16 +200,14 @@ def answer_extract(spec: RewardSpec) -> tuple[Extract | None, str | None]:
     return fallback, None
 
 
-def _nth(text: str, sep: str) -> list[int]:
-    out, i = [], text.find(sep)
-    while i >= 0:
-        out.append(i)
-        i = text.find(sep, i + len(sep))
-    return out
-
-
 def locate_answer(text: str, extract: Extract | None) -> Slot | None:
-    """The answer's span in `text` under `extract` (None when this text has no answer there)."""
+    """The answer's span in `text` under `extract` (None when this text has no answer there).
+
+    The span is the runtime extractor's, the one the module reads; only where a probe may write
+    differs: a split with no `start` in the text has no slot (the idiom then reads the whole text),
+    and a closing `start` marker (``</think>``) ends the section before the answer, so it stays out
+    of the answer's block.
+    """
     if extract is None:
         if "</answer>" in text:
             extract = Extract(method="xml_tag", tag="answer")
@@ -218,70 +216,15 @@ def locate_answer(text: str, extract: Extract | None) -> Slot | None:
             return Slot(close.end(), len(text), close.end(), len(text)) if text[close.end():].strip() else None
         else:
             extract = Extract(method="last_line")
-    m = extract.method
-    if m == "xml_tag":
-        pat = re.compile(re.escape(f"<{extract.tag}>") + "(.*?)" + re.escape(f"</{extract.tag}>"), re.DOTALL)
-        found = list(pat.finditer(text))
-        if not found:
-            return None
-        hit = found[-1] if extract.occurrence == "last" else found[0]
-        return Slot(hit.start(1), hit.end(1), hit.start(), hit.end())
-    if m == "after_tag":
-        close = f"</{extract.tag}>"
-        pos = _nth(text, close)
-        if not pos:
-            return None
-        at = (pos[-1] if extract.occurrence == "last" else pos[0]) + len(close)
-        return Slot(at, len(text), at, len(text))
-    if m == "split":
-        pos = _nth(text, extract.start)
-        if not pos:
-            return None  # the idiom then reads the whole text: no slot to fill
-        bounds = [0] + [p + len(extract.start) for p in pos]
-        try:
-            begin = bounds[extract.index]
-        except IndexError:
-            return None
-        piece_end = next((p for p in pos if p >= begin), len(text))
-        end = piece_end
-        block_end = end
-        if extract.end:
-            cut = text.find(extract.end, begin, piece_end)
-            if cut >= 0:
-                end, block_end = cut, cut + len(extract.end)
-        # An opening marker (<answer>) belongs to the answer's block; a closing one (</think>)
-        # ends the section before it, so it stays out.
-        opening = begin > 0 and not extract.start.lstrip().startswith("</")
-        block_start = begin - len(extract.start) if opening else begin
-        return Slot(begin, end, block_start, block_end)
-    if m == "regex":
-        flags = 0
-        for f in extract.flags:
-            flags |= getattr(re, f)
-        found = list(re.finditer(extract.pattern, text, flags))
-        if not found:
-            return None
-        hit = found[-1] if extract.occurrence == "last" else found[0]
-        if hit.start(extract.group) < 0:
-            return None
-        return Slot(hit.start(extract.group), hit.end(extract.group), hit.start(), hit.end())
-    if m == "boxed":
-        starts = [x for x in re.finditer(r"\\(?:boxed|fbox)\s*\{", text)]
-        if not starts:
-            return None
-        head = starts[-1] if extract.occurrence == "last" else starts[0]
-        depth = 1
-        for j in range(head.end(), len(text)):
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            if depth == 0:
-                return Slot(head.end(), j, head.start(), j + 1)
+    if extract.method == "split" and extract.start not in text:
         return None
-    if m == "last_line":
-        lines = [x for x in re.finditer(r"[^\n]*", text) if x.group().strip()]
-        if not lines:
-            return None
-        return Slot(lines[-1].start(), lines[-1].end(), lines[-1].start(), lines[-1].end())
-    return Slot(0, len(text), 0, len(text))  # whole
+    span = extract_span(text, extract.model_copy(update={"strip": False}))
+    if span is None:
+        return None
+    start, end, block_start, block_end = span
+    if extract.method == "split" and extract.start.lstrip().startswith("</"):
+        block_start = start
+    return Slot(start, end, block_start, block_end)
 
 
 def replace_slot(text: str, slot: Slot, value: str, *, keep_space: bool = True) -> str:
@@ -322,10 +265,8 @@ def diff_snippet(before: str, after: str, width: int = 64) -> tuple[str, str]:
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "None"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """A score in a diagnostic's line: trimmed decimals, and None written as the module returned it."""
+    return _fmt(value, digits, none="None")
 
 
 def changed(a: float | None, b: float | None) -> bool:
@@ -364,8 +305,7 @@ class Scored:
         row = self.scores.get(key)
         if row is None:
             return None
-        parts = [w * row[r] for r, w in weights.items() if row.get(r) is not None]  # type: ignore[operator]
-        return math.fsum(parts) if parts else None
+        return weighted_total([[row.get(r)] for r in weights], list(weights.values()), 1)[0]
 
     def has(self, key: str) -> bool:
         return key in self.scores

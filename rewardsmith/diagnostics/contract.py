@@ -46,8 +46,9 @@ from ._common import (
     short,
     single_turn,
 )
+from .diagnostic import Diagnostic, Plan, register
 
-__all__ = ["ContractPlan", "TRL_KEYWORDS", "analyze", "plan", "runtime_probe"]
+__all__ = ["ContractPlan", "DIAGNOSTIC", "TRL_KEYWORDS", "conclude", "plan", "runtime_probe"]
 
 # What TRL 1.16's _calculate_rewards passes besides the dataset columns.
 TRL_KEYWORDS = ("prompts", "completions", "completion_ids", "trainer_state", "log_extra", "log_metric")
@@ -133,7 +134,7 @@ def runtime_probe(source: str, prompts: list[Any], completions: list[Any], colum
 
 
 @dataclass
-class ContractPlan:
+class ContractPlan(Plan):
     runtime: dict[str, Any] = field(default_factory=dict)
     flips: list[tuple[str, int, str]] = field(default_factory=list)  # key, sample index, shape it became
     tool_turns: list[tuple[str, int]] = field(default_factory=list)  # key (final message alone), sample index
@@ -197,9 +198,10 @@ def _prefill_tag(ctx: Context) -> str | None:
     return tag if count * 2 >= len(ctx.samples) else None
 
 
-def plan(ctx: Context) -> tuple[list[Candidate], ContractPlan]:
+def plan(ctx: Context) -> ContractPlan:
+    """The module run in a fresh interpreter, and completions re-shaped the ways TRL may pass them."""
     result = ContractPlan()
-    candidates: list[Candidate] = []
+    candidates = result.candidates
     head = list(ctx.samples)[:3]
     columns = {c: [s.refs.get(c) for s in head] for c in ctx.samples.columns}
     result.runtime = runtime_probe(ctx.source, [s.prompt for s in head], [s.completion for s in head], columns)
@@ -235,10 +237,11 @@ def plan(ctx: Context) -> tuple[list[Candidate], ContractPlan]:
             key = f"contract:prefill:{s.id}"
             candidates.append(Candidate(key, s, new))
             result.prefill.append((key, i, not starts))
-    return candidates, result
+    return result
 
 
-def analyze(ctx: Context, cplan: ContractPlan, scored: Scored) -> Part:
+def conclude(ctx: Context, cplan: ContractPlan, scored: Scored) -> Part:
+    """What would break or silently corrupt a TRL run: columns, the functions' contract, shapes, prefill."""
     part = Part("contract", "TRL contract")
     data: dict[str, Any] = {}
     missing = _columns(ctx, cplan.runtime, part, data)
@@ -430,3 +433,6 @@ def _prefill(ctx: Context, cplan: ContractPlan, scored: Scored, part: Part, data
                       f"{rule.name} rewards writing {opening}, which the chat template already wrote at the end "
                       "of the prompt: the model can never earn it (or earns it by repeating the tag)")
             break
+
+
+DIAGNOSTIC = register(Diagnostic("contract", 50, conclude, plan))

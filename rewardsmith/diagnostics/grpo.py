@@ -1,6 +1,7 @@
 """GRPO signal, computed the way TRL 1.16's ``GRPOTrainer._generate_and_score_completions`` does.
 
-TRL's arithmetic, reproduced here in plain Python (float64; TRL uses float32 tensors):
+TRL's arithmetic, reproduced here with numpy in float64 (TRL uses float32 tensors), one vector pass per
+statistic over every group at once (``GroupIndex``), so 100,000 samples cost a fraction of a second:
 
 - a reward function's ``None`` becomes NaN; a completion for which *every* function returned None
   is unscorable: excluded from the baseline, its advantage forced to 0;
@@ -23,22 +24,28 @@ into per-rule contributions (the normalisation is linear once the std is fixed),
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..bench import ScoreMatrix
 from ..samples import SampleSet
-from ._common import Context, Part, fmt
+from ._common import Context, Part, Scored, fmt
+from .diagnostic import Diagnostic, Plan, register
 
 __all__ = [
     "AGGREGATIONS",
+    "DIAGNOSTIC",
     "SCALE_REWARDS",
     "TRL_EPSILON",
     "Advantages",
+    "GroupIndex",
     "advantage_preview",
-    "analyze",
+    "conclude",
     "correlation",
     "nanmean",
     "nanstd",
@@ -67,10 +74,6 @@ def nanstd(values: Sequence[float]) -> float:
     return math.sqrt(math.fsum((v - mean) ** 2 for v in present) / (len(present) - 1))
 
 
-def _is_zero(std: float) -> bool:
-    return not math.isnan(std) and abs(std) <= _ISCLOSE_ATOL
-
-
 @dataclass
 class Advantages:
     """Per sample: the aggregated reward, the std it was divided by, the advantage and its parts."""
@@ -79,7 +82,7 @@ class Advantages:
     std: list[float]
     advantages: list[float]
     is_std_zero: list[bool]
-    contributions: list[list[float]]  # [sample][rule]; each row sums to the advantage
+    contributions: np.ndarray  # [sample, rule]; each row sums to the advantage (an array: n × rules floats)
 
     @property
     def frac_reward_zero_std(self) -> float:
@@ -87,10 +90,50 @@ class Advantages:
 
     def shares(self) -> list[float]:
         """Each rule's share of the total |advantage| movement (sums to 1 unless nothing moves)."""
-        k = len(self.contributions[0]) if self.contributions else 0
-        mass = [math.fsum(abs(row[j]) for row in self.contributions) for j in range(k)]
-        whole = math.fsum(mass)
-        return [m / whole if whole > 0 else 0.0 for m in mass]
+        mass = np.abs(self.contributions).sum(axis=0)
+        whole = math.fsum(mass.tolist())
+        return (mass / whole).tolist() if whole > 0 else [0.0] * len(mass)
+
+
+class GroupIndex:
+    """Which group each row is in, so per-group statistics are a few ``np.bincount`` calls, not a loop.
+
+    Rows no group lists get no statistics (NaN), as TRL gives them no baseline.
+    """
+
+    def __init__(self, groups: Sequence[Sequence[int]], n: int) -> None:
+        self.count = len(groups)
+        self.of = np.full(n, self.count, dtype=np.intp)  # self.count: "in no group", a bucket dropped below
+        sizes = [len(g) for g in groups]
+        rows = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.intp, count=sum(sizes))
+        self.of[rows] = np.repeat(np.arange(self.count, dtype=np.intp), sizes)
+        self.size = np.bincount(self.of, minlength=self.count + 1)[: self.count]
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.of, weights=values, minlength=self.count + 1)[: self.count]
+
+    def mean_std(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """TRL's nanmean and nanstd of `x` per group; a one-row group's std is 0 (it has no spread to scale)."""
+        present = ~np.isnan(x)
+        filled = np.where(present, x, 0.0)
+        count = self.sums(present.astype(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = self.sums(filled) / count
+            dev = np.where(present, x - self.spread(mean), 0.0)
+            std = np.sqrt(self.sums(dev * dev) / (count - 1))
+        std[count < 2] = NAN
+        std[self.size == 1] = 0.0
+        return mean, std
+
+    def spread(self, per_group: np.ndarray) -> np.ndarray:
+        """A per-group array spread back over the rows (NaN for rows in no group)."""
+        return np.append(per_group, NAN)[self.of]
+
+
+def _nanstd(x: np.ndarray) -> float:
+    """TRL's nanstd of a whole column (the batch)."""
+    present = x[~np.isnan(x)]
+    return nanstd(present.tolist())
 
 
 def trl_advantages(
@@ -101,7 +144,7 @@ def trl_advantages(
     aggregation: str = "sum_then_normalize",
     scale_rewards: str = "group",
 ) -> Advantages:
-    """Advantages as TRL 1.16 computes them.
+    """Advantages as TRL 1.16 computes them (vectorised: one pass of numpy per statistic).
 
     Args:
         rewards_per_func: one row per completion, one column per reward function (None = not applicable).
@@ -115,67 +158,59 @@ def trl_advantages(
         raise ValueError(f"multi_objective_aggregation must be one of {AGGREGATIONS}, not {aggregation!r}")
     if scale not in SCALE_REWARDS:
         raise ValueError(f"scale_rewards must be one of {SCALE_REWARDS}, not {scale_rewards!r}")
-    n = len(rewards_per_func)
-    k = len(weights)
-    r = [[NAN if v is None else float(v) for v in row] for row in rewards_per_func]
-    unscorable = [all(math.isnan(v) for v in row) for row in r]
-    rewards = [NAN] * n
-    std = [NAN] * n
-    adv = [NAN] * n
-    contrib = [[0.0] * k for _ in range(n)]
+    n, k = len(rewards_per_func), len(weights)
+    r = np.array(rewards_per_func, dtype=float).reshape(n, k)  # None becomes NaN
+    w = np.asarray(weights, dtype=float)
+    index = GroupIndex(groups, n)
+    unscorable = np.isnan(r).all(axis=1)
+    scorable = (~unscorable).astype(float)
 
     if aggregation == "sum_then_normalize":
-        for i in range(n):
-            if not unscorable[i]:
-                rewards[i] = math.fsum(w * v for w, v in zip(weights, r[i]) if not math.isnan(v))
-        batch_std = (nanstd(rewards) if n > 1 else 0.0) if scale == "batch" else NAN
-        for g in groups:
-            mean = nanmean([rewards[i] for i in g])
-            if scale == "batch":
-                s = batch_std
-            else:
-                s = nanstd([rewards[i] for i in g]) if len(g) > 1 else 0.0
-            denom = 1.0 if scale == "none" else s + TRL_EPSILON
-            scorable = [i for i in g if not unscorable[i]]
-            # Per-rule means over the scorable rows, None counted as 0 as nansum does:
-            # then sum_k w_k (r_ik - mean_k) equals total_i - mean exactly.
-            means = [math.fsum(0.0 if math.isnan(r[i][j]) else r[i][j] for i in scorable) / len(scorable)
-                     if scorable else 0.0 for j in range(k)]
-            for i in g:
-                std[i] = s
-                adv[i] = (rewards[i] - mean) / denom
-                if not math.isnan(adv[i]):
-                    contrib[i] = [weights[j] * ((0.0 if math.isnan(r[i][j]) else r[i][j]) - means[j]) / denom
-                                  for j in range(k)]
+        values = np.where(np.isnan(r), 0.0, r)  # nansum: a None adds nothing
+        rewards = values @ w
+        rewards[unscorable] = NAN
+        mean, group_std = index.mean_std(rewards)
+        if scale == "batch":
+            std = np.where(index.of < index.count, _nanstd(rewards) if n > 1 else 0.0, NAN)
+        else:
+            std = index.spread(group_std)
+        denom = np.ones(n) if scale == "none" else std + TRL_EPSILON
+        centre = index.spread(mean)
+        # Per-rule means over the scorable rows, None counted as 0 as nansum does:
+        # then sum_k w_k (r_ik - mean_k) equals total_i - mean exactly.
+        counts = index.sums(scorable)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.stack([np.where(counts > 0, index.sums(values[:, j] * scorable) / counts, 0.0)
+                              for j in range(k)], axis=1) if k else np.zeros((index.count, 0))
+        rule_centre = np.vstack([means, np.zeros((1, k))])[index.of]
     else:
-        z = [[NAN] * k for _ in range(n)]
-        for g in groups:
-            for j in range(k):
-                col = [r[i][j] for i in g]
-                mean = nanmean(col)
-                s = nanstd(col) if len(g) > 1 else 0.0
-                for i in g:
-                    z[i][j] = (r[i][j] - mean) / (s + TRL_EPSILON)
-        for i in range(n):
-            if not unscorable[i]:
-                rewards[i] = math.fsum(w * v for w, v in zip(weights, z[i]) if not math.isnan(v))
-        s = nanstd(rewards) if n > 1 else 0.0
-        mean = nanmean(rewards)
-        scorable = [i for i in range(n) if not unscorable[i]]
-        means = [math.fsum(0.0 if math.isnan(z[i][j]) else z[i][j] for i in scorable) / len(scorable)
-                 if scorable else 0.0 for j in range(k)]
-        for i in range(n):
-            std[i] = s
-            adv[i] = (rewards[i] - mean) / (s + TRL_EPSILON)
-            if not math.isnan(adv[i]):
-                contrib[i] = [weights[j] * ((0.0 if math.isnan(z[i][j]) else z[i][j]) - means[j]) / (s + TRL_EPSILON)
-                              for j in range(k)]
-    advantages = [0.0 if math.isnan(a) else a for a in adv]
-    return Advantages(rewards, std, advantages, [_is_zero(s) for s in std], contrib)
+        z = np.empty((n, k))
+        for j in range(k):
+            mean_j, std_j = index.mean_std(r[:, j])
+            z[:, j] = (r[:, j] - index.spread(mean_j)) / (index.spread(std_j) + TRL_EPSILON)
+        values = np.where(np.isnan(z), 0.0, z)
+        rewards = values @ w
+        rewards[unscorable] = NAN
+        s = _nanstd(rewards) if n > 1 else 0.0
+        std = np.full(n, s)
+        denom = std + TRL_EPSILON
+        present = rewards[~np.isnan(rewards)]
+        centre = np.full(n, math.fsum(present.tolist()) / len(present) if len(present) else NAN)
+        picked = values[~unscorable]
+        rule_centre = np.broadcast_to(picked.mean(axis=0) if len(picked) else np.zeros(k), (n, k))
+    with np.errstate(invalid="ignore"):
+        adv = (rewards - centre) / denom
+        contrib = w * (values - rule_centre) / denom[:, None]
+    moved = ~np.isnan(adv)
+    contrib[~moved] = 0.0
+    zero = ~np.isnan(std) & (np.abs(std) <= _ISCLOSE_ATOL)
+    return Advantages(rewards.tolist(), std.tolist(), np.where(moved, adv, 0.0).tolist(), zero.tolist(), contrib)
 
 
-def _rows(matrix: ScoreMatrix) -> list[list[float | None]]:
-    return [[matrix.scores[r][i] for r in matrix.rules] for i in range(len(matrix.sample_ids))]
+def _rows(matrix: ScoreMatrix) -> np.ndarray:
+    """The scores as [sample, rule], None as NaN."""
+    n, k = len(matrix.sample_ids), len(matrix.rules)
+    return np.array([matrix.scores[r] for r in matrix.rules], dtype=float).reshape(k, n).T
 
 
 def _groups(samples: SampleSet) -> list[list[int]]:
@@ -192,19 +227,17 @@ def advantage_preview(matrix: ScoreMatrix, samples: SampleSet, *, aggregation: s
 
 def correlation(a: Sequence[float | None], b: Sequence[float | None]) -> float | None:
     """Pearson r over samples where both rules gave a score; None when either is constant there."""
-    pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
-    if len(pairs) < 3:
+    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    both = ~np.isnan(x) & ~np.isnan(y)
+    xs, ys = x[both], y[both]
+    if len(xs) < 3 or np.ptp(xs) <= 1e-12 or np.ptp(ys) <= 1e-12:
         return None
-    xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
-    if max(xs) - min(xs) <= 1e-12 or max(ys) - min(ys) <= 1e-12:
-        return None
-    try:
-        return statistics.correlation(xs, ys)
-    except statistics.StatisticsError:
-        return None
+    dx, dy = xs - xs.mean(), ys - ys.mean()
+    return float(np.dot(dx, dy) / math.sqrt(float(np.dot(dx, dx)) * float(np.dot(dy, dy))))
 
 
-def analyze(ctx: Context) -> Part:
+def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
+    """Zero-spread groups under every setting, each rule's share, duplicates, amplified groups (the samples' own scores)."""
     part = Part("grpo", f"GRPO signal (TRL 1.16: {ctx.aggregation}, scale_rewards={ctx.scale_rewards})")
     m, samples = ctx.matrix, ctx.samples
     rows, groups = _rows(m), _groups(samples)
@@ -231,11 +264,11 @@ def analyze(ctx: Context) -> Part:
     # Per rule: zero spread within groups (TRL's isclose on the unbiased std), and share of the advantage.
     shares = chosen.shares()
     per_rule: list[dict[str, Any]] = []
+    index = GroupIndex(groups, len(rows))
     for j, name in enumerate(m.rules):
-        zero = 0
-        for g in multi:
-            s = nanstd([math.nan if rows[i][j] is None else rows[i][j] for i in g])  # type: ignore[misc]
-            zero += 1 if (math.isnan(s) or _is_zero(s)) else 0
+        _, rule_std = index.mean_std(rows[:, j])
+        flat = np.isnan(rule_std) | (np.abs(rule_std) <= _ISCLOSE_ATOL)
+        zero = int(np.count_nonzero(flat & (index.size > 1)))
         present = [v for v in m.scores[name] if v is not None]
         constant = bool(present) and max(present) - min(present) <= 1e-12
         per_rule.append({
@@ -256,7 +289,7 @@ def analyze(ctx: Context) -> Part:
     duplicates = []
     for a in range(len(m.rules)):
         for b in range(a + 1, len(m.rules)):
-            corr = correlation(m.scores[m.rules[a]], m.scores[m.rules[b]])
+            corr = correlation(rows[:, a], rows[:, b])
             if corr is not None and corr >= DUPLICATE_R:
                 duplicates.append({"rules": [m.rules[a], m.rules[b]], "r": corr})
                 part.lines.append(f"near-duplicate: {m.rules[a]} ~ {m.rules[b]} (r = {corr:.3f})")
@@ -320,3 +353,6 @@ def _amplified(ctx: Context, group_rows: list[dict[str, Any]]) -> list[dict[str,
         out.append({"group": r["group"], "std": r["std"], "median_std": median,
                     "spread": max(present) - min(present), "max_advantage": max(abs(a) for a in r["advantages"])})
     return out
+
+
+DIAGNOSTIC = register(Diagnostic("grpo", 30, conclude))

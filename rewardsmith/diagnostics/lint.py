@@ -23,21 +23,14 @@ scored through the module, and the score is shown.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-try:  # Python 3.11+: the parser lives in re; sre_parse is a deprecated alias there.
-    from re import _compiler as sre_compile  # type: ignore[attr-defined]
-    from re import _constants as sre_c  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_compile  # type: ignore[no-redef]
-    import sre_constants as sre_c  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+from ..patterns import sre_c
 
 from ..kinds import Extract, get_kind
+from ..patterns import Shape, _parsed, _walk, confirm_shape, regex_shapes  # noqa: F401 - Shape re-exported
 from ._common import (
     Candidate,
     Context,
@@ -51,11 +44,11 @@ from ._common import (
     short,
     single_turn,
 )
+from .diagnostic import Diagnostic, Plan, register
 
-__all__ = ["Finding", "LintPlan", "Shape", "analyze", "backtracking_candidates", "confirm_shape", "plan", "regex_shapes"]
+__all__ = ["DIAGNOSTIC", "Finding", "LintPlan", "Shape", "conclude", "confirm_shape", "plan", "regex_shapes"]
 
 _MAX_TEXTS = 400  # sample texts tried per pattern
-ALPHABET = "".join(chr(c) for c in range(32, 127)) + "\n\t"
 
 
 @dataclass
@@ -71,284 +64,8 @@ class Finding:
 
 
 @dataclass
-class LintPlan:
-    findings: list[Finding] = field(default_factory=list)
-    candidates: list[Candidate] = field(default_factory=list)
-    slow: list[Candidate] = field(default_factory=list)  # near-miss strings for backtracking shapes
-
-
-# --------------------------------------------------------------------------- the regex parse tree
-
-
-def _walk(items: Any) -> Any:
-    for op, av in items:
-        yield op, av
-        if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
-            yield from _walk(av[2])
-        elif op == sre_c.SUBPATTERN:
-            yield from _walk(av[3])
-        elif op == sre_c.BRANCH:
-            for alt in av[1]:
-                yield from _walk(alt)
-        elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
-            yield from _walk(av[1])
-        elif op == getattr(sre_c, "ATOMIC_GROUP", None):
-            yield from _walk(av)
-
-
-_REPEATS = tuple(x for x in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) if x is not None)
-
-
-def _unbounded(op: Any, av: Any) -> bool:
-    return op in _REPEATS and av[1] == sre_c.MAXREPEAT
-
-
-def _nullable(items: Any) -> bool:
-    for op, av in items:
-        if op == sre_c.AT or op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
-            continue
-        if op in _REPEATS and av[0] == 0:
-            continue
-        if op in _REPEATS and _nullable(av[2]):
-            continue
-        if op == sre_c.SUBPATTERN and _nullable(av[3]):
-            continue
-        if op == sre_c.BRANCH and any(_nullable(alt) for alt in av[1]):
-            continue
-        return False
-    return True
-
-
-def _chars_of_op(op: Any, av: Any, state: Any, flags: int) -> set[str]:
-    """The characters (of a small alphabet) one single-character item accepts."""
-    sub = sre_parse.SubPattern(state, [(op, av)])
-    try:
-        rx = sre_compile.compile(sub, flags)
-    except Exception:  # an item that cannot stand alone: assume it takes anything
-        return set(ALPHABET)
-    return {c for c in ALPHABET if rx.fullmatch(c)}
-
-
-def _first(items: Any, state: Any, flags: int) -> set[str]:
-    """Characters a sequence can start with (over ALPHABET)."""
-    out: set[str] = set()
-    for op, av in items:
-        if op == sre_c.AT or op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
-            continue
-        if op in _REPEATS:
-            out |= _first(av[2], state, flags)
-            if av[0] > 0 and not _nullable(av[2]):
-                return out
-            continue
-        if op == sre_c.SUBPATTERN:
-            out |= _first(av[3], state, flags)
-            if not _nullable(av[3]):
-                return out
-            continue
-        if op == sre_c.BRANCH:
-            for alt in av[1]:
-                out |= _first(alt, state, flags)
-            if not any(_nullable(alt) for alt in av[1]):
-                return out
-            continue
-        if op in (sre_c.LITERAL, sre_c.NOT_LITERAL, sre_c.ANY, sre_c.IN, sre_c.CATEGORY):
-            return out | _chars_of_op(op, av, state, flags)
-        return out | set(ALPHABET)
-    return out
-
-
-def _consuming(items: Any) -> list[tuple[Any, Any]]:
-    """The mandatory character-consuming items of a sequence, outside any unbounded repeat."""
-    out = []
-    for op, av in items:
-        if op in (sre_c.LITERAL, sre_c.NOT_LITERAL, sre_c.ANY, sre_c.IN, sre_c.CATEGORY):
-            out.append((op, av))
-        elif op == sre_c.SUBPATTERN:
-            out += _consuming(av[3])
-        elif op in _REPEATS and not _unbounded(op, av) and av[0] > 0:
-            out += _consuming(av[2])
-    return out
-
-
-def _instance(items: Any, state: Any, flags: int, prefer: set[str] | None = None) -> str:
-    """A short string the sequence matches (minimal repeats, the longest branch), preferring `prefer` chars."""
-    out = []
-    for op, av in items:
-        if op == sre_c.AT or op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
-            continue
-        if op in _REPEATS:
-            out.append(_instance(av[2], state, flags, prefer) * av[0])  # as few passes as allowed
-        elif op == sre_c.SUBPATTERN:
-            out.append(_instance(av[3], state, flags, prefer))
-        elif op == sre_c.BRANCH:
-            alts = [_instance(alt, state, flags, prefer) for alt in av[1]]
-            out.append(max(alts, key=len))
-        elif op == sre_c.LITERAL:
-            out.append(chr(av))
-        else:
-            chars = _chars_of_op(op, av, state, flags)
-            def rank(c: str) -> tuple[bool, str]:
-                return (not c.isalnum(), c)  # a letter makes the clearest near miss
-
-            pick = sorted((prefer or set()) & chars, key=rank) or sorted(chars, key=rank) or ["a"]
-            out.append(pick[0])
-    return "".join(out)
-
-
-@dataclass
-class Shape:
-    kind: str  # "exponential" | "polynomial"
-    why: str
-    unit: str  # what a near miss repeats
-    prefix: str  # the literal text before it
-
-
-def regex_shapes(pattern: str, flags: int = 0) -> list[Shape]:
-    """Shapes that may backtrack badly; confirm_shape() measures whether they do."""
-    parsed = _parsed(pattern, flags)
-    if parsed is None:
-        return []
-    state, all_flags = parsed.state, flags | parsed.state.flags
-    prefix = ""
-    for op, av in parsed.data:
-        if op != sre_c.LITERAL:
-            break
-        prefix += chr(av)
-    out: list[Shape] = []
-
-    def chars(items: Any) -> set[str]:
-        found: set[str] = set()
-        for op, av in _walk(items):
-            if op in (sre_c.LITERAL, sre_c.NOT_LITERAL, sre_c.ANY, sre_c.IN, sre_c.CATEGORY):
-                found |= _chars_of_op(op, av, state, all_flags)
-        return found
-
-    def visit(items: Any) -> None:
-        for n, (op, av) in enumerate(items):
-            if _unbounded(op, av):
-                body = av[2]
-                while len(body) == 1 and body[0][0] == sre_c.SUBPATTERN:
-                    body = body[0][1][3]
-                inner = [x for x in _walk(body) if _unbounded(*x)]
-                if inner:
-                    absorb = set().union(*(chars(x[1][2]) for x in inner))
-                    # Ambiguous when the inner repeat can also eat what separates one pass from the next.
-                    if all(_chars_of_op(o, a, state, all_flags) & absorb for o, a in _consuming(body)):
-                        out.append(Shape("exponential", "a repeat inside a repeat that can split the same text "
-                                                        "many ways", _instance(body, state, all_flags, absorb), prefix))
-                        continue
-                for k, (bop, bav) in enumerate(body):
-                    if bop != sre_c.BRANCH:
-                        continue
-                    solid = [alt for alt in bav[1] if not _nullable(alt)]
-                    firsts = [_first(alt, state, all_flags) for alt in solid]
-                    overlap = any(firsts[i] & firsts[j] for i in range(len(solid)) for j in range(i + 1, len(solid)))
-                    if not overlap and len(solid) < len(bav[1]):
-                        rest = body[k + 1:]
-                        follow = _first(rest, state, all_flags)
-                        if _nullable(rest):
-                            follow |= _first(body, state, all_flags)
-                        overlap = any(f & follow for f in firsts)
-                    if overlap:
-                        out.append(Shape("exponential", "an alternation, repeated, whose branches can take the "
-                                                        "same text", _instance(body, state, all_flags), prefix))
-                        break
-            for sub in _children(op, av):
-                visit(sub)
-        run: list[set[str]] = []
-        for op, av in list(items) + [(None, None)]:
-            if op == sre_c.AT:
-                continue
-            single = _single_repeat(op, av)
-            if single is not None:
-                got = chars(single[2])
-                if run and not (run[-1] & got):
-                    run = []
-                run.append(got)
-                continue
-            if len(run) >= 3:
-                common = sorted(set.intersection(*run) or run[0]) or ["a"]
-                pick = [c for c in common if c in " a"] or common
-                out.append(Shape("polynomial", f"{len(run)} adjacent repeats that can take the same text",
-                                 pick[0], prefix))
-            run = []
-
-    visit(parsed.data)
-    return out
-
-
-def _children(op: Any, av: Any) -> list[Any]:
-    if op in _REPEATS:
-        return [av[2]]
-    if op == sre_c.SUBPATTERN:
-        return [av[3]]
-    if op == sre_c.BRANCH:
-        return list(av[1])
-    return []
-
-
-def _single_repeat(op: Any, av: Any) -> Any:
-    """The unbounded repeat an item is (directly or as a lone group), else None."""
-    if _unbounded(op, av):
-        return av
-    if op == sre_c.SUBPATTERN and len(av[3]) == 1:
-        return _single_repeat(*av[3][0])
-    return None
-
-
-_BREAKERS = ("\x00", "!", " ", "\n", "a")
-
-
-def confirm_shape(shape: Shape, find: Any) -> dict[str, Any] | None:
-    """Time the pattern on growing near misses; the growth, or None when it stays tame.
-
-    Sizes grow one step at a time and stop as soon as one call takes 20 ms, so a pattern that
-    does explode costs well under a second here; the big demonstration runs in the bench worker.
-    """
-    import time
-
-    def clock(text: str) -> float:
-        best = math.inf
-        for _ in range(3):  # the least of three: a scheduler hiccup must not fake (or hide) growth
-            began = time.perf_counter()
-            find(text)
-            best = min(best, time.perf_counter() - began)
-            if best > 0.01:
-                break
-        return best
-
-    for breaker in _BREAKERS:
-        if shape.kind == "exponential":
-            times: list[tuple[int, float]] = []
-            for n in range(1, 40):
-                t = clock(shape.prefix + shape.unit * n + breaker)
-                times.append((n, t))
-                if t > 0.02:
-                    break
-            tail = [x for x in times if x[1] > 5e-5][-4:]
-            ratios = [b[1] / a[1] for a, b in zip(tail, tail[1:])]
-            # Exponential: ≥ 1.5× per step on the whole, with no step that fails to grow.
-            if len(ratios) >= 2 and tail[-1][1] / tail[0][1] >= 1.5 ** len(ratios) and min(ratios) > 1.1:
-                ratio = (tail[-1][1] / tail[0][1]) ** (1 / len(ratios))
-                n, t = tail[-1]
-                big = n + max(1, int(math.log(1000.0 / max(t, 1e-9)) / math.log(ratio)) + 1)
-                return {"breaker": breaker, "growth": f"×{ratio:.1f} per extra {shape.unit!r}", "n": n,
-                        "seconds": t, "demo": shape.prefix + shape.unit * big + breaker, "size": big}
-        else:
-            small = clock(shape.prefix + shape.unit * 100 + breaker)
-            large = clock(shape.prefix + shape.unit * 200 + breaker)
-            if large > 1e-3 and large / max(small, 1e-9) >= 5:
-                power = math.log2(large / max(small, 1e-9))
-                return {"breaker": breaker, "growth": f"about n^{power:.0f} in the length", "n": 200,
-                        "seconds": large, "demo": shape.prefix + shape.unit * 5000 + breaker, "size": 5000}
-    return None
-
-
-def _parsed(pattern: str, flags: int) -> Any:
-    try:
-        return sre_parse.parse(pattern, flags)
-    except re.error:
-        return None
+class LintPlan(Plan):
+    findings: list[Finding] = field(default_factory=list)  # `slow` holds near-miss strings for backtracking shapes
 
 
 def _has_dot(parsed: Any) -> bool:
@@ -398,34 +115,19 @@ class _Pattern:
     mode: str
 
 
-def _flags(names: Any) -> int:
-    value = 0
-    for name in names or []:
-        value |= getattr(re, name)
-    return value
+def _declared(ctx: Context, on: str) -> list[_Pattern]:
+    """The patterns each kind declares it compiles, applied to the completion ("text") or to an answer."""
+    return [_Pattern(rule, p.field, p.pattern, p.flags, p.mode)
+            for rule in ctx.spec.rules for p in ctx.kind(rule).patterns(rule.params) if p.on == on]
 
 
 def _patterns(ctx: Context) -> list[_Pattern]:
-    out = []
-    for rule in ctx.spec.rules:
-        p = rule.params
-        if rule.kind == "regex_format":
-            out.append(_Pattern(rule, "pattern", p.pattern, _flags(p.flags), p.mode))
-        elif rule.kind == "count_in_range" and not p.literal:
-            out.append(_Pattern(rule, "pattern", p.pattern, _flags(p.flags), "search"))
-        extract = getattr(p, "extract", None)
-        if isinstance(extract, Extract) and extract.method == "regex":
-            out.append(_Pattern(rule, "extract.pattern", extract.pattern, _flags(extract.flags), "search"))
-    return out
+    return _declared(ctx, "text")
 
 
 def _pattern_only(ctx: Context) -> list[_Pattern]:
-    """Patterns tested on something other than the completion (answer_shape fullmatch): shape checks only."""
-    out = []
-    for rule in ctx.spec.rules:
-        if rule.kind == "answer_shape" and rule.params.check == "fullmatch":
-            out.append(_Pattern(rule, "pattern", rule.params.pattern, 0, "fullmatch"))
-    return out
+    """Patterns tested on something other than the completion (an extracted answer): shape checks only."""
+    return _declared(ctx, "answer")
 
 
 def _texts(ctx: Context, rule: Any) -> list[tuple[int, str]]:
@@ -444,7 +146,8 @@ def _one_line(t: str) -> str:
 # --------------------------------------------------------------------------- planning
 
 
-def plan(ctx: Context) -> tuple[list[Candidate], LintPlan]:
+def plan(ctx: Context) -> LintPlan:
+    """Findings from the patterns themselves, and the strings that show them, to score through the module."""
     result = LintPlan()
     for pat in _patterns(ctx):
         _lint_pattern(ctx, pat, result)
@@ -453,13 +156,13 @@ def plan(ctx: Context) -> tuple[list[Candidate], LintPlan]:
     for rule in ctx.spec.rules:
         _lint_isdigit(ctx, rule, result)
         _lint_whole_text(ctx, rule, result)
-    return result.candidates, result
+    return result
 
 
 def _generated(ctx: Context, result: LintPlan, finding: Finding, i: int, text: str) -> None:
     """Score a generated string through the module (format rules: their verdict is the pattern's)."""
     finding.demo, finding.sample = text, ctx.samples[i].id
-    if finding.rule and ctx.spec.rule(finding.rule).kind == "regex_format":
+    if finding.rule and ctx.kind(ctx.spec.rule(finding.rule)).verdict_is_pattern:
         key = f"lint:{finding.code}:{finding.rule}"
         finding.key = key
         result.candidates.append(Candidate(key, ctx.samples[i], single_turn(ctx.samples[i].completion, text)))
@@ -604,7 +307,7 @@ def _template(ctx: Context, rule: Any, extract: Extract) -> tuple[int, str, Any]
 
 
 def _lint_isdigit(ctx: Context, rule: Any, result: LintPlan) -> None:
-    if rule.kind != "answer_shape" or rule.params.check != "isdigit":
+    if "isdigit" not in ctx.kind(rule).lints(rule.params):
         return
     found = _template(ctx, rule, rule.params.extract)
     if found is None:
@@ -651,14 +354,11 @@ def _lint_whole_text(ctx: Context, rule: Any, result: LintPlan) -> None:
         return
 
 
-def backtracking_candidates(lint_plan: LintPlan) -> list[Candidate]:
-    return list(lint_plan.slow)
-
-
 # --------------------------------------------------------------------------- report
 
 
-def analyze(ctx: Context, lint_plan: LintPlan, scored: Scored, slow: Scored) -> Part:
+def conclude(ctx: Context, lint_plan: LintPlan, scored: Scored) -> Part:
+    """The findings the module's own scores confirm, each with the string it fails on."""
     part = Part("lint", "Regex and extraction lint")
     index = {sid: i for i, sid in enumerate(ctx.matrix.sample_ids)}
     out: list[dict[str, Any]] = []
@@ -666,7 +366,7 @@ def analyze(ctx: Context, lint_plan: LintPlan, scored: Scored, slow: Scored) -> 
         score: float | None = None
         note = ""
         if f.code == "backtracking":
-            err = slow.errors.get(f.key or "", {}).get(f.rule, "")
+            err = scored.errors.get(f.key or "", {}).get(f.rule, "")
             note = (f" — {err} on it" if "timed out" in err
                     else " — finished within the time limit on this string, but the shape stays risky")
         elif f.confirm is not None:
@@ -674,7 +374,7 @@ def analyze(ctx: Context, lint_plan: LintPlan, scored: Scored, slow: Scored) -> 
             if score is None or not f.confirm(score):
                 continue  # the module does not behave the way the idiom suggests: nothing to report
             note = f" — the module scores it {fmt(score)}"
-        elif f.as_is and f.sample in index and ctx.spec.rule(f.rule).kind == "regex_format":
+        elif f.as_is and f.sample in index and ctx.kind(ctx.spec.rule(f.rule)).verdict_is_pattern:
             score = ctx.matrix.scores[f.rule][index[f.sample]]
             note = f" — it scores {fmt(score)}"
         elif f.key:
@@ -695,3 +395,6 @@ def analyze(ctx: Context, lint_plan: LintPlan, scored: Scored, slow: Scored) -> 
         part.lines.append("no finding")
     part.data = {"findings": out}
     return part
+
+
+DIAGNOSTIC = register(Diagnostic("lint", 40, conclude, plan))

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..kinds import Extract
+from ..kinds import Extract, get_kind
 from ._common import (
     EPS,
     Candidate,
@@ -46,8 +46,9 @@ from ._common import (
     single_turn,
     tag_pairs,
 )
+from .diagnostic import Diagnostic, Plan, register
 
-__all__ = ["MAX_TEMPLATES", "PROBES", "Probe", "Template", "analyze", "plan"]
+__all__ = ["DIAGNOSTIC", "MAX_TEMPLATES", "PROBES", "Probe", "ProbePlan", "Template", "conclude", "plan"]
 
 MAX_TEMPLATES = 3  # groups probed: each adds ~15 completions to score
 
@@ -166,11 +167,8 @@ def _keyword_stuffing(t: Template, ctx: Context) -> list[tuple[str, str, str | N
 def _spam_example(ctx: Context, rule: Any) -> str | None:
     """A real instance of what a count rule counts (the line it sits on), from the samples."""
     p = rule.params
-    pattern = re.escape(p.pattern) if p.literal else p.pattern
-    flags = 0
-    for f in p.flags:
-        flags |= getattr(re, f)
-    regex = re.compile(pattern, flags)
+    cap = ctx.kind(rule).count_cap(p)
+    regex = re.compile(cap.pattern, cap.flags)
     for sample in ctx.samples:
         for text in assistant_texts(sample.completion):
             m = regex.search(text)
@@ -181,7 +179,7 @@ def _spam_example(ctx: Context, rule: Any) -> str | None:
             start = text.rfind("\n", 0, m.start()) + 1
             end = text.find("\n", m.end())
             return text[start: end if end >= 0 else len(text)].strip()
-    return p.pattern if p.literal else None
+    return p.pattern if cap.literal else None
 
 
 _CONTROL = " (control, inside the cap)"  # built to show the cap, never judged as a probe
@@ -190,23 +188,24 @@ _SPAM_MAX = 60  # a cap in the hundreds is no cap for an agent: spam is tested a
 
 def _spam_counts(rule: Any) -> list[int]:
     """Just past the cap (off-by-one caps) and far past it, both at counts a model really reaches."""
-    p = rule.params
-    counts = sorted(n for n in {p.max_count + 1, max(12, 3 * p.max_count + 3)} if n <= _SPAM_MAX)
+    cap = get_kind(rule.kind).count_cap(rule.params)
+    counts = sorted(n for n in {cap.max_count + 1, max(12, 3 * cap.max_count + 3)} if n <= _SPAM_MAX)
     return counts or [_SPAM_MAX]
 
 
 def _search_spam(t: Template, ctx: Context) -> list[tuple[str, str, str | None]]:
     out: list[tuple[str, str, str | None]] = []
     for rule in ctx.spec.rules:
-        if "search_spam" not in ctx.kind(rule).probes or rule.kind != "count_in_range":
+        cap = ctx.kind(rule).count_cap(rule.params)
+        if "search_spam" not in ctx.kind(rule).probes or cap is None:
             continue
         example = _spam_example(ctx, rule)
         if example is None:
             continue
-        inside = max(rule.params.min_count, 1)
-        counts = ([inside] if inside <= rule.params.max_count else []) + _spam_counts(rule)
+        inside = max(cap.min_count, 1)
+        counts = ([inside] if inside <= cap.max_count else []) + _spam_counts(rule)
         for n in counts:
-            label = f"{n} call{'s' if n != 1 else ''}" + (_CONTROL if n == inside and n <= rule.params.max_count else "")
+            label = f"{n} call{'s' if n != 1 else ''}" + (_CONTROL if n == inside and n <= cap.max_count else "")
             out.append((label, "\n".join([example] * n) + "\n" + t.reference, rule.name))
     return out
 
@@ -218,10 +217,10 @@ def _length_padding(t: Template, ctx: Context) -> list[tuple[str, str, str | Non
     out: list[tuple[str, str, str | None]] = []
     base = t.reference
     for rule in ctx.spec.rules:
-        if rule.kind != "length":
+        p = ctx.kind(rule).length_budget(rule.params)
+        if p is None:
             continue
-        p = rule.params
-        edge = p.max_length - p.buffer - 1  # the longest text the rule does not penalise
+        edge = p.edge  # the longest text the rule does not penalise
         if p.unit == "words":
             need_words = edge - len(base.split())
             if need_words <= 0:
@@ -338,21 +337,22 @@ def _templates(ctx: Context, extract: Extract | None, reference: str | None) -> 
 
 
 @dataclass
-class Plan:
+class ProbePlan(Plan):
     templates: list[Template] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     declared: dict[str, list[str]] = field(default_factory=dict)  # rule -> probe ids
 
 
-def plan(ctx: Context) -> tuple[list[Candidate], Plan]:
+def plan(ctx: Context) -> ProbePlan:
+    """Per template: the two controls and every probe the spec's rules declare."""
     declared = {r.name: [p for p in ctx.kind(r).probes if p in PROBES] for r in ctx.spec.rules}
     wanted = sorted({p for ids in declared.values() for p in ids})
-    result = Plan(declared=declared)
+    result = ProbePlan(declared=declared)
     if not wanted:
-        return [], result
+        return result
     extract, reference = answer_extract(ctx.spec)
     result.templates = _templates(ctx, extract, reference)
-    candidates: list[Candidate] = []
+    candidates = result.candidates
     for t in result.templates:
         shape = t.sample.completion
         candidates.append(Candidate(f"control:good:{t.gid}", t.sample, single_turn(shape, t.text)))
@@ -362,10 +362,11 @@ def plan(ctx: Context) -> tuple[list[Candidate], Plan]:
                 key = f"probe:{pid}:{t.gid}:{n}"
                 result.instances.append(Instance(key, pid, detail, t, text, for_rule))
                 candidates.append(Candidate(key, t.sample, single_turn(shape, text)))
-    return candidates, result
+    return result
 
 
-def analyze(ctx: Context, probe_plan: Plan, scored: Scored) -> Part:
+def conclude(ctx: Context, probe_plan: ProbePlan, scored: Scored) -> Part:
+    """The probes each rule pays more than a plain wrong answer, the caps, and the worst total."""
     part = Part("probes", "Hacking probes (against a plain wrong answer in the same format)")
     if not any(probe_plan.declared.values()):
         part.lines.append("no rule declares probes")
@@ -373,7 +374,7 @@ def analyze(ctx: Context, probe_plan: Plan, scored: Scored) -> Part:
     if not probe_plan.templates:
         part.lines.append("no sample has an answer where the spec's extraction looks: nothing to build probes from")
         return part
-    weights = {r.name: (0.0 if r.role == "metric" else r.weight) for r in ctx.spec.rules}
+    weights = {r.name: r.effective_weight for r in ctx.spec.rules}
     templates = ", ".join(f"{t.sample.id} (answer {short(t.gold, 30)}, wrong {short(t.wrong, 30)})"
                           for t in probe_plan.templates)
     part.lines.append(f"templates: {templates}")
@@ -446,13 +447,14 @@ def analyze(ctx: Context, probe_plan: Plan, scored: Scored) -> Part:
     return part
 
 
-def _cap_lines(ctx: Context, probe_plan: Plan, scored: Scored) -> dict[str, Any]:
+def _cap_lines(ctx: Context, probe_plan: ProbePlan, scored: Scored) -> dict[str, Any]:
     """The seed's rule, shown: do calls past a count rule's cap earn more than calls inside it?"""
     lines: list[str] = []
     warnings: list[tuple[str, str]] = []
     data: list[dict[str, Any]] = []
     for rule in ctx.spec.rules:
-        if rule.kind != "count_in_range" or "search_spam" not in probe_plan.declared.get(rule.name, []):
+        p = ctx.kind(rule).count_cap(rule.params)
+        if p is None or "search_spam" not in probe_plan.declared.get(rule.name, []):
             continue
         insts = [i for i in probe_plan.instances if i.probe == "search_spam" and i.for_rule == rule.name]
         if not insts:
@@ -461,7 +463,6 @@ def _cap_lines(ctx: Context, probe_plan: Plan, scored: Scored) -> dict[str, Any]
         t = insts[0].template
         rows = [(i.detail, scored.get(i.key, rule.name)) for i in insts if i.template is t]
         ref = scored.get(f"control:wrong:{t.gid}", rule.name)
-        p = rule.params
         inside = [s for d, s in rows if d.endswith(_CONTROL) and s is not None]
         past = [s for d, s in rows if not d.endswith(_CONTROL) and s is not None]
         sign = rule_sign(rule)
@@ -477,3 +478,6 @@ def _cap_lines(ctx: Context, probe_plan: Plan, scored: Scored) -> dict[str, Any]
             warnings.append((f"uncapped:{rule.name}", f"{rule.name} rewards calls past its cap of {p.max_count}: "
                                                       "retries can be farmed (the seed's rule: never reward them without bound)"))
     return {"lines": lines, "warnings": warnings, "data": data}
+
+
+DIAGNOSTIC = register(Diagnostic("probes", 20, conclude, plan))

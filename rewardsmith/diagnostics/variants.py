@@ -11,7 +11,7 @@ the before/after text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 from ._common import (
@@ -28,8 +28,9 @@ from ._common import (
     scoped_text,
     tag_pairs,
 )
+from .diagnostic import Diagnostic, Plan, register
 
-__all__ = ["PER_RULE", "VARIANTS", "Variant", "analyze", "plan"]
+__all__ = ["DIAGNOSTIC", "PER_RULE", "VARIANTS", "Variant", "VariantPlan", "conclude", "plan"]
 
 PER_RULE = 6  # well-scoring samples varied per rule: enough to see a pattern, cheap to score
 
@@ -115,13 +116,7 @@ def _applies(variant: str, ctx: Context, rule_name: str) -> bool:
     if variant != "case":
         return True
     rule = ctx.spec.rule(rule_name)
-    params = rule.params
-    if rule.kind == "repetition":
-        return True  # it lower-cases the words itself
-    if hasattr(params, "case_sensitive"):
-        return not params.case_sensitive
-    normalize = getattr(params, "normalize", None)
-    return bool(normalize is not None and normalize.lower)
+    return ctx.kind(rule).ignores_case(rule.params)
 
 
 def _well_scoring(ctx: Context, rule_name: str) -> list[int]:
@@ -175,7 +170,12 @@ def _key(variant: str, sample_id: str) -> str:
     return f"variant:{variant}:{sample_id}"
 
 
-def plan(ctx: Context) -> tuple[list[Candidate], dict[str, list[tuple[str, int]]]]:
+@dataclass
+class VariantPlan(Plan):
+    per_rule: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # rule -> (variant, sample index)
+
+
+def plan(ctx: Context) -> VariantPlan:
     """The variant completions to score, and per rule the (variant, sample index) pairs to judge."""
     candidates: dict[str, Candidate] = {}
     per_rule: dict[str, list[tuple[str, int]]] = {}
@@ -195,10 +195,12 @@ def plan(ctx: Context) -> tuple[list[Candidate], dict[str, list[tuple[str, int]]
                 candidates.setdefault(key, Candidate(key, sample, new))
                 pairs.append((vid, i))
         per_rule[rule.name] = pairs
-    return list(candidates.values()), per_rule
+    return VariantPlan(candidates=list(candidates.values()), per_rule=per_rule)
 
 
-def analyze(ctx: Context, per_rule: dict[str, list[tuple[str, int]]], scored: Scored) -> Part:
+def conclude(ctx: Context, variant_plan: VariantPlan, scored: Scored) -> Part:
+    """Every rule whose score moves under a variant it declared, with the before/after text."""
+    per_rule = variant_plan.per_rule
     part = Part("robustness", "Robustness: formatting variants of well-scoring samples")
     findings: list[dict] = []
     quiet: list[str] = []
@@ -255,3 +257,6 @@ def analyze(ctx: Context, per_rule: dict[str, list[tuple[str, int]]], scored: Sc
         part.lines.append("no rule declares formatting variants")
     part.data = {"findings": findings, "unchanged": quiet}
     return part
+
+
+DIAGNOSTIC = register(Diagnostic("robustness", 10, conclude, plan))

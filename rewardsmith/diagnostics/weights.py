@@ -16,106 +16,108 @@ normalize_then_sum) the std is common to all terms and share_k ∝ |w_k|·A_k.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ._common import Context, Part, fmt
-from .grpo import TRL_EPSILON, nanmean, nanstd, trl_advantages
+import numpy as np
 
-__all__ = ["ShareModel", "analyze", "weight_for_share"]
+from ..fmt import pct
+from ._common import Context, Part, Scored, fmt
+from .diagnostic import Diagnostic, Plan, register
+from .grpo import TRL_EPSILON, GroupIndex, trl_advantages
+
+__all__ = ["DIAGNOSTIC", "ShareModel", "conclude", "weight_for_share"]
 
 DOMINATE, VANISH = 0.5, 0.05
 _LO, _HI = 1e-6, 1e6
 
 
-@dataclass
-class _Group:
-    dev_abs: list[float]  # A_gk
-    gram: list[list[float]]  # C_g
-    dof: int
-
-
 class ShareModel:
-    """Each rule's share of the advantage as a function of the weights, for one TRL setting."""
+    """Each rule's share of the advantage as a function of the weights, for one TRL setting.
+
+    The per-group statistics (A_g, C_g, n_g − 1) are arrays over groups, so a share costs a few
+    vector operations however many samples there are.
+    """
 
     def __init__(self, rows: Sequence[Sequence[float | None]], groups: Sequence[Sequence[int]], *,
                  aggregation: str, scale_rewards: str) -> None:
-        k = len(rows[0]) if rows else 0
+        n = len(rows)
+        k = len(rows[0]) if n else 0
         self.k = k
-        r = [[math.nan if v is None else float(v) for v in row] for row in rows]
-        scorable = [i for i, row in enumerate(r) if not all(math.isnan(v) for v in row)]
+        r = np.array(rows, dtype=float).reshape(n, k)  # None becomes NaN
+        scorable = ~np.isnan(r).all(axis=1)
+        index = GroupIndex(groups, n)
         self.grouped = aggregation == "sum_then_normalize" and scale_rewards == "group"
-        self.groups: list[_Group] = []
-        self.linear = [0.0] * k
+        self.dev_abs = np.zeros((0, k))  # A_gk, one row per group with two or more scorable completions
+        self.gram = np.zeros((0, k, k))  # C_g
+        self.dof = np.zeros(0)
+        self.linear = np.zeros(k)
         if aggregation == "normalize_then_sum":
-            z = [[math.nan] * k for _ in r]
-            for g in groups:
-                for j in range(k):
-                    col = [r[i][j] for i in g]
-                    mean, s = nanmean(col), (nanstd(col) if len(g) > 1 else 0.0)
-                    for i in g:
-                        z[i][j] = (r[i][j] - mean) / (s + TRL_EPSILON)
+            z = np.empty((n, k))
             for j in range(k):
-                vals = [0.0 if math.isnan(z[i][j]) else z[i][j] for i in scorable]
-                mean = math.fsum(vals) / len(vals) if vals else 0.0
-                self.linear[j] = math.fsum(abs(v - mean) for v in vals)
+                mean, std = index.mean_std(r[:, j])
+                z[:, j] = (r[:, j] - index.spread(mean)) / (index.spread(std) + TRL_EPSILON)
+            vals = np.where(np.isnan(z), 0.0, z)[scorable]
+            if len(vals):
+                self.linear = np.abs(vals - vals.mean(axis=0)).sum(axis=0)
             return
-        keep = set(scorable)
-        for g in groups:
-            rows_g = [i for i in g if i in keep]
-            if len(rows_g) < 2:
-                continue  # one scorable completion: NaN std, no advantage
-            dev = []
-            for j in range(k):
-                vals = [0.0 if math.isnan(r[i][j]) else r[i][j] for i in rows_g]
-                mean = math.fsum(vals) / len(vals)
-                dev.append([v - mean for v in vals])
-            a = [math.fsum(abs(x) for x in dev[j]) for j in range(k)]
-            if self.grouped:
-                gram = [[math.fsum(x * y for x, y in zip(dev[p], dev[q])) for q in range(k)] for p in range(k)]
-                self.groups.append(_Group(a, gram, len(rows_g) - 1))
-            else:
-                self.linear = [x + y for x, y in zip(self.linear, a)]
+        keep = scorable & (index.of < index.count)
+        weight = keep.astype(float)
+        count = index.sums(weight)
+        values = np.where(np.isnan(r), 0.0, r)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.stack([index.sums(values[:, j] * weight) / count for j in range(k)], axis=1) \
+                if k else np.zeros((index.count, 0))
+        dev = np.where(keep[:, None], values - np.vstack([means, np.zeros((1, k))])[index.of], 0.0)
+        used = count >= 2  # one scorable completion: NaN std, no advantage
+        dev_abs = np.stack([index.sums(np.abs(dev[:, j])) for j in range(k)], axis=1)[used] \
+            if k else np.zeros((int(used.sum()), 0))
+        if not self.grouped:
+            self.linear = dev_abs.sum(axis=0)
+            return
+        self.dev_abs = dev_abs
+        self.gram = np.empty((len(dev_abs), k, k))
+        for p in range(k):
+            for q in range(p, k):
+                self.gram[:, p, q] = self.gram[:, q, p] = index.sums(dev[:, p] * dev[:, q])[used]
+        self.dof = count[used] - 1
+
+    def _denominators(self, weights: np.ndarray) -> np.ndarray:
+        var = np.einsum("gpq,p,q->g", self.gram, weights, weights)
+        return np.sqrt(np.maximum(var, 0.0) / self.dof) + TRL_EPSILON
 
     def shares(self, weights: Sequence[float]) -> list[float]:
+        w = np.asarray(weights, dtype=float)
         if self.grouped:
-            mass = [0.0] * self.k
-            for g in self.groups:
-                var = math.fsum(weights[p] * weights[q] * g.gram[p][q] for p in range(self.k) for q in range(self.k))
-                denom = math.sqrt(max(var, 0.0) / g.dof) + TRL_EPSILON
-                for j in range(self.k):
-                    mass[j] += abs(weights[j]) * g.dev_abs[j] / denom
+            mass = np.abs(w) * (self.dev_abs / self._denominators(w)[:, None]).sum(axis=0)
         else:
-            mass = [abs(w) * a for w, a in zip(weights, self.linear)]
-        whole = math.fsum(mass)
-        return [m / whole if whole > 0 else 0.0 for m in mass]
-
+            mass = np.abs(w) * self.linear
+        whole = math.fsum(mass.tolist())
+        return (mass / whole).tolist() if whole > 0 else [0.0] * self.k
 
     def share_of(self, j: int, weights: Sequence[float]) -> Callable[[float], float]:
-        """Rule j's share as a function of |w_j| alone (the others held): O(groups) per call.
+        """Rule j's share as a function of |w_j| alone (the others held): a few vector operations per call.
 
         With w_j = ±m the group variance is a + 2(±m)b + m²c, so everything else is precomputed.
         """
         sign = -1.0 if weights[j] < 0 else 1.0
-        others = [abs(w) if i != j else 0.0 for i, w in enumerate(weights)]
+        others = np.abs(np.asarray(weights, dtype=float))
+        others[j] = 0.0
         if not self.grouped:
-            rest = math.fsum(o * a for o, a in zip(others, self.linear))
-            own = self.linear[j]
+            rest = float(others @ self.linear)
+            own = float(self.linear[j])
             return lambda m: (m * own / (m * own + rest)) if m * own + rest > 0 else 0.0
-        w0 = [0.0 if i == j else w for i, w in enumerate(weights)]
-        terms = []
-        for g in self.groups:
-            a = math.fsum(w0[p] * w0[q] * g.gram[p][q] for p in range(self.k) for q in range(self.k))
-            b = math.fsum(w0[q] * g.gram[j][q] for q in range(self.k))
-            rest = math.fsum(o * d for o, d in zip(others, g.dev_abs))
-            terms.append((a, sign * 2 * b, g.gram[j][j], g.dof, g.dev_abs[j], rest))
+        w0 = np.asarray(weights, dtype=float).copy()
+        w0[j] = 0.0
+        a = np.einsum("gpq,p,q->g", self.gram, w0, w0)
+        b2 = sign * 2 * (self.gram[:, j, :] @ w0)
+        c = self.gram[:, j, j]
+        dev_j = self.dev_abs[:, j]
+        rest = self.dev_abs @ others
 
         def share(m: float) -> float:
-            own = rest_total = 0.0
-            for a, b2, c, dof, dev_j, rest in terms:
-                denom = math.sqrt(max(a + b2 * m + c * m * m, 0.0) / dof) + TRL_EPSILON
-                own += m * dev_j / denom
-                rest_total += rest / denom
+            denom = np.sqrt(np.maximum(a + b2 * m + c * m * m, 0.0) / self.dof) + TRL_EPSILON
+            own = m * float((dev_j / denom).sum())
+            rest_total = float((rest / denom).sum())
             return own / (own + rest_total) if own + rest_total > 0 else 0.0
 
         return share
@@ -140,21 +142,22 @@ def weight_for_share(model: ShareModel, weights: Sequence[float], j: int, target
     return sign * math.exp(hi)
 
 
-def analyze(ctx: Context) -> Part:
+def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
+    """Each rule's share of the advantage, and the weights at which it would dominate or vanish."""
     m = ctx.matrix
     part = Part("weights", f"Weights ({ctx.aggregation}, scale_rewards={ctx.scale_rewards})")
-    rows = [[m.scores[r][i] for r in m.rules] for i in range(len(m.sample_ids))]
+    rows = np.array([m.scores[r] for r in m.rules], dtype=float).T  # None becomes NaN
     groups = list(ctx.samples.groups().values())
-    if not rows or not m.rules:
+    if not len(rows) or not m.rules:
         part.lines.append("nothing scored")
         return part
     result = trl_advantages(rows, m.weights, groups, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
     shares = result.shares()
     model = ShareModel(rows, groups, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
-    n = max(1, len(rows))
+    mean_moved = np.abs(result.contributions).sum(axis=0) / max(1, len(rows))
     out = []
     for j, name in enumerate(m.rules):
-        moved = math.fsum(abs(row[j]) for row in result.contributions) / n
+        moved = float(mean_moved[j])
         probe = list(m.weights)
         if probe[j] == 0:
             probe[j] = 1e-9  # a metric: where would it stand if it were trained on?
@@ -180,7 +183,10 @@ def analyze(ctx: Context) -> Part:
                           f"(mean |Δ| {moved:.2f}); {dom}; {van}")
         if m.weights[j] != 0 and shares[j] < VANISH and vanish is not None:
             part.warn(f"drowned:{name}",
-                      f"{name} moves {100 * shares[j]:.1f}% of the advantage at weight {fmt(m.weights[j])}: "
+                      f"{name} moves {pct(shares[j], 1)} of the advantage at weight {fmt(m.weights[j])}: "
                       f"the other rules drown it (it needs a weight of about {fmt(vanish, 3)} to reach 5%)")
     part.data = {"rules": out, "aggregation": ctx.aggregation, "scale_rewards": ctx.scale_rewards}
     return part
+
+
+DIAGNOSTIC = register(Diagnostic("weights", 60, conclude))

@@ -7,7 +7,25 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Extract, Kind, KindParams, Normalize, Render, Scope, check_regex, flags_source, py
+from collections.abc import Iterator
+from typing import Any
+
+from .base import (
+    Extract,
+    FieldGroups,
+    Kind,
+    KindParams,
+    Normalize,
+    Pattern,
+    RawSpan,
+    Render,
+    Scope,
+    check_regex,
+    extract_span,
+    flags_source,
+    py,
+    tag_pattern,
+)
 
 __all__ = [
     "AnswerParams",
@@ -57,33 +75,21 @@ def extract_render(out: Render, e: Extract, key: str = "extract") -> None:
     out.lit[f"{key}_method"] = e.method
     out.lit[f"{key}_strip"] = py(e.strip)
     if e.method == "xml_tag":
-        out.regexes[key] = (py(_escape_tag_pattern(e.tag)), "re.DOTALL")
+        out.regexes[key] = (py(tag_pattern(e.tag)), "re.DOTALL")
         out.lit[f"{key}_last"] = py(e.occurrence == "last")
-        out.helpers.add("extract_xml_tag")
     elif e.method == "after_tag":
         out.lit[f"{key}_close"] = py("</" + e.tag + ">")
         out.lit[f"{key}_last"] = py(e.occurrence == "last")
-        out.helpers.add("extract_after_tag")
     elif e.method == "split":
         out.lit[f"{key}_start"] = py(e.start)
         out.lit[f"{key}_end"] = py(e.end)
         out.lit[f"{key}_index"] = py(e.index)
-        out.helpers.add("extract_split")
     elif e.method == "regex":
         out.regexes[key] = (py(e.pattern), flags_source(e.flags))
         out.lit[f"{key}_group"] = py(e.group)
         out.lit[f"{key}_last"] = py(e.occurrence == "last")
-        out.helpers.add("extract_regex")
     elif e.method == "boxed":
         out.lit[f"{key}_last"] = py(e.occurrence == "last")
-        out.helpers.add("extract_boxed")
-    elif e.method == "last_line":
-        out.helpers.add("extract_last_line")
-
-
-def _escape_tag_pattern(tag: str) -> str:
-    return re.escape("<" + tag + ">") + "(.*?)" + re.escape("</" + tag + ">")
-
 
 
 def normalize_render(out: Render, n: Normalize, key: str = "norm") -> None:
@@ -92,8 +98,6 @@ def normalize_render(out: Render, n: Normalize, key: str = "norm") -> None:
          n.remove_whitespace)
     )
     out.lit[f"{key}_any"] = py(n.any())
-    if n.any():
-        out.helpers.add("normalize")
 
 
 class ExactMatchParams(AnswerParams):
@@ -126,7 +130,7 @@ class ExactMatch(Kind):
 
     @classmethod
     def render(cls, params: ExactMatchParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"column", "as_list"})
+        out = Render()
         extract_render(out, params.extract)
         normalize_render(out, params.normalize)
         out.lit.update(
@@ -179,14 +183,30 @@ class Contains(Kind):
     probes = ("keyword_stuffing", "or_list", "prompt_echo")
 
     @classmethod
+    def spans(cls, params: ContainsParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
+        """The extracted text, and each keyword found in it."""
+        yield from super().spans(params, text, refs)
+        span = extract_span(text, params.extract)
+        if span is None:
+            return
+        keywords = list(params.keywords)
+        if params.reference:
+            ref = refs.get(params.reference)
+            keywords = [str(k) for k in (ref if isinstance(ref, (list, tuple)) else [ref]) if k is not None]
+        flags = 0 if params.case_sensitive else re.IGNORECASE
+        for keyword in filter(None, keywords):
+            body = re.escape(keyword)
+            pattern = re.compile(rf"(?<!\w){body}(?!\w)" if params.word_boundary else body, flags)
+            for m in pattern.finditer(text, span[0], span[1]):
+                yield m.start(), m.end(), "keyword", False
+
+    @classmethod
     def columns(cls, params: ContainsParams) -> list[str]:  # type: ignore[override]
         return [params.reference] if params.reference else []
 
     @classmethod
     def render(cls, params: ContainsParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"contains_keyword", "as_list"})
-        if params.reference:
-            out.helpers.add("column")
+        out = Render()
         extract_render(out, params.extract)
         out.lit.update(
             keywords=py(list(params.keywords)),
@@ -229,10 +249,9 @@ class TokenF1(Kind):
 
     @classmethod
     def render(cls, params: TokenF1Params) -> Render:  # type: ignore[override]
-        out = Render(helpers={"column", "as_list", "token_f1", "normalize"})
+        out = Render()
         extract_render(out, params.extract)
         normalize_render(out, params.normalize)
-        out.helpers.add("normalize")
         out.lit.update(
             reference=py(params.reference), scale=py(params.scale), score_missing=py(params.score_missing)
         )
@@ -267,7 +286,7 @@ class Numeric(Kind):
 
     @classmethod
     def render(cls, params: NumericParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"column", "as_list", "parse_number"})
+        out = Render()
         extract_render(out, params.extract)
         out.lit.update(
             reference=py(params.reference),
@@ -320,15 +339,9 @@ class Tiered(Kind):
 
     @classmethod
     def render(cls, params: TieredParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"column", "as_list", "normalize", "tier_passes"})
-        tests = {t.test for t in params.tiers}
-        if "numeric" in tests:
-            out.helpers.add("parse_number")
-        if "f1" in tests:
-            out.helpers.add("token_f1")
+        out = Render()
         extract_render(out, params.extract)
         normalize_render(out, params.normalize)
-        out.helpers.add("normalize")
         out.lit.update(
             reference=py(params.reference),
             tiers=py([(t.test, t.score, t.min_f1) for t in params.tiers]),
@@ -362,7 +375,7 @@ class StepScaledMatch(Kind):
 
     @classmethod
     def render(cls, params: StepScaledMatchParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"column"})
+        out = Render()
         extract_render(out, params.extract)
         out.lit.update(
             reference=py(params.reference),
@@ -408,6 +421,18 @@ class AnswerShape(Kind):
     binary = True
     variants = ("trailing_newline", "crlf", "space_around_tags")
     probes = ("empty_answer_tags", "tags_no_content")
+    field_groups: FieldGroups = {"check": {"short_text": {"max_words"}, "one_of": {"options"}, "fullmatch": {"pattern"}}}
+
+    @classmethod
+    def lints(cls, params: AnswerShapeParams) -> tuple[str, ...]:  # type: ignore[override]
+        return ("isdigit",) if params.check == "isdigit" else ()
+
+    @classmethod
+    def patterns(cls, params: AnswerShapeParams) -> list[Pattern]:  # type: ignore[override]
+        out = super().patterns(params)
+        if params.check == "fullmatch":  # tested on the extracted answer only: its shape is what can be linted
+            out.append(Pattern("pattern", params.pattern, 0, "fullmatch", on="answer"))
+        return out
 
     @classmethod
     def render(cls, params: AnswerShapeParams) -> Render:  # type: ignore[override]
@@ -420,8 +445,6 @@ class AnswerShape(Kind):
             score_match=py(params.score_match),
             score_miss=py(params.score_miss),
         )
-        if params.check in ("integer", "number"):
-            out.helpers.add("parse_number")
         if params.check == "fullmatch":
             out.regexes["shape"] = (py(params.pattern), "0")
         return out

@@ -1,30 +1,54 @@
 """What every kind shares: the kind contract, and the parameter blocks many kinds reuse.
 
 A kind is defined in one place: its params model, the name of its template macro, its catalogue
-text for prompts, the formatting variants that must not change its verdict and the probes it must
-not reward. Rendering, the bench, the proposers and the diagnostics all read it from here.
+text for prompts, the formatting variants that must not change its verdict, the probes it must
+not reward and the inputs they need, the patterns it compiles, the spans it shows, which form
+fields go together and what it needs installed. Rendering, the bench, the proposers, the
+diagnostics and the TUI all read it from here; none of them branches on a kind's name.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..patterns import compile_flags, vet_pattern
+from ..runtime.extract import (
+    _extract_after_tag_span,
+    _extract_boxed_span,
+    _extract_last_line_span,
+    _extract_regex_span,
+    _extract_split_span,
+    _extract_xml_tag_span,
+    _strip_span,
+    _whole_span,
+)
+
 __all__ = [
+    "CountCap",
     "Extract",
+    "FieldGroups",
     "Kind",
     "KindParams",
+    "LengthBudget",
     "Normalize",
+    "Pattern",
+    "RawSpan",
     "RegexFlag",
     "Render",
     "Scope",
+    "EXTRACT_FIELDS",
     "check_regex",
+    "extract_span",
+    "flag_value",
     "flags_source",
     "py",
+    "tag_pattern",
 ]
 
 Scope = Literal["first", "last", "assistant", "transcript"]
@@ -39,34 +63,17 @@ A plain-string completion is the text under every scope.
 RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE", "ASCII"]
 
 MAX_TEXT = 4000  # longest literal a spec may carry (patterns, keywords, separators)
-MAX_PATTERN = 1000
-
-# Nested unbounded quantifiers such as (a+)+ or (\w*)* backtrack exponentially on a near miss.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]")
 
 
 def check_regex(pattern: str, flags: list[str] | tuple[str, ...] = ()) -> str:
-    """Validate a pattern that will be compiled into a generated module.
+    """Validate a pattern that will be compiled into a generated module (see :mod:`rewardsmith.patterns`).
 
     Returns the pattern unchanged, or raises ValueError with a reason a person can act on.
     """
-    if len(pattern) > MAX_PATTERN:
-        raise ValueError(f"pattern is {len(pattern)} characters; the limit is {MAX_PATTERN}")
-    if "\x00" in pattern:
-        raise ValueError("pattern contains a NUL character")
-    value = 0
-    for name in flags:
-        value |= getattr(re, name)
-    try:
-        re.compile(pattern, value)
-    except re.error as exc:
-        raise ValueError(f"not a valid Python regular expression: {exc}") from None
-    if _NESTED_QUANTIFIER.search(pattern):
-        raise ValueError(
-            "nested unbounded quantifiers (like (a+)+) backtrack catastrophically; "
-            "rewrite the group without an inner + or *"
-        )
-    return pattern
+    return vet_pattern(pattern, flags)
+
+
+flag_value = compile_flags  # the kinds' name for it
 
 
 def flags_source(flags: list[str] | tuple[str, ...]) -> str:
@@ -156,6 +163,17 @@ class Extract(KindParams):
         return self
 
 
+EXTRACT_FIELDS: FieldGroups = {
+    "method": {
+        "xml_tag": {"tag", "occurrence"},
+        "after_tag": {"tag", "occurrence"},
+        "split": {"start", "end", "index"},
+        "regex": {"pattern", "group", "flags", "occurrence"},
+        "boxed": {"occurrence"},
+    }
+}
+
+
 class Normalize(KindParams):
     """What two strings are compared after. All off reproduces Python's plain ``==``."""
 
@@ -173,11 +191,83 @@ class Normalize(KindParams):
 
 @dataclass
 class Render:
-    """What a kind hands its template macro: literals as Python source, regexes to precompile."""
+    """What a kind hands its template macro: literals as Python source, regexes to precompile.
+
+    The runtime helpers the macro calls are not listed: render reads them from the rendered code.
+    """
 
     lit: dict[str, str] = field(default_factory=dict)
     regexes: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (pattern source, flags source)
-    helpers: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A regex a rule compiles, for the regex lint.
+
+    field: where it sits in the params ("pattern", "extract.pattern"); mode: how the module applies
+    it (match / search / fullmatch); on: "text" when it runs on the scoped completion, "answer" when
+    it only ever sees an extracted answer (then only its shape is linted, not its matches).
+    """
+
+    field: str
+    pattern: str
+    flags: int
+    mode: str
+    on: Literal["text", "answer"] = "text"
+
+
+@dataclass(frozen=True)
+class CountCap:
+    """What the search-spam probe needs of a capped count: the regex, its flags, the range.
+
+    literal: the pattern is plain text (shown as the example when the samples have none).
+    """
+
+    pattern: str
+    flags: int
+    min_count: int
+    max_count: int
+    literal: bool
+
+
+@dataclass(frozen=True)
+class LengthBudget:
+    """What the padding probe needs: the longest text not penalised, and in which unit."""
+
+    edge: int
+    unit: Literal["chars", "words", "tokens"]
+
+
+RawSpan = tuple[int, int, str, bool]
+"""(start, end, note, region) in the scoped text; region marks a stretch judged as a whole."""
+
+FieldGroups = dict[str, dict[str, set[str]]]
+"""For a params model: a selector field -> its value -> the fields that only matter for that value."""
+
+
+def extract_span(text: str, e: Any) -> tuple[int, int, int, int] | None:
+    """Where `e` (an :class:`Extract`) finds the answer: the runtime's span form, stripped as the module strips."""
+    last = e.occurrence == "last"
+    if e.method == "xml_tag":
+        span = _extract_xml_tag_span(text, re.compile(tag_pattern(e.tag), re.DOTALL), last)
+    elif e.method == "after_tag":
+        span = _extract_after_tag_span(text, f"</{e.tag}>", last)
+    elif e.method == "split":
+        span = _extract_split_span(text, e.start, e.end, e.index)
+    elif e.method == "regex":
+        span = _extract_regex_span(text, re.compile(e.pattern, flag_value(e.flags)), e.group, last)
+    elif e.method == "boxed":
+        span = _extract_boxed_span(text, last)
+    elif e.method == "last_line":
+        span = _extract_last_line_span(text)
+    else:
+        span = _whole_span(text)
+    return _strip_span(text, span) if e.strip else span
+
+
+def tag_pattern(tag: str) -> str:
+    """The regex of an xml_tag extraction: the tag pair, the content as group 1."""
+    return re.escape("<" + tag + ">") + "(.*?)" + re.escape("</" + tag + ">")
 
 
 class Kind:
@@ -196,6 +286,60 @@ class Kind:
     variants: ClassVar[tuple[str, ...]] = ()
     # Probes (ids from the diagnostics catalogue) built to game it that it must not reward.
     probes: ClassVar[tuple[str, ...]] = ()
+    # Whether an LLM proposer may write it (a kind that calls a model at training time is added by hand).
+    llm_proposable: ClassVar[bool] = True
+    # Which fields of its params only matter for one value of another (the rule editor shows those alone).
+    field_groups: ClassVar[FieldGroups] = {}
+    # Its verdict is exactly whether its pattern matches: lint scores demonstration strings through it.
+    verdict_is_pattern: ClassVar[bool] = False
+
+    @classmethod
+    def lints(cls, params: KindParams) -> tuple[str, ...]:
+        """Idiom lints (ids from diagnostics.lint) that apply to this rule, beyond its patterns."""
+        return ()
+
+    @classmethod
+    def needs(cls, params: KindParams) -> tuple[str, ...]:
+        """What the generated module needs beyond the standard library for this rule (the "Needs:" line)."""
+        return ()
+
+    @classmethod
+    def patterns(cls, params: KindParams) -> list[Pattern]:
+        """The regexes this rule compiles from its params, for the regex lint."""
+        extract = getattr(params, "extract", None)
+        if isinstance(extract, Extract) and extract.method == "regex":
+            return [Pattern("extract.pattern", extract.pattern, flag_value(extract.flags), "search")]
+        return []
+
+    @classmethod
+    def spans(cls, params: KindParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:
+        """Where in the scoped `text` the rule found its evidence (the TUI highlights these).
+
+        The default shows the extracted answer, when the kind extracts one.
+        """
+        extract = getattr(params, "extract", None)
+        if isinstance(extract, Extract) and extract.method != "whole":
+            span = extract_span(text, extract)
+            if span is not None and span[0] < span[1]:
+                yield span[0], span[1], "answer", False
+
+    @classmethod
+    def ignores_case(cls, params: KindParams) -> bool:
+        """Whether upper-casing the text must leave the verdict alone (the "case" variant applies)."""
+        if hasattr(params, "case_sensitive"):
+            return not getattr(params, "case_sensitive")
+        normalize = getattr(params, "normalize", None)
+        return bool(normalize is not None and normalize.lower)
+
+    @classmethod
+    def count_cap(cls, params: KindParams) -> CountCap | None:
+        """For the search-spam probe: what the rule counts and its cap; None when it counts nothing."""
+        return None
+
+    @classmethod
+    def length_budget(cls, params: KindParams) -> LengthBudget | None:
+        """For the padding probe: the longest text the rule does not penalise; None when it has no budget."""
+        return None
 
     @classmethod
     def columns(cls, params: KindParams) -> list[str]:

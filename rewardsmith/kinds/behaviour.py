@@ -6,7 +6,23 @@ import re
 
 from pydantic import Field, model_validator
 
-from .base import Kind, KindParams, RegexFlag, Render, Scope, check_regex, flags_source, py
+from collections.abc import Iterator
+from typing import Any
+
+from .base import (
+    CountCap,
+    Kind,
+    KindParams,
+    Pattern,
+    RawSpan,
+    RegexFlag,
+    Render,
+    Scope,
+    check_regex,
+    flag_value,
+    flags_source,
+    py,
+)
 
 __all__ = ["CountInRange", "Repetition"]
 
@@ -50,6 +66,24 @@ class CountInRange(Kind):
         return params.score_in
 
     @classmethod
+    def patterns(cls, params: CountInRangeParams) -> list[Pattern]:  # type: ignore[override]
+        return [] if params.literal else [Pattern("pattern", params.pattern, flag_value(params.flags), "search")]
+
+    @classmethod
+    def count_cap(cls, params: CountInRangeParams) -> CountCap:  # type: ignore[override]
+        pattern = re.escape(params.pattern) if params.literal else params.pattern
+        return CountCap(pattern, flag_value(params.flags), params.min_count, params.max_count, params.literal)
+
+    @classmethod
+    def spans(cls, params: CountInRangeParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
+        """Each match counted, numbered."""
+        cap = cls.count_cap(params)
+        matches = list(re.finditer(cap.pattern, text, cap.flags))
+        for k, m in enumerate(matches, 1):
+            if m.end() > m.start():
+                yield m.start(), m.end(), f"match {k}/{len(matches)}", False
+
+    @classmethod
     def render(cls, params: CountInRangeParams) -> Render:  # type: ignore[override]
         pattern = re.escape(params.pattern) if params.literal else params.pattern
         out = Render()
@@ -82,8 +116,24 @@ class Repetition(Kind):
     probes = ()
 
     @classmethod
+    def ignores_case(cls, params: RepetitionParams) -> bool:  # type: ignore[override]
+        return True  # it lower-cases the words itself
+
+    @classmethod
+    def spans(cls, params: RepetitionParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
+        """Each word n-gram seen before."""
+        words = list(re.finditer(r"\S+", text))
+        seen: set[tuple[str, ...]] = set()
+        n = params.ngram
+        for i in range(len(words) - n + 1):
+            gram = tuple(w.group().lower() for w in words[i:i + n])
+            if gram in seen:
+                yield words[i].start(), words[i + n - 1].end(), "repeated n-gram", False
+            seen.add(gram)
+
+    @classmethod
     def render(cls, params: RepetitionParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"repetition"})
+        out = Render()
         out.lit.update(ngram=py(params.ngram), max_penalty=py(params.max_penalty))
         return out
 

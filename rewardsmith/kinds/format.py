@@ -8,7 +8,23 @@ from typing import Literal, Union
 from pydantic import Field, model_validator
 
 from .answers import extract_render
-from .base import Extract, Kind, KindParams, RegexFlag, Render, Scope, check_regex, flags_source, py
+from collections.abc import Iterator
+from typing import Any
+
+from .base import (
+    Extract,
+    Kind,
+    KindParams,
+    Pattern,
+    RawSpan,
+    RegexFlag,
+    Render,
+    Scope,
+    check_regex,
+    flag_value,
+    flags_source,
+    py,
+)
 
 __all__ = ["AllowedTokens", "RegexFormat", "TagCount"]
 
@@ -44,6 +60,19 @@ class RegexFormat(Kind):
     binary = True
     variants = ("trailing_newline", "space_around_tags")
     probes = ("tags_no_content", "empty_answer_tags", "prompt_echo")
+    # Its verdict is its pattern's: lint's demonstration strings are scored through the module.
+    verdict_is_pattern = True
+
+    @classmethod
+    def patterns(cls, params: RegexFormatParams) -> list[Pattern]:  # type: ignore[override]
+        return [Pattern("pattern", params.pattern, flag_value(params.flags), params.mode)]
+
+    @classmethod
+    def spans(cls, params: RegexFormatParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
+        """The stretch the format pattern matched."""
+        m = getattr(re.compile(params.pattern, flag_value(params.flags)), params.mode)(text)
+        if m is not None and m.end() > m.start():
+            yield m.start(), m.end(), f"{params.mode} of the format", True
 
     @classmethod
     def render(cls, params: RegexFormatParams) -> Render:  # type: ignore[override]
@@ -98,6 +127,23 @@ class TagCount(Kind):
     probes = ("tags_no_content", "repeated_text")
 
     @classmethod
+    def spans(cls, params: TagCountParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
+        """Each occurrence of a counted tag, and the trailing text a penalty charges for."""
+        for item in params.items:
+            marker = getattr(item, "text", None)
+            if marker is not None:
+                at = text.find(marker)
+                while at >= 0:
+                    yield at, at + len(marker), f"{marker.strip()!s} (wanted {item.times}×)", False
+                    at = text.find(marker, at + len(marker))
+            after = getattr(item, "after", None) or getattr(getattr(item, "penalty", None), "after", None)
+            if after:
+                cut = text.rfind(after)
+                lo = cut + len(after) if cut >= 0 else 0
+                if lo < len(text) and text[lo:].strip():
+                    yield lo, len(text), f"trailing text after {after.strip()}", True
+
+    @classmethod
     def render(cls, params: TagCountParams) -> Render:  # type: ignore[override]
         steps = []
         for item in params.items:
@@ -143,7 +189,7 @@ class AllowedTokens(Kind):
 
     @classmethod
     def render(cls, params: AllowedTokensParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"whitespace"} if params.ignore_whitespace else set())
+        out = Render()
         extract_render(out, params.extract)
         # Longest first, so a token that is a prefix of another never wins a tie.
         ordered = sorted(set(params.tokens), key=lambda t: (-len(t), t))

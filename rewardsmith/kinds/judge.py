@@ -126,6 +126,12 @@ class Judge(Kind):
     asynchronous = True
     variants = ()  # each variant is a paid request per sample: the probes below are the checks that matter
     probes = ("or_list", "multiple_answers")
+    # It calls a model at training time: a user adds it on purpose, a proposer never slips it in.
+    llm_proposable = False
+
+    @classmethod
+    def needs(cls, params: JudgeParams) -> tuple[str, ...]:  # type: ignore[override]
+        return ("openai for the LLM judge (imported when first used) and the judge endpoint",)
 
     @classmethod
     def columns(cls, params: JudgeParams) -> list[str]:  # type: ignore[override]
@@ -133,10 +139,8 @@ class Judge(Kind):
 
     @classmethod
     def render(cls, params: JudgeParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"column", "judge"})
+        out = Render()
         extract_render(out, params.extract)
-        if params.question:
-            out.helpers.add("prompt_question")
         out.lit.update(
             question=py(params.question),
             base_url=py(params.base_url),

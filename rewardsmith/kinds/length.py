@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .base import Kind, KindParams, Render, Scope, py
+from .base import FieldGroups, Kind, KindParams, LengthBudget, RawSpan, Render, Scope, py
 
 __all__ = ["Length"]
 
@@ -43,10 +45,30 @@ class Length(Kind):
     Params = LengthParams
     variants = ("trailing_newline",)
     probes = ("length_padding",)
+    field_groups: FieldGroups = {"unit": {"tokens": {"tokenizer"}}}
+
+    @classmethod
+    def needs(cls, params: LengthParams) -> tuple[str, ...]:  # type: ignore[override]
+        return ("transformers for token lengths (imported when first used)",) if params.unit == "tokens" else ()
+
+    @classmethod
+    def length_budget(cls, params: LengthParams) -> LengthBudget:  # type: ignore[override]
+        return LengthBudget(params.max_length - params.buffer - 1, params.unit)
+
+    @classmethod
+    def spans(cls, params: LengthParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
+        """The text past the budget (characters or words; token offsets need the tokenizer)."""
+        budget = params.max_length - params.buffer
+        if params.unit == "chars" and len(text) > budget:
+            yield budget, len(text), f"past {budget} characters", True
+        elif params.unit == "words":
+            words = list(re.finditer(r"\S+", text))
+            if len(words) > budget:
+                yield words[budget].start(), len(text), f"past {budget} words", True
 
     @classmethod
     def render(cls, params: LengthParams) -> Render:  # type: ignore[override]
-        out = Render(helpers={"tokenizer"} if params.unit == "tokens" else set())
+        out = Render()
         out.lit.update(
             unit=params.unit,
             tokenizer=py(params.tokenizer),

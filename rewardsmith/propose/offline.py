@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ..bench import weighted_total
 from ..checks import auc
 from ..completions import scoped_text
 from ..errors import SampleError
@@ -228,13 +229,9 @@ def _run_all(candidates: list[_Candidate], view: _View) -> None:
 
 
 def _total(parts: Iterable[tuple[float, Sequence[float | None]]], n: int) -> list[float | None]:
-    """The weighted total as TRL sums it: None scores are skipped; all None stays None."""
-    out: list[float | None] = [None] * n
-    for weight, scores in parts:
-        for i, s in enumerate(scores):
-            if s is not None:
-                out[i] = (out[i] or 0.0) + weight * s
-    return out
+    """The weighted total as TRL sums it (the bench's one implementation), from (weight, scores) pairs."""
+    pairs = list(parts)
+    return weighted_total([scores for _, scores in pairs], [weight for weight, _ in pairs], n)
 
 
 # --------------------------------------------------------------------------- statistics helpers

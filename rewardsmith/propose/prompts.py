@@ -49,9 +49,9 @@ __all__ = [
 ]
 
 DEFAULT_PERSONA = "search-engine-expert"
-# Kinds an LLM proposal may not use: the judge calls a model at training time, which a user adds on
-# purpose (by hand or from the autodidact preset), not something a proposer slips in.
-LLM_EXCLUDED_KINDS = frozenset({"judge"})
+# Kinds an LLM proposal may not use (each kind declares it: a judge calls a model at training time,
+# which a user adds on purpose, not something a proposer slips in).
+LLM_EXCLUDED_KINDS = frozenset(name for name, kind in KINDS.items() if not kind.llm_proposable)
 
 PER_CLASS = 4  # samples of each label shown by default
 MAX_TEXT = 1500  # characters of one completion or prompt before it is cut

@@ -259,13 +259,15 @@ def _slot_for(prefix: str, hits: Sequence[Hit], support: float) -> Slot | None:
         return Slot({"method": "boxed", "occurrence": "last"}, "\\boxed{}", support)
     ends = Counter(_terminator(h) for h in hits)
     end, _ = max(ends.items(), key=lambda kv: (kv[1], kv[0]))
+    # The answer starts at a non-space (\S), so the blanks before it are one run and at most two repeats
+    # ever stand side by side: the vetting refuses three (they backtrack polynomially on a near miss).
     lead = re.escape(prefix.rstrip()) + r"[ \t]*"
     if end == "\n":
-        pattern, flags, shown = lead + r"(.+?)[ \t]*(?:\.|\*\*|\$)?[ \t]*$", ["MULTILINE"], "… (end of line)"
+        pattern, flags, shown = lead + r"(\S[^\n]*?)[ \t]*(?:\.|\*\*|\$)?$", ["MULTILINE"], "… (end of line)"
     elif end == " ":
         pattern, flags, shown = lead + r"(\S+?)(?=[.,;:!?]*(?:\s|$))", [], "… (one word)"
     else:
-        pattern, flags, shown = lead + r"(.+?)[ \t]*" + re.escape(end), [], f"…{end}"
+        pattern, flags, shown = lead + r"(\S.*?)[ \t]*" + re.escape(end), [], f"…{end}"
     params = {"method": "regex", "pattern": pattern, "group": 1, "occurrence": "last", "flags": flags}
     return Slot(params, f"{prefix.strip()} {shown}", support)
 

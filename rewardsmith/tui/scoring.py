@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
 
-from ..bench import Bench, ScoreMatrix
+from ..bench import Bench, ScoreMatrix, weighted_total
 from ..render import render_module
 from ..samples import SampleSet
 from ..spec import RewardSpec, Rule
@@ -60,7 +60,7 @@ class ScoreStore:
     def total(self, rules: Sequence[Rule]) -> list[float | None]:
         return weighted_total(
             [self.by_rule[r.name].scores for r in rules if r.name in self.by_rule],
-            [0.0 if r.role == "metric" else r.weight for r in rules if r.name in self.by_rule],
+            [r.effective_weight for r in rules if r.name in self.by_rule],
             len(self.sample_ids),
         )
 
@@ -68,24 +68,13 @@ class ScoreStore:
         """The core's score matrix for `spec` (every rule must have been scored)."""
         return ScoreMatrix(
             rules=[r.name for r in spec.rules],
-            weights=[0.0 if r.role == "metric" else r.weight for r in spec.rules],
+            weights=[r.effective_weight for r in spec.rules],
             roles=[r.role for r in spec.rules],
             sample_ids=list(self.sample_ids),
             scores={r.name: self.by_rule[r.name].scores for r in spec.rules},
             errors={r.name: self.by_rule[r.name].errors for r in spec.rules},
             seconds={r.name: self.by_rule[r.name].seconds for r in spec.rules},
         )
-
-
-def weighted_total(columns: Sequence[Sequence[float | None]], weights: Sequence[float], n: int) -> list[float | None]:
-    """Weighted sum per sample as TRL sums it: None scores are skipped; all None gives None."""
-    out: list[float | None] = [None] * n
-    for values, w in zip(columns, weights):
-        for i, v in enumerate(values):
-            if v is not None:
-                prev = out[i]
-                out[i] = w * v if prev is None else prev + w * v
-    return out
 
 
 class Scorer:

@@ -8,6 +8,7 @@ import pytest
 
 from rewardsmith.bench import Bench
 from rewardsmith.diagnostics.lint import confirm_shape, regex_shapes
+from rewardsmith.errors import SpecError
 from rewardsmith.presets import load_preset
 from rewardsmith.samples import SampleSet
 
@@ -114,12 +115,25 @@ def test_tame_patterns_are_not_backtracking_findings(pattern):
     assert all(confirm_shape(s, re.compile(pattern).search) is None for s in regex_shapes(pattern))
 
 
-def test_a_catastrophic_count_pattern_times_out_in_the_worker():
-    spec = spec_of("""
+def test_a_catastrophic_count_pattern_is_refused_by_the_spec():
+    with pytest.raises(SpecError, match="catastrophically"):
+        spec_of("""
 name: slow
 rules:
   - {name: runs, kind: count_in_range, params: {pattern: '(a|aa)+$', min_count: 1, max_count: 3}}
 """)
+
+
+def test_a_catastrophic_count_pattern_that_got_past_validation_times_out_in_the_worker():
+    # Specs refuse such a pattern (above); one can still reach the bench unvalidated (a spec object built in
+    # code, a module under audit). The lint finds it and the worker's time limit contains it.
+    spec = spec_of("""
+name: slow
+rules:
+  - {name: runs, kind: count_in_range, params: {pattern: 'a+$', min_count: 1, max_count: 3}}
+""")
+    params = spec.rules[0].params.model_construct(**{**spec.rules[0].params.model_dump(), "pattern": "(a|aa)+$"})
+    spec.rules[0].__dict__["params"] = params
     rows = SampleSet([sample("a", "aaa"), sample("b", "b")])
     with Bench(time_limit=2.0) as bench:
         diag = run(spec, rows, bench)

@@ -39,26 +39,43 @@ def _content(message):
     return str(content)
 
 
+def _messages(completion):
+    """The messages of a completion (a list, {"messages": [...]} or one message dict); None for a string."""
+    if isinstance(completion, str):
+        return None
+    if not completion:
+        return []
+    if isinstance(completion, dict):
+        return list(completion.get("messages", [completion]))
+    return list(completion)
+
+
+def _scoped(messages, scope):
+    """Indices of the messages a scope reads.
+
+    scope: "first" = completion[0]; "last" = the last assistant message; "assistant" = every
+    assistant message; "transcript" = every message, tool turns included. A message without a
+    role counts as the assistant's.
+    """
+    if not messages:
+        return []
+    if scope == "first":
+        return [0]
+    if scope == "transcript":
+        return list(range(len(messages)))
+    turns = [i for i, m in enumerate(messages) if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
+    return turns if scope == "assistant" else turns[-1:]
+
+
 def _text(completion, scope):
     """The text a rule reads from a completion: a string, a message list or {"messages": [...]}.
 
-    scope: "first" = completion[0]["content"]; "last" = the last assistant message;
-    "assistant" = all assistant messages; "transcript" = every message, tool turns included.
+    The messages its scope picks, joined by newlines; a string is the text under every scope.
     """
-    if isinstance(completion, str):
+    messages = _messages(completion)
+    if messages is None:
         return completion
-    if isinstance(completion, dict):
-        completion = completion.get("messages", [completion])
-    if not completion:
-        return ""
-    if scope == "first":
-        return _content(completion[0])
-    if scope == "transcript":
-        return "\n".join(_content(m) for m in completion)
-    turns = [m for m in completion if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
-    if scope == "assistant":
-        return "\n".join(_content(m) for m in turns)
-    return _content(turns[-1]) if turns else ""
+    return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
 def _column(kwargs, name, count, rule):
@@ -91,8 +108,12 @@ def _prompt_question(prompts, i):
 
 
 _JUDGE_FIELDS = re.compile(r"\{(question|reference|answer)\}")
-_JUDGE_TRIM = " \t\r\n\"'`*_"
+
+
 _JUDGE_CACHE = {}
+
+
+_JUDGE_TRIM = " \t\r\n\"'`*_"
 
 
 def _judge_verdict(reply, yes_words, no_words):

@@ -44,26 +44,43 @@ def _content(message):
     return str(content)
 
 
+def _messages(completion):
+    """The messages of a completion (a list, {"messages": [...]} or one message dict); None for a string."""
+    if isinstance(completion, str):
+        return None
+    if not completion:
+        return []
+    if isinstance(completion, dict):
+        return list(completion.get("messages", [completion]))
+    return list(completion)
+
+
+def _scoped(messages, scope):
+    """Indices of the messages a scope reads.
+
+    scope: "first" = completion[0]; "last" = the last assistant message; "assistant" = every
+    assistant message; "transcript" = every message, tool turns included. A message without a
+    role counts as the assistant's.
+    """
+    if not messages:
+        return []
+    if scope == "first":
+        return [0]
+    if scope == "transcript":
+        return list(range(len(messages)))
+    turns = [i for i, m in enumerate(messages) if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
+    return turns if scope == "assistant" else turns[-1:]
+
+
 def _text(completion, scope):
     """The text a rule reads from a completion: a string, a message list or {"messages": [...]}.
 
-    scope: "first" = completion[0]["content"]; "last" = the last assistant message;
-    "assistant" = all assistant messages; "transcript" = every message, tool turns included.
+    The messages its scope picks, joined by newlines; a string is the text under every scope.
     """
-    if isinstance(completion, str):
+    messages = _messages(completion)
+    if messages is None:
         return completion
-    if isinstance(completion, dict):
-        completion = completion.get("messages", [completion])
-    if not completion:
-        return ""
-    if scope == "first":
-        return _content(completion[0])
-    if scope == "transcript":
-        return "\n".join(_content(m) for m in completion)
-    turns = [m for m in completion if not isinstance(m, dict) or m.get("role", "assistant") == "assistant"]
-    if scope == "assistant":
-        return "\n".join(_content(m) for m in turns)
-    return _content(turns[-1]) if turns else ""
+    return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
 def _column(kwargs, name, count, rule):
@@ -87,99 +104,136 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _extract_xml_tag(text, pattern, last):
-    found = pattern.findall(text)
-    if not found:
+def _extract_xml_tag_span(text, pattern, last):
+    """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
+    match = None
+    for match in pattern.finditer(text):
+        if not last:
+            break
+    if match is None:
         return None
-    return found[-1] if last else found[0]
+    return match.start(1), match.end(1), match.start(), match.end()
+
+
+def _extract_xml_tag(text, pattern, last):
+    """The text inside the first or last tag pair `pattern` matches, else None."""
+    span = _extract_xml_tag_span(text, pattern, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_after_tag_span(text, close, last):
+    """The span of the text after the first or last `close` marker, else None."""
+    at = text.rfind(close) if last else text.find(close)
+    if at < 0:
+        return None
+    at += len(close)
+    return at, len(text), at, len(text)
 
 
 def _extract_after_tag(text, close, last):
-    if close not in text:
+    """The text after the first or last `close` marker (``</think>``), else None."""
+    span = _extract_after_tag_span(text, close, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_split_span(text, start, end, index):
+    """The span of ``text.split(start)[index]`` cut at `end`; None when `index` is out of range.
+
+    The block takes in the `start` marker before the piece and the `end` marker after it.
+    """
+    pieces = text.split(start)
+    try:
+        k = range(len(pieces))[index]
+    except IndexError:
         return None
-    return text.rsplit(close, 1)[1] if last else text.split(close, 1)[1]
+    begin = sum(len(p) + len(start) for p in pieces[:k])
+    piece = pieces[k]
+    cut = piece.find(end) if end else -1
+    stop = begin + (cut if cut >= 0 else len(piece))
+    block_start = begin - len(start) if k > 0 else begin
+    return begin, stop, block_start, stop + len(end) if cut >= 0 else stop
 
 
 def _extract_split(text, start, end, index):
-    """text.split(start)[index], cut at end: the lenient idiom (no start -> the whole text)."""
-    try:
-        piece = text.split(start)[index]
-    except IndexError:
-        return ""
-    return piece.split(end)[0] if end else piece
+    """text.split(start)[index], cut at end: the lenient idiom (no start -> the whole text).
+
+    An index past the pieces reads as an empty answer, as the idiom's caller would catch it.
+    """
+    span = _extract_split_span(text, start, end, index)
+    return "" if span is None else text[span[0] : span[1]]
 
 
-def _extract_regex(text, pattern, group, last):
+def _extract_regex_span(text, pattern, group, last):
+    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
     match = None
     if last:
         for match in pattern.finditer(text):
             pass
     else:
         match = pattern.search(text)
-    return None if match is None else match.group(group)
+    if match is None or match.start(group) < 0:
+        return None
+    return match.start(group), match.end(group), match.start(), match.end()
+
+
+def _extract_regex(text, pattern, group, last):
+    """Capture `group` of the first or last match of `pattern`, else None."""
+    span = _extract_regex_span(text, pattern, group, last)
+    return None if span is None else text[span[0] : span[1]]
 
 
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 
 
-def _extract_boxed(text, last):
-    """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
-    starts = [m.end() for m in _BOXED.finditer(text)]
-    if not starts:
+def _extract_boxed_span(text, last):
+    """The span of the content of the first or last ``\\boxed{...}``; None when absent or unclosed."""
+    heads = list(_BOXED.finditer(text))
+    if not heads:
         return None
-    start = starts[-1] if last else starts[0]
+    head = heads[-1] if last else heads[0]
     depth = 1
-    for j in range(start, len(text)):
+    for j in range(head.end(), len(text)):
         if text[j] == "{":
             depth += 1
         elif text[j] == "}":
             depth -= 1
             if depth == 0:
-                return text[start:j]
+                return head.end(), j, head.start(), j + 1
     return None
 
 
+def _extract_boxed(text, last):
+    """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
+    span = _extract_boxed_span(text, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_last_line_span(text):
+    """The span of the last line that is not blank (lines as ``str.splitlines`` cuts them), else None."""
+    span = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.splitlines()[0]
+        if body.strip():
+            span = (pos, pos + len(body), pos, pos + len(body))
+        pos += len(line)
+    return span
+
+
 def _extract_last_line(text):
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else None
-
-
-_FRACTION = re.compile(r"^(?:\\[dt]?frac\{([-+]?\d+)\}\{([-+]?\d+)\}|([-+]?\d+)\s*/\s*(\d+))$")
-_NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?$")
-_NUMBER_WITH_UNIT = re.compile(r"^([-+]?[\d,]*\.?\d+)\s*(?:%|[^\W\d_][^\d]{0,24})$")
-
-
-def _parse_number(text):
-    """A number from answer text ("1,234", "$5", "-3.5", "3/4", "\\frac{3}{4}", "42 dollars"), else None."""
-    if text is None:
-        return None
-    t = unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").strip().rstrip(".").strip()
-    t = t.replace("$", "").replace("\\%", "%").replace("\\!", "").strip()
-    if t.startswith("{") and t.endswith("}"):
-        t = t[1:-1].strip()
-    m = _FRACTION.match(t)
-    if m:
-        num, den = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
-        return int(num) / int(den) if int(den) != 0 else None
-    if t.endswith("%"):
-        t = t[:-1].strip()
-    if not _NUMBER.match(t) or not any(ch.isdigit() for ch in t):
-        m = _NUMBER_WITH_UNIT.match(t)
-        if not m:
-            return None
-        t = m.group(1)
-    try:
-        value = float(t.replace(",", ""))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+    """The last line that is not blank, else None."""
+    span = _extract_last_line_span(text)
+    return None if span is None else text[span[0] : span[1]]
 
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b", re.IGNORECASE)
+
+
 _NUMBER_TOKEN = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?")
 
 
 def _canonical_number(match):
+    """A number token written one way: "1,000.50" -> "1000.5", "$3" -> "3" (a re.sub callback)."""
     raw = match.group(0).replace("$", "").replace(",", "")
     try:
         value = float(raw)
@@ -223,7 +277,43 @@ def _token_f1(prediction, reference):
     return 2 * precision * recall / (precision + recall)
 
 
+_FRACTION = re.compile(r"^(?:\\[dt]?frac\{([-+]?\d+)\}\{([-+]?\d+)\}|([-+]?\d+)\s*/\s*(\d+))$")
+
+
+_NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?$")
+
+
+_NUMBER_WITH_UNIT = re.compile(r"^([-+]?[\d,]*\.?\d+)\s*(?:%|[^\W\d_][^\d]{0,24})$")
+
+
+def _parse_number(text):
+    """A number from answer text ("1,234", "$5", "-3.5", "3/4", "\\frac{3}{4}", "42 dollars"), else None."""
+    if text is None:
+        return None
+    t = unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").strip().rstrip(".").strip()
+    t = t.replace("$", "").replace("\\%", "%").replace("\\!", "").strip()
+    if t.startswith("{") and t.endswith("}"):
+        t = t[1:-1].strip()
+    m = _FRACTION.match(t)
+    if m:
+        num, den = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
+        return int(num) / int(den) if int(den) != 0 else None
+    if t.endswith("%"):
+        t = t[:-1].strip()
+    if not _NUMBER.match(t) or not any(ch.isdigit() for ch in t):
+        m = _NUMBER_WITH_UNIT.match(t)
+        if not m:
+            return None
+        t = m.group(1)
+    try:
+        value = float(t.replace(",", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _tier_passes(test, min_f1, answer, reference, options):
+    """Whether `answer` passes one tier (exact, normalized, contains, numeric, f1) against `reference`."""
     if test == "exact":
         return answer.strip() == reference.strip()
     got, want = _normalize(answer, options), _normalize(reference, options)
@@ -238,6 +328,7 @@ def _tier_passes(test, min_f1, answer, reference, options):
 
 
 def _contains_keyword(text, keyword, case_sensitive, word_boundary):
+    """Whether `keyword` occurs in `text` (as a whole word when `word_boundary`)."""
     if not case_sensitive:
         text, keyword = text.lower(), keyword.lower()
     if not word_boundary:

@@ -21,9 +21,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from ...errors import RewardsmithError
-from ...kinds import KINDS, Extract, get_kind
-from ...kinds.answers import AnswerShapeParams
-from ...kinds.length import LengthParams
+from ...kinds import KINDS, form_conditions, get_kind
 from ...spec import RewardSpec, Rule
 from ..rulecode import rule_source
 from ..scoring import RuleScores, rule_digest
@@ -36,17 +34,7 @@ __all__ = ["EditorScreen"]
 PREVIEW_DELAY = 0.25  # seconds of quiet typing before the draft is re-scored
 
 # Fields only one choice uses, hidden under the others so the form shows what matters now.
-CONDITIONAL: Conditional = {
-    Extract: ("method", {
-        "xml_tag": {"tag", "occurrence"},
-        "after_tag": {"tag", "occurrence"},
-        "split": {"start", "end", "index"},
-        "regex": {"pattern", "group", "flags", "occurrence"},
-        "boxed": {"occurrence"},
-    }),
-    AnswerShapeParams: ("check", {"short_text": {"max_words"}, "one_of": {"options"}, "fullmatch": {"pattern"}}),
-    LengthParams: ("unit", {"tokens": {"tokenizer"}}),
-}
+CONDITIONAL: Conditional = form_conditions()
 ROLES = ("reward", "verifier", "metric")
 
 

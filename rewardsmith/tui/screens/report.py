@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...checks import Report, zero_spread_groups
+from ...fmt import fmt, pct
 from ..widgets.plots import DistributionPlot, GroupSpreadPlot, ZeroSpreadPlot, group_spreads
 from ..widgets.status import StatusLine
 from .base import WorkbenchScreen
@@ -35,10 +36,9 @@ def diagnostics_available() -> bool:
         return False
 
 
-def _num(value: Any, pct: bool = False) -> str:
-    if value is None:
-        return "—"
-    return f"{100 * value:.0f}%" if pct else f"{value:.3g}"
+def _num(value: Any, share: bool = False) -> str:
+    """Three significant figures, or a share as a percentage: the report's panes are narrow."""
+    return pct(value, none="—") if share else fmt(value, style="significant", none="—")
 
 
 def overview(report: Report, proposed: bool) -> RenderableType:
