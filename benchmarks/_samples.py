@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rewardsmith.samples import demo_path, load_samples, sample_to_record
+from rewardsmith.demo import demo_path
+from rewardsmith.samples import load_samples, sample_to_record
 
 __all__ = ["build_file"]
 

@@ -19,19 +19,20 @@ import time
 import types
 from pathlib import Path
 
+from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
 from rewardsmith.bench import score_samples
 from rewardsmith.checks import build_report
+from rewardsmith.demo import DEMO_SETS, demo_path
 from rewardsmith.propose import propose_offline
 from rewardsmith.render import render_module
-from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
-from rewardsmith.samples import demo_path, load_samples
+from rewardsmith.samples import load_samples
 from rewardsmith.spec import save_spec
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=10_000)
-    parser.add_argument("--set", default="search", choices=["search", "math", "maze"])
+    parser.add_argument("--set", default="search", choices=DEMO_SETS)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,14 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from rewardsmith.propose import propose_offline
 from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
-from rewardsmith.samples import demo_path, load_samples
+from rewardsmith.demo import DEMO_SETS, demo_path
+from rewardsmith.propose import propose_offline
+from rewardsmith.samples import load_samples
 from rewardsmith.tui.app import make_app
 from rewardsmith.tui.screens.editor import PREVIEW_DELAY, EditorScreen
-from rewardsmith.tui.scoring import rule_digest
-from rewardsmith.tui.state import Session, workspace_path
 from rewardsmith.tui.widgets.sample_table import SampleTable
+from rewardsmith.workbench.scoring import rule_digest
+from rewardsmith.workbench.state import Session, workspace_path
 
 SIZE = (160, 48)
 
@@ -143,7 +144,7 @@ async def datatable(count: int, rules: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=100_000)
-    parser.add_argument("--set", default="search", choices=["search", "math", "maze"])
+    parser.add_argument("--set", default="search", choices=DEMO_SETS)
     parser.add_argument("--datatable", action="store_true", help="also time Textual's DataTable on the same rows")
     args = parser.parse_args()
 

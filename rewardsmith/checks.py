@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Sequence
 
+from .advantages import trl_advantages
 from .bench import ScoreMatrix
 from .fmt import fmt, pct
 from .kinds import get_kind
@@ -480,9 +481,6 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
 
     groups = list(samples.groups().values())
     if any(len(g) > 1 for g in groups):
-        # Imported here: the diagnostics build on this module, and TRL's advantage arithmetic lives there.
-        from .diagnostics.grpo import trl_advantages
-
         rows = [[matrix.scores[r][i] for r in matrix.rules] for i in range(len(matrix.sample_ids))]
         shares = trl_advantages(rows, matrix.weights, groups, aggregation=aggregation,
                                 scale_rewards=scale_rewards).shares()

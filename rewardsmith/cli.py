@@ -418,17 +418,19 @@ def check(export_dir: str, samples: str | None, time_limit: float, **kw: Any) ->
 def demo(out_dir: str) -> None:
     """The whole pipeline on the bundled demo data, offline: propose, test, export."""
     from .checks import build_report
+    from .demo import DEMO_SETS, demo_presets, demo_set
     from .presets import load_preset
     from .propose import propose_offline
     from .report_view import print_report
-    from .samples import DEMO_SETS, demo_path, load_samples
+    from .samples import load_samples
 
     target = Path(out_dir)
     summary = []
     for name in DEMO_SETS:
-        samples = load_samples(demo_path(name))
+        entry = demo_set(name)
+        samples = load_samples(entry.path)
         out.rule(f"[bold]{name}[/]: {len(samples)} samples in {len(samples.groups())} groups")
-        spec = propose_offline(samples, name=f"{name}-demo", task=DEMO_TASKS.get(name, ""))
+        spec = propose_offline(samples, name=entry.spec_name, task=entry.task)
         for rule in spec.rules:
             out.print(f"  [bold]{rule.name}[/] ({rule.kind}, weight {rule.weight:g}): {rule.rationale}",
                       highlight=False)
@@ -437,10 +439,10 @@ def demo(out_dir: str) -> None:
         print_report(report, out)
         _do_export(spec, target / spec.name, samples, force=False, allow_failing=True, time_limit=2.0, quiet=True)
         summary.append((spec.name, report))
-    for preset, data in DEMO_PRESETS.items():
-        samples = load_samples(demo_path(data))
+    for preset, entry in demo_presets():
+        samples = load_samples(entry.path)
         spec = load_preset(preset)
-        out.rule(f"[bold]preset {preset}[/] on the {data} demo set")
+        out.rule(f"[bold]preset {preset}[/] on the {entry.name} demo set")
         result = _do_export(spec, target / preset, samples, force=False, allow_failing=True, time_limit=2.0)
         summary.append((preset, result.report))
     out.rule("[bold]summary[/]")
@@ -451,14 +453,6 @@ def demo(out_dir: str) -> None:
                   f"{'–' if zs is None else f'{100 * zs:.0f}%'}  {'passed' if report.passed else 'FAILED'}",
                   highlight=False)
     out.print(f"exports in {target}/ — run their tests with: pytest {target}")
-
-
-DEMO_TASKS = {
-    "search": "Answer a multi-hop trivia question; search with <search>, answer in <answer>.",
-    "math": "Solve a grade-school math word problem; reason in <reasoning>, answer in <answer>.",
-    "maze": "Solve a grid maze; think in <think>, then emit direction tokens.",
-}
-DEMO_PRESETS = {"unsloth-gsm8k": "math", "alphamaze": "maze"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, overload
 
+from rewardsmith.demo import DEMO_SETS, demo_path  # re-exported for older imports; the catalogue is rewardsmith.demo
 from rewardsmith.errors import SampleError
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
     "write_jsonl",
 ]
 
-DEMO_SETS: tuple[str, ...] = ("search", "math", "maze")
 FORMATS: tuple[str, ...] = ("auto", "jsonl", "csv", "parquet", "text", "chatml")
 
 PROMPT_FIELDS: tuple[str, ...] = ("prompt", "question", "query", "input", "instruction", "problem")
@@ -216,13 +216,6 @@ def write_jsonl(samples: Iterable[Sample], path: str | Path) -> None:
         for s in samples:
             fh.write(json.dumps(sample_to_record(s), ensure_ascii=False, default=str))
             fh.write("\n")
-
-
-def demo_path(name: str) -> Path:
-    """Path of a bundled demo sample set (``rewardsmith/data/demo/{name}.jsonl``)."""
-    if name not in DEMO_SETS:
-        raise ValueError(f"unknown demo set {name!r}; choose one of {', '.join(DEMO_SETS)}")
-    return Path(__file__).parent / "data" / "demo" / f"{name}.jsonl"
 
 
 # --------------------------------------------------------------------------- loading

@@ -8,8 +8,9 @@ instead of tags, walking through maze walls ...). Its label is decided twice, on
 by the label rule of the set (see ``search_label``, ``math_label``, ``maze_label``); the script stops if
 the two disagree, so the labels in the files follow the documented rules exactly.
 
-Deterministic and standard library only: each set has its own seeded ``random.Random`` and nothing
-depends on hash order, so re-running writes byte-identical files.
+Deterministic and standard library only (beyond the catalogue in ``rewardsmith/demo.py``): each set has
+its own seeded ``random.Random`` and nothing depends on hash order, so re-running writes byte-identical
+files.
 
 Usage::
 
@@ -23,15 +24,22 @@ import argparse
 import json
 import random
 import re
+import sys
 from collections import Counter, deque
 from pathlib import Path
 from typing import Any, Callable
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+from rewardsmith.demo import DEMO_DIR, DEMO_SETS, demo_set  # noqa: E402  (the catalogue: names and files)
+
 __all__ = ["DEFAULT_OUT", "FILES", "build_math", "build_maze", "build_search", "main",
            "math_label", "maze_label", "search_label"]
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "rewardsmith" / "data" / "demo"
-FILES = ("search.jsonl", "math.jsonl", "maze.jsonl", "README.md")
+DEFAULT_OUT = DEMO_DIR
+FILES = (*(demo_set(name).file for name in DEMO_SETS), "README.md")
 
 SEARCH_SEED = 7301
 MATH_SEED = 7302
@@ -1403,8 +1411,10 @@ def main(out_dir: str | Path | None = None) -> dict[str, Path]:
     """Write the three sets and README.md to ``out_dir`` (default: the package's data/demo folder)."""
     out = Path(out_dir) if out_dir is not None else DEFAULT_OUT
     out.mkdir(parents=True, exist_ok=True)
-    sets = {name: build() for name, build in BUILDERS.items()}
-    texts = {f"{name}.jsonl": _jsonl(rows) for name, rows in sets.items()}
+    if set(BUILDERS) != set(DEMO_SETS):
+        raise SystemExit(f"rewardsmith/demo.py lists {sorted(DEMO_SETS)} but this script builds {sorted(BUILDERS)}")
+    sets = {name: BUILDERS[name]() for name in DEMO_SETS}
+    texts = {demo_set(name).file: _jsonl(rows) for name, rows in sets.items()}
     texts["README.md"] = _readme(sets)
     written = {}
     for fname, text in texts.items():

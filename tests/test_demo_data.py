@@ -44,7 +44,8 @@ def test_regenerating_gives_byte_identical_files(tmp_path):
     written = _load_script().main(tmp_path)
     assert sorted(written) == sorted(p.name for p in DEMO.iterdir() if p.is_file())
     for name, path in written.items():
-        assert path.read_bytes() == (DEMO / name).read_bytes(), f"{name} differs: re-run scripts/make_demo_data.py"
+        assert path.read_bytes() == (DEMO / name).read_bytes(), (
+            f"{name} differs: run python scripts/regen.py demo-data")
 
 
 @pytest.mark.parametrize("name", SETS)

@@ -1,7 +1,7 @@
 """generated/ holds the exports of the demo specs: they must be exactly what the code produces now.
 
 A change to a template, a kind, the proposer or the demo data that alters an export fails here;
-regenerate with `rewardsmith demo` and review the diff before committing.
+regenerate with `python scripts/regen.py generated` and review the diff before committing.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def test_generated_holds_the_demo_exports():
 @pytest.mark.parametrize("export", EXPORTS, ids=lambda p: p.name)
 def test_each_export_rerenders_and_rescores_without_drift(export):
     result = check_export(export)
-    assert not result.module_diff, f"{export.name}: module drift; run `rewardsmith demo` and review\n{result.module_diff}"
+    assert not result.module_diff, (
+        f"{export.name}: module drift; run `python scripts/regen.py generated` and review\n{result.module_diff}")
     assert not result.drift, f"{export.name}: score drift {result.drift[:5]}"
 
 
@@ -43,7 +44,7 @@ def test_demo_reproduces_generated_byte_for_byte(tmp_path):
         assert not (cmp.diff_files or cmp.left_only or cmp.right_only), (
             f"{export.name} differs from a fresh `rewardsmith demo` "
             f"(changed {cmp.diff_files}, only committed {cmp.left_only}, only fresh {cmp.right_only}); "
-            "regenerate with `rewardsmith demo` and review the diff"
+            "regenerate with `python scripts/regen.py generated` and review the diff"
         )
 
 

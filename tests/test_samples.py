@@ -1,4 +1,4 @@
-"""Loading samples: real model generations from /work/shared/data/real plus small fixtures for each shape."""
+"""Loading samples: real model generations from ../shared/data/real plus small fixtures for each shape."""
 
 from __future__ import annotations
 
@@ -24,12 +24,6 @@ from rewardsmith.samples import (
     write_jsonl,
 )
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-if not REAL.is_dir():
-    REAL = Path("/work/shared/data/real")
-real_data = pytest.mark.skipif(not REAL.is_dir(), reason="real generations not available")
-
-
 def write_rows(path: Path, rows: list[Any]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
@@ -44,10 +38,9 @@ def error_of(path: Path, fields: FieldMap | None = None) -> SampleError:
 # --------------------------------------------------------------------------- real generations
 
 
-@real_data
-def test_bamboogle_search_trajectories() -> None:
+def test_bamboogle_search_trajectories(real_data) -> None:
     fields = FieldMap(prompt="question", completion="gen_text_store", label="gpt4o_output")
-    samples = load_samples(REAL / "bamboogle_qwen.jsonl", fields)
+    samples = load_samples(real_data("bamboogle_qwen.jsonl"), fields)
     assert len(samples) == 125
     assert Counter(s.is_good for s in samples) == {True: 68, False: 57}
     assert samples.columns == ["answer", "pred_ans", "stop_reason_final"]
@@ -61,10 +54,9 @@ def test_bamboogle_search_trajectories() -> None:
     assert len(samples.groups()) == 125
 
 
-@real_data
-def test_math_groups_of_eight() -> None:
+def test_math_groups_of_eight(real_data) -> None:
     fields = FieldMap(prompt="question", completion="response", label="score", per_completion=("pred", "pred_score"))
-    samples = load_samples(REAL / "math_cot_100.jsonl", fields)
+    samples = load_samples(real_data("math_cot_100.jsonl"), fields)
     assert len(samples) == 800
     groups = samples.groups()
     assert len(groups) == 100
@@ -85,9 +77,8 @@ def test_math_groups_of_eight() -> None:
     assert {"question", "response", "score"}.isdisjoint(s.refs)
 
 
-@real_data
-def test_countdown_completions_text_log() -> None:
-    samples = load_samples(REAL / "completion_samples.txt")
+def test_countdown_completions_text_log(real_data) -> None:
+    samples = load_samples(real_data("completion_samples.txt"))
     assert len(samples) == 323
     assert sum("</answer>" in s.completion for s in samples) == 280
     assert all(s.prompt is None for s in samples)
@@ -99,9 +90,8 @@ def test_countdown_completions_text_log() -> None:
     assert len(samples.groups()) == 323
 
 
-@real_data
-def test_search_r1_chatml_transcripts() -> None:
-    samples = load_samples(REAL / "case.txt")
+def test_search_r1_chatml_transcripts(real_data) -> None:
+    samples = load_samples(real_data("case.txt"))
     assert len(samples) == 2
     first, second = samples
     assert [m["role"] for m in first.prompt] == ["system", "user"]
@@ -514,9 +504,8 @@ def test_fingerprint_is_stable_and_content_sensitive(tmp_path: Path) -> None:
     assert SampleSet.from_samples(swapped).fingerprint() != base.fingerprint()
 
 
-@real_data
-def test_fingerprint_stable_across_loads() -> None:
-    path = REAL / "bamboogle_qwen.jsonl"
+def test_fingerprint_stable_across_loads(real_data) -> None:
+    path = real_data("bamboogle_qwen.jsonl")
     fields = FieldMap(prompt="question", completion="gen_text_store", label="gpt4o_output")
     assert load_samples(path, fields).fingerprint() == load_samples(path, fields).fingerprint()
 

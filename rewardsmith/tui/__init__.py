@@ -1,7 +1,8 @@
-"""The Textual workbench. `app.run(path)` opens it; everything else here is its screens and widgets.
+"""The Textual workbench. `app.run(path)` opens it; everything else here is its screens, widgets, messages,
+commands and jobs.
 
-The modules `state`, `scoring`, `tableview`, `spans` and `rulecode` hold the workbench's logic without
-importing textual, so they are tested (and benchmarked) without a terminal.
+The workbench's logic (session, scoring, table view, spans, rule code, proposing) is headless and lives in
+`rewardsmith.workbench`; this package is only the terminal client of it.
 """
 
 from __future__ import annotations

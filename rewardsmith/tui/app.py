@@ -16,11 +16,11 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.timer import Timer
 
-from ..samples import demo_path
+from ..demo import demo_path
 from .commands import WorkbenchCommands
 from .jobs import WorkbenchJobs, took
 from .messages import ProposalsReady
-from .scoring import Scorer
+from ..workbench.scoring import Scorer
 from .screens.confirm import ConfirmScreen
 from .screens.export import ExportScreen
 from .screens.help import HelpScreen
@@ -29,8 +29,8 @@ from .screens.propose import ProposeScreen
 from .screens.report import ReportScreen
 from .screens.rules import RulesScreen
 from .screens.samples import SamplesScreen
-from .state import default_home
-from .workbench import Workbench, open_session
+from ..workbench.state import default_home
+from ..workbench.workbench import Workbench, open_session
 
 __all__ = ["RewardsmithApp", "make_app", "run"]
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from ..demo import DEMO_SETS, demo_set
+
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
@@ -26,9 +28,8 @@ GLOBAL_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Propose rules", "Run a proposer on the samples", "app.propose"),
     ("Export", "Write the module, its pytest file, spec and baseline", "app.export"),
     ("Open samples", "Open another samples file or a demo set", "app.open"),
-    ("Open demo: search", "The agentic search QA demo set", "app.open_demo('search')"),
-    ("Open demo: math", "The GSM8K-style math demo set", "app.open_demo('math')"),
-    ("Open demo: maze", "The maze demo set", "app.open_demo('maze')"),
+    *((f"Open demo: {name}", f"The {demo_set(name).title} demo set", f"app.open_demo({name!r})")
+      for name in DEMO_SETS),
     ("Keys", "Every key of every screen", "app.help"),
     ("Save workspace now", "Autosave runs after every change; this forces it", "app.save_workspace"),
 )

@@ -18,14 +18,14 @@ from textual.worker import get_current_worker
 from ..errors import RewardsmithError
 from ..samples import load_samples
 from .messages import LoadFailed, LoadProgress, SamplesLoaded, ScoresReady, ScoringFailed, ScoringProgress
-from .workbench import field_map
+from ..workbench.workbench import field_map
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from .scoring import Scorer
-    from .state import Session
-    from .workbench import Workbench
+    from ..workbench.scoring import Scorer
+    from ..workbench.state import Session
+    from ..workbench.workbench import Workbench
 
     _Base = App[None]
 else:

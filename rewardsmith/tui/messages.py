@@ -12,7 +12,7 @@ from textual.message import Message
 
 from ..samples import SampleSet
 from ..spec import RewardSpec
-from .scoring import RuleScores
+from ..workbench.scoring import RuleScores
 
 __all__ = [
     "LoadFailed",

@@ -2,7 +2,7 @@
 
 Spec hash:   7e26bdb25bfb3114
 Proposer:    preset
-Golden:      a test fixture; regenerate with python scripts/regen_golden.py and review the diff
+Golden:      a test fixture; regenerate with python scripts/regen.py golden and review the diff
 Needs:       the standard library
 
 Use with TRL:

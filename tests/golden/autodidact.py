@@ -2,7 +2,7 @@
 
 Spec hash:   b4f724d435ee7957
 Proposer:    preset
-Golden:      a test fixture; regenerate with python scripts/regen_golden.py and review the diff
+Golden:      a test fixture; regenerate with python scripts/regen.py golden and review the diff
 Needs:       the standard library; openai for the LLM judge (imported when first used) and the judge endpoint
 
 Use with TRL:

@@ -2,7 +2,7 @@
 
 Spec hash:   8d64ded75d5e1453
 Proposer:    hand
-Golden:      a test fixture; regenerate with python scripts/regen_golden.py and review the diff
+Golden:      a test fixture; regenerate with python scripts/regen.py golden and review the diff
 Needs:       the standard library
 
 Use with TRL:

@@ -2,7 +2,7 @@
 
 Spec hash:   704c7bb9c3b2ecc2
 Proposer:    hand
-Golden:      a test fixture; regenerate with python scripts/regen_golden.py and review the diff
+Golden:      a test fixture; regenerate with python scripts/regen.py golden and review the diff
 Needs:       the standard library; openai for the LLM judge (imported when first used) and the judge endpoint
 
 Use with TRL:

@@ -4,7 +4,7 @@ Spec hash:   df22752a3129a6cb
 Proposer:    hand \"\"\" with quotes
 Persona:     persona {{ not a template }} {% raw %}
 Model:       model \\ with a backslash and "quotes" 
-Golden:      a test fixture; regenerate with python scripts/regen_golden.py and review the diff
+Golden:      a test fixture; regenerate with python scripts/regen.py golden and review the diff
 Needs:       the standard library
 
 Use with TRL:

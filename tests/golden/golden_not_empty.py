@@ -4,7 +4,7 @@ Spec hash:   229b1a215d74a796
 Proposer:    hand
 Persona:     golden-test
 Model:       none
-Golden:      a test fixture; regenerate with python scripts/regen_golden.py and review the diff
+Golden:      a test fixture; regenerate with python scripts/regen.py golden and review the diff
 Needs:       the standard library
 
 Use with TRL:

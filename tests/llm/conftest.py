@@ -8,6 +8,7 @@ the test's temporary folder.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,17 @@ from rewardsmith.propose.settings import LLMSettings, resolve_settings
 from rewardsmith.samples import SampleSet, demo_path, load_samples
 
 from .scripted_server import Reply, ScriptedServer
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+# Tests that reach a model through litellm skip cleanly without the `llm` extra (pip install -e ".[llm]");
+# found without importing it, which takes seconds.
+needs_litellm = pytest.mark.skipif(not _installed("litellm"), reason="needs litellm: pip install -e '.[llm]'")
 
 SECRET = "sk-test-SECRET-d41d8cd98f00b204"
 MODEL = "openai/gpt-4o-mini"  # a model litellm prices, so cost is known

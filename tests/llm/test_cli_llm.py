@@ -11,7 +11,7 @@ from pathlib import Path
 from rewardsmith.samples import demo_path
 from rewardsmith.spec import load_spec
 
-from .conftest import MATH_GOOD, MODEL, SECRET, Reply, files_under
+from .conftest import MATH_GOOD, MODEL, SECRET, Reply, files_under, needs_litellm
 from .test_refine import FORMAT_ONLY, ROUND_1, ROUND_2
 
 
@@ -22,6 +22,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
+@needs_litellm
 def test_propose_with_a_model(server, tmp_path, clean_env):
     server.push(Reply.json(MATH_GOOD, prompt_tokens=6000, completion_tokens=250))
     done = _run(["propose", str(demo_path("math")), "--model", MODEL, "--api-base", server.url, "--persona",
@@ -43,6 +44,7 @@ def test_propose_stays_offline_without_a_model(server, tmp_path):
     assert load_spec(tmp_path / "spec.yaml").provenance.proposer == "offline"
 
 
+@needs_litellm
 def test_propose_uses_the_model_from_the_environment(server, tmp_path, monkeypatch):
     monkeypatch.setenv("REWARDSMITH_MODEL", MODEL)
     monkeypatch.setenv("REWARDSMITH_API_BASE", server.url)
@@ -52,6 +54,7 @@ def test_propose_uses_the_model_from_the_environment(server, tmp_path, monkeypat
     assert server.count == 1 and load_spec(tmp_path / "spec.yaml").provenance.proposer == "llm"
 
 
+@needs_litellm
 def test_a_proposal_error_is_one_line_and_exit_2(server, tmp_path):
     server.push(Reply.error(404, "The model `gpt-9` does not exist"))
     done = _run(["propose", str(demo_path("math")), "--model", "openai/gpt-9", "--api-base", server.url,
@@ -61,6 +64,7 @@ def test_a_proposal_error_is_one_line_and_exit_2(server, tmp_path):
     assert not (tmp_path / "spec.yaml").exists()
 
 
+@needs_litellm
 def test_refine_command(server, tmp_path):
     (tmp_path / "spec.yaml").write_text(json.dumps(FORMAT_ONLY), encoding="utf-8")
     server.push(Reply.json(ROUND_1), Reply.json(ROUND_2))

@@ -9,7 +9,9 @@ import pytest
 from rewardsmith.errors import BudgetExceeded, LLMRequestError, LLMServerError, LLMTimeout
 from rewardsmith.propose.llm import LLMSession, run_proposal
 
-from .conftest import MATH_GOOD, SECRET, Reply, files_under, make_settings
+from .conftest import MATH_GOOD, SECRET, Reply, files_under, make_settings, needs_litellm
+
+pytestmark = needs_litellm
 
 
 def test_429_then_success(server, math_samples):

@@ -18,7 +18,9 @@ from rewardsmith.propose.prompts import CUT_MARKER
 from rewardsmith.render import render_module
 from rewardsmith.spec import dump_spec, parse_spec
 
-from .conftest import LOCAL_MODEL, MATH_GOOD, SECRET, Reply, files_under, make_settings, rule
+from .conftest import LOCAL_MODEL, MATH_GOOD, SECRET, Reply, files_under, make_settings, needs_litellm, rule
+
+pytestmark = needs_litellm
 
 
 def test_a_good_proposal_becomes_a_validated_spec(server, math_samples, clean_env):

@@ -11,7 +11,7 @@ from rewardsmith.propose import RefineOptions, refine
 from rewardsmith.errors import LLMConfigError, LLMOutputError
 from rewardsmith.spec import Expectations, load_spec, parse_spec
 
-from .conftest import SECRET, Reply, files_under, make_settings, rule
+from .conftest import SECRET, Reply, files_under, make_settings, needs_litellm, rule
 
 FORMAT_ONLY = {"schema_version": 1, "name": "search-refine", "task": "Answer a multi-hop question; answer in <answer>.",
                "rules": [rule("answered", "regex_format", {"pattern": "<answer>.+?</answer>", "flags": ["DOTALL"]})]}
@@ -38,6 +38,7 @@ def _start(tmp_path: Path):
     return load_spec(path)
 
 
+@needs_litellm
 def test_reflection_rounds_fix_the_rules_and_every_round_is_kept(server, search_samples, tmp_path, clean_env):
     server.push(Reply.json(ROUND_1, prompt_tokens=7000, completion_tokens=400),
                 Reply.json(ROUND_2, prompt_tokens=7500, completion_tokens=450))
@@ -97,6 +98,7 @@ def test_a_spec_that_passes_needs_no_model(server, search_samples, tmp_path):
     assert result.stopped == "the checks already pass: nothing to refine"
 
 
+@needs_litellm
 def test_a_failed_round_keeps_the_earlier_rounds(server, search_samples, tmp_path):
     server.push(Reply.chat("I cannot help with that."), Reply.chat("Still no."))
     out = tmp_path / "rounds"
@@ -117,6 +119,7 @@ def test_an_existing_run_is_never_overwritten(server, search_samples, tmp_path):
         refine(_start(tmp_path), search_samples, RefineOptions(out_dir=out), settings=make_settings(server))
 
 
+@needs_litellm
 def test_rules_the_checks_name_must_survive_a_revision(server, search_samples, tmp_path):
     start = parse_spec(json.dumps({**FORMAT_ONLY, "expectations": {"rule_min_auc": {"answered": 0.6},
                                                                    "min_auc": 0.9}}))

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
-from rewardsmith.samples import demo_path
+from rewardsmith.demo import demo_path
 from rewardsmith.tui.app import RewardsmithApp, make_app
 
 SIZE = (160, 48)

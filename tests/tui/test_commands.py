@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from textual.binding import Binding
 
 from rewardsmith.cli import cli
-from rewardsmith.samples import demo_path
+from rewardsmith.demo import demo_path
 from rewardsmith.spec import RewardSpec, Rule
 from rewardsmith.tui.commands import WorkbenchCommands, workbench_commands
 from rewardsmith.tui.screens.help import binding_groups

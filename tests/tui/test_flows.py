@@ -8,7 +8,7 @@ import sys
 
 from textual.widgets import Button, Input, Label, Select, Static
 
-from rewardsmith.samples import demo_path
+from rewardsmith.demo import demo_path
 from rewardsmith.tui.screens.confirm import ConfirmScreen
 from rewardsmith.tui.screens.editor import EditorScreen
 from rewardsmith.tui.screens.export import ExportScreen

@@ -11,15 +11,16 @@ from rewardsmith.bench import ScoreMatrix, score_samples
 from rewardsmith.checks import best_threshold
 from rewardsmith.propose import propose_offline
 from rewardsmith.render import render_module
-from rewardsmith.samples import DEMO_SETS, Sample, SampleSet, demo_path, load_samples
+from rewardsmith.demo import DEMO_SETS, demo_path
+from rewardsmith.samples import Sample, SampleSet, load_samples
 from rewardsmith.spec import RewardSpec, Rule
-from rewardsmith.tui.rulecode import rule_source, slice_rule
-from rewardsmith.tui.scoring import RuleScores, rule_digest, weighted_total
-from rewardsmith.tui.spans import extract_span, rule_spans, turns_of
-from rewardsmith.tui.state import Session, ViewState, workspace_path
-from rewardsmith.tui.tableview import analyse, row_order
+from rewardsmith.workbench.rulecode import rule_source, slice_rule
+from rewardsmith.workbench.scoring import RuleScores, rule_digest, weighted_total
+from rewardsmith.workbench.spans import extract_span, rule_spans, turns_of
+from rewardsmith.workbench.state import Session, ViewState, workspace_path
+from rewardsmith.workbench.tableview import analyse, row_order
 from rewardsmith.tui.widgets.plots import score_bins
-from rewardsmith.tui.workbench import Workbench, open_session
+from rewardsmith.workbench.workbench import Workbench, open_session
 
 
 def _rule(name: str, pattern: str = "<answer>", weight: float = 1.0) -> Rule:

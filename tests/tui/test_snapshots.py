@@ -1,7 +1,7 @@
 """Snapshots of the main screens at a fixed size, on fixture data and a frozen spec.
 
-Regenerate after an intended change with `pytest tests/tui/test_snapshots.py --snapshot-update`,
-then look at the SVGs under __snapshots__/ before committing them.
+Regenerate after an intended change with `python scripts/regen.py snapshots` (this file with
+`--snapshot-update`), then look at the SVGs under __snapshots__/ before committing them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from textual.widgets import Input, TextArea
 
 from rewardsmith.spec import load_spec
 from rewardsmith.tui.app import make_app
-from rewardsmith.tui.state import Session, workspace_path
+from rewardsmith.workbench.state import Session, workspace_path
 
 from .conftest import settle
 

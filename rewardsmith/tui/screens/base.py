@@ -12,8 +12,8 @@ from textual.screen import Screen
 
 if TYPE_CHECKING:
     from ..app import RewardsmithApp
-    from ..state import Session
-    from ..workbench import Workbench
+    from ...workbench.state import Session
+    from ...workbench.workbench import Workbench
 
 __all__ = ["WorkbenchScreen"]
 

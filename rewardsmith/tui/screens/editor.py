@@ -23,8 +23,8 @@ from textual.worker import get_current_worker
 from ...errors import RewardsmithError
 from ...kinds import KINDS, form_conditions, get_kind
 from ...spec import RewardSpec, Rule
-from ..rulecode import rule_source
-from ..scoring import RuleScores, rule_digest
+from ...workbench.rulecode import rule_source
+from ...workbench.scoring import RuleScores, rule_digest
 from ..widgets.code_view import CodeView
 from ..widgets.param_form import Conditional, ParamForm
 from .base import WorkbenchScreen

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from ...samples import DEMO_SETS, demo_path
+from ...demo import DEMO_SETS, demo_path
 
 __all__ = ["OpenScreen"]
 

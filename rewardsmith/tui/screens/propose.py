@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, Radi
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..messages import ProposalsReady
-from ..proposing import llm_available, normal_persona, personas, run_proposer
+from ...workbench.proposing import llm_available, normal_persona, personas, run_proposer
 
 if TYPE_CHECKING:
     from ..app import RewardsmithApp

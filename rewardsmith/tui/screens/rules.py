@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 
 from ...errors import RewardsmithError
 from ...kinds import get_kind
-from ..rulecode import params_yaml, rule_source
+from ...workbench.rulecode import params_yaml, rule_source
 from ..widgets.code_view import CodeView
 from ..widgets.status import StatusLine
 from .base import WorkbenchScreen

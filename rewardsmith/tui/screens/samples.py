@@ -11,12 +11,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Footer, Header, Input, Select
 
 from ...spec import Rule
-from ..state import LABEL_FILTERS
-from ..tableview import row_order
+from ...workbench.state import LABEL_FILTERS
+from ...workbench.tableview import row_order
 from ..widgets.sample_detail import DetailRule, SampleDetail
 from ..widgets.sample_table import Column, SampleTable
 from ..widgets.status import StatusLine
-from ..workbench import Workbench
+from ...workbench.workbench import Workbench
 from .base import WorkbenchScreen
 from .pin import PinScreen
 

@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from ...samples import Sample
 from ...spec import Pin, Rule
-from ..spans import Span, rule_spans, turns_of
+from ...workbench.spans import Span, rule_spans, turns_of
 
 __all__ = ["RULE_COLOURS", "DetailRule", "SampleDetail"]
 

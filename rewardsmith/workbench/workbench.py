@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..checks import auc, zero_spread_groups
-from ..samples import DEMO_SETS, FieldMap, Sample, SampleSet, demo_path
+from ..demo import DEFAULT_DEMO, demo_for_path, demo_path
+from ..samples import FieldMap, Sample, SampleSet
 from ..spec import RewardSpec, Rule
 from .scoring import RuleScores, ScoreStore, rule_digest
 from .state import Session, spec_name_for, workspace_path
@@ -35,7 +36,7 @@ def open_session(samples_path: str | Path | None, home: Path, fields: dict | Non
 
     Returns the session, its workspace path and what could not be restored.
     """
-    path = Path(samples_path) if samples_path is not None else demo_path("search")
+    path = Path(samples_path) if samples_path is not None else demo_path(DEFAULT_DEMO)
     workspace = workspace_path(path, home)
     problems: list[str] = []
     if workspace.is_file():
@@ -51,12 +52,10 @@ def open_session(samples_path: str | Path | None, home: Path, fields: dict | Non
             workspace.replace(backup)
             problems.append(f"the workspace could not be read ({exc}); kept as {backup.name}")
     session = Session(samples_path=str(path), name=spec_name_for(path), fields=dict(fields or {}))
-    demo = next((d for d in DEMO_SETS if path.resolve() == demo_path(d).resolve()), None)
+    demo = demo_for_path(path)
     if demo is not None:
-        from ..cli import DEMO_TASKS  # the demo sets' tasks, as `rewardsmith demo` states them
-
-        session.name = f"{demo}-demo"
-        session.task = DEMO_TASKS.get(demo, "")
+        session.name = demo.spec_name
+        session.task = demo.task
     return session, workspace, problems
 
 

@@ -1,0 +1,1 @@
+"""TRL integration tests (need the `trl` extra; skipped cleanly without it)."""
