@@ -46,6 +46,7 @@ def test_the_split_is_by_prompt_seeded_and_disjoint():
     assert split_prompts(samples, 0.25, seed=1) != (train, held)
 
 
+@pytest.mark.slow
 def test_without_trl_trial_says_how_to_install_it_and_the_cli_starts_without_torch(tmp_path):
     blocked = "import sys; sys.modules['trl'] = None; from rewardsmith.cli import main; main()"
     run = subprocess.run([sys.executable, "-c", blocked, "trial", str(MATH),

@@ -15,7 +15,7 @@ pytest.importorskip("trl")
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-pytestmark = pytest.mark.trl
+pytestmark = [pytest.mark.trl, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_trial_ablating_a_rule_runs_both_arms_and_keeps_their_logs(tiny_model_di
     assert a["rules"] == b["rules"] == ["answer_exact_match", "answer_is_bare_number", "format_tags"]
     assert a["weights"][:2] == b["weights"][:2] and a["weights"][2] > 0 and b["weights"][2] == 0.0
     assert summary["train_prompts"] + summary["heldout_prompts"] == len(
-        {json.loads(line)["group"] for line in (ROOT / "rewardsmith" / "data" / "demo" / "math.jsonl").open()})
+        {json.loads(line)["group"] for line in (ROOT / "rewardsmith" / "data" / "demo" / "math.jsonl").read_text().splitlines()})
     for arm in ("a", "b"):
         log = [e for e in json.loads((out / arm / "log_history.json").read_text()) if "loss" in e]
         assert len(log) == steps
