@@ -154,7 +154,7 @@ def test_a_hostile_spec_is_rejected_or_rendered_inert(server, math_samples, tmp_
     proposal = run_proposal(math_samples, settings=make_settings(server), name="m")
     reasons = server.chat_requests()[1].messages[-1]["content"]
     assert "rules[0].name" in reasons and "lower-case letters" in reasons
-    assert "rules[1].params" in reasons and "backtracks catastrophically" in reasons
+    assert "rules[1].params" in reasons and "catastrophically" in reasons
     assert "rules[2].params.__class__" in reasons and "Extra inputs are not permitted" in reasons
     assert "rules[3].kind: judge" in reasons
 
