@@ -347,6 +347,11 @@ class Kind:
         return []
 
     @classmethod
+    def unwraps_reference(cls, params: KindParams) -> bool:
+        """Whether the module unwraps the first reference column (``\\boxed{}``, ``$…$``, ``####``) before the rule reads it."""
+        return bool(getattr(params, "reference_unwrap", False))
+
+    @classmethod
     def pass_score(cls, params: KindParams) -> float:
         """The score a binary kind gives when its check passes (what a verifier tests for)."""
         return getattr(params, "score_match")
