@@ -497,8 +497,9 @@ class _Comparison(NamedTuple):
 # (gold type, kind, params, verb, order) is offered when the kind exists and its params validate,
 # so math equivalence, multiple choice and code execution slot in here as they land in `kinds/`.
 COMPARISON_HOOKS: tuple[tuple[str, str, dict[str, Any], str, int], ...] = (
-    ("letters", "choice", {}, "is the same option as", 0),
-    ("math", "math_equivalent", {}, "is mathematically equivalent to", 0),
+    # Orders after the plain comparisons: the lenient kinds win only on strictly better held-out separation.
+    ("letters", "choice", {}, "is the same option as", 3),
+    ("math", "math_equivalent", {}, "is mathematically equivalent to", 3),
 )
 
 
