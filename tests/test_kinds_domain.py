@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from rewardsmith.bench import Bench, score_samples
-from rewardsmith.checks import auc
+from rewardsmith.checks import auc, build_report
 from rewardsmith.diagnostics import diagnose
 from rewardsmith.errors import SpecError
 from rewardsmith.render import render_module
+from rewardsmith.report_view import print_report
 from rewardsmith.samples import Sample, SampleSet
 from rewardsmith.spec import RewardSpec, parse_spec
 
@@ -134,6 +136,23 @@ def test_a_gated_rule_pays_only_where_its_verifier_passes():
     got = module["tagged"](completions=["<answer>4</answer>", "<answer>5</answer>", "<answer>4</answer>"],
                            answer=["4", "4", None])
     assert got == [1.0, 0.0, None]
+
+
+def test_the_report_shows_the_gate():
+    spec = RewardSpec(name="g", rules=[
+        {"name": "correct", "kind": "exact_match", "role": "verifier", "params": {}},
+        {"name": "tagged", "kind": "regex_format", "weight": 0.2, "gate": "correct", "params": {"pattern": "<answer>"}},
+    ])
+    samples = SampleSet.from_samples(
+        Sample(id=f"s{i}", prompt="Q?", group="g", completion=f"<answer>{i}</answer>", refs={"answer": "1"},
+               label=float(i == 1)) for i in range(3))
+    with Bench() as bench:
+        report = build_report(spec, samples, score_samples(spec, samples, bench=bench))
+    rules = {r["name"]: r for r in report.data["rules"]}
+    assert rules["tagged"]["gate"] == "correct" and "gate" not in rules["correct"]
+    console = Console(record=True, width=200)
+    print_report(report, console)
+    assert "gated by correct" in console.export_text()
 
 
 @pytest.mark.parametrize(("gate", "message"), [
