@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from ..runtime.code import _FENCE
+from ..runtime.code import _CODE_STARTUP, _FENCE
 from .base import FieldGroups, Kind, KindParams, RawSpan, Render, Scope, py
 
 __all__ = ["CODE_KINDS", "CodeCompiles", "CodeCompilesParams", "CodeTests", "CodeTestsParams", "code_spans"]
@@ -74,6 +74,11 @@ class CodeTests(Kind):
     @classmethod
     def columns(cls, params: CodeTestsParams) -> list[str]:  # type: ignore[override]
         return [params.tests, params.entry_point] if params.format == "humaneval" else [params.tests]
+
+    @classmethod
+    def call_seconds(cls, params: CodeTestsParams) -> float:  # type: ignore[override]
+        # a case that loops is killed at its deadline; the interpreter's start-up and a second case's deadline on top
+        return 2 * params.timeout + _CODE_STARTUP
 
     @classmethod
     def pass_score(cls, params: CodeTestsParams) -> float:  # type: ignore[override]
