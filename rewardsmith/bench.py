@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 from . import _worker
 from .errors import BenchError
+from .kinds import get_kind
 from .render import render_module
 from .samples import SampleSet
 from .spec import RewardSpec
@@ -222,8 +223,14 @@ class Bench:
         self._data = data
         self._count = len(samples)
 
-    def score_rule(self, rule: str, progress: Callable[[int], None] | None = None) -> tuple[list[float | None], dict[int, str], float]:
-        """One rule on every sample: (scores, errors by sample index, seconds spent)."""
+    def score_rule(self, rule: str, progress: Callable[[int], None] | None = None, *,
+                   extra_seconds: float = 0.0) -> tuple[list[float | None], dict[int, str], float]:
+        """One rule on every sample: (scores, errors by sample index, seconds spent).
+
+        `extra_seconds`: what one completion may take beyond the time limit (a kind that runs code
+        bounds each run itself, see ``Kind.call_seconds``).
+        """
+        limit = self.time_limit + extra_seconds
         n = self._count
         scores: list[float | None] = [None] * n
         errors: dict[int, str] = {}
@@ -232,7 +239,7 @@ class Bench:
             stop = min(n, start + self.batch_size)
             # A batch gets one call's limit plus a little per sample: a hang costs seconds, not
             # limit × batch; a batch that is merely slow is re-run one sample at a time, correctly.
-            reply = self._request(("call", rule, start, stop), timeout=self.time_limit + 0.02 * (stop - start))
+            reply = self._request(("call", rule, start, stop), timeout=limit + (0.02 + extra_seconds) * (stop - start))
             if reply is not None and reply[0] == "ok":
                 scores[start:stop] = reply[1]
                 seconds += reply[2]
@@ -241,10 +248,10 @@ class Bench:
                 batch_errors = len(errors)
                 for i in range(start, stop):
                     began = time.perf_counter()
-                    one = self._request(("call_one", rule, i), timeout=self.time_limit)
+                    one = self._request(("call_one", rule, i), timeout=limit)
                     if one is None:
-                        errors[i] = f"timed out after {self.time_limit:g} s"
-                        seconds += self.time_limit
+                        errors[i] = f"timed out after {limit:g} s"
+                        seconds += limit
                     elif one[0] == "ok":
                         scores[i] = one[1][0]
                         seconds += one[2]
@@ -260,6 +267,17 @@ class Bench:
             if progress:
                 progress(stop)
         return scores, errors, seconds
+
+
+def _call_seconds(spec: RewardSpec, name: str) -> float:
+    """The extra seconds one completion of rule `name` may take: its kind's, and its gates' (it runs them too)."""
+    extra, seen = 0.0, set()
+    rule = spec.rule(name)
+    while rule is not None and rule.name not in seen:
+        seen.add(rule.name)
+        extra += get_kind(rule.kind).call_seconds(rule.params)
+        rule = spec.rule(rule.gate) if rule.gate is not None else None
+    return extra
 
 
 def score_samples(
@@ -290,7 +308,8 @@ def score_samples(
         for k, name in enumerate(names):
             base = k * len(samples)
             scores, errors, seconds = bench.score_rule(
-                name, (lambda done, base=base: progress(base + done, total)) if progress else None
+                name, (lambda done, base=base: progress(base + done, total)) if progress else None,
+                extra_seconds=_call_seconds(spec, name),
             )
             result.scores[name] = scores
             result.errors[name] = errors

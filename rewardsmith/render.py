@@ -37,7 +37,6 @@ _TARGET_NAMES = {
 }
 
 
-
 def templates_dir() -> Path:
     """The built-in templates: ``templates/`` of a source checkout, or the installed copy."""
     here = Path(__file__).resolve().parent
@@ -77,7 +76,8 @@ def docstring_text(text: str, indent: str = "    ", width: int = 96) -> str:
     return out + " " if out.endswith('"') else out
 
 
-def _rule_context(env: jinja2.Environment, rule: Rule) -> dict[str, Any]:
+def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str]) -> dict[str, Any]:
+    """What module.py.jinja needs of one rule; `gate_kinds` maps each rule's name to its kind's."""
     kind = get_kind(rule.kind)
     try:
         check_rule_name(rule.name)
@@ -94,11 +94,13 @@ def _rule_context(env: jinja2.Environment, rule: Rule) -> dict[str, Any]:
     body = getattr(macros, kind.name)(ctx).strip("\n")
     finish = getattr(macros, f"{kind.name}_finish")(ctx).strip("\n") if kind.asynchronous else ""
     columns = kind.columns(rule.params)
-    if len(columns) > 1:
-        raise RenderError(f"rule {rule.name!r}: a kind may read one reference column")
     for column in columns:
         if not column.isidentifier():
             raise RenderError(f"rule {rule.name!r}: column {column!r} is not an identifier")
+    if len(set(columns)) != len(columns):
+        raise RenderError(f"rule {rule.name!r} reads the column {columns[0]!r} twice; give each role its own column")
+    # The first column a kind reads arrives in its macro as `refs`, the next ones as `refs_1`, `refs_2` …
+    column_defs = [("refs" if k == 0 else f"refs_{k}", py(column)) for k, column in enumerate(columns)]
     weight = 0.0 if rule.role == "metric" else float(rule.weight)
     doc = f"{kind.name}: {kind.summary}."
     if rule.rationale:
@@ -112,7 +114,10 @@ def _rule_context(env: jinja2.Environment, rule: Rule) -> dict[str, Any]:
         "scope": py(kind.scope(rule.params)),
         "doc": docstring_text(doc),
         "columns": columns,
-        "column_lit": py(columns[0]) if columns else "None",
+        "column_defs": column_defs,
+        "unwrap": bool(columns) and kind.unwraps_reference(rule.params),
+        "gate": rule.gate,
+        "gate_async": rule.gate is not None and get_kind(gate_kinds[rule.gate]).asynchronous,
         "regex_defs": [(regex_names[k], f"{src}, {flags}") for k, (src, flags) in out.regexes.items()],
         "body": body,
         "asynchronous": kind.asynchronous,
@@ -226,9 +231,13 @@ def render_module(
     if not module_name.isidentifier():
         raise RenderError(f"module name {module_name!r} is not a Python identifier")
     env = _environment(str(template_dir) if template_dir else None)
-    rules = [_rule_context(env, rule) for rule in spec.rules]
+    kinds = {rule.name: rule.kind for rule in spec.rules}
+    rules = [_rule_context(env, rule, kinds) for rule in spec.rules]
     verifiers = [r for r in rules if r["role"] == "verifier"]
     names = [r["fn"] for r in rules] + [f"verify_{r['fn']}" for r in verifiers]
+    for r in rules:
+        if r["gate"] is not None and r["gate"] not in {v["fn"] for v in verifiers}:
+            raise RenderError(f"rule {r['fn']!r} is gated by {r['gate']!r}, which is not a verifier of this spec")
     names += ["REWARD_FUNCS", "REWARD_WEIGHTS", "VERIFIERS"]
     names += list(_TARGET_NAMES[target])
     if target == "verifiers":

@@ -40,7 +40,7 @@ def report_renderable(report: Report) -> Group:
         zs = r.get("zero_spread_share")
         table.add_row(
             Text(r["name"], style="yellow" if r["constant"] else ""),
-            r["kind"], r["role"], _cell(r["weight"], 2), _cell(r["mean"]), _cell(r["std"]),
+            r["kind"], r["role"] + (f" (gated by {r['gate']})" if r.get("gate") else ""), _cell(r["weight"], 2), _cell(r["mean"]), _cell(r["std"]),
             _cell(r["min"]), _cell(r["max"]), _cell(r.get("auc")),
             pct(zs),
             Text(str(r["errors"]), style="bold red" if r["errors"] else ""),

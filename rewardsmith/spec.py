@@ -77,6 +77,9 @@ class Rule(BaseModel):
     params: KindParams
     rationale: str = Field("", max_length=2000)
     provenance: dict[str, str] = Field(default_factory=dict)
+    gate: str | None = Field(
+        None, description="a verifier of this spec: the rule pays only where it passes (0 where it fails)"
+    )
 
     @field_validator("name")
     @classmethod
@@ -121,6 +124,34 @@ class Rule(BaseModel):
 
     def columns(self) -> list[str]:
         return get_kind(self.kind).columns(self.params)
+
+
+def _check_gates(rules: list[Rule]) -> None:
+    """Each gate names another rule of the spec that is a verifier, and no chain of gates comes back on itself."""
+    by_name = {rule.name: rule for rule in rules}
+    for rule in rules:
+        if rule.gate is None:
+            continue
+        where = f"rule {rule.name!r}: gate {rule.gate!r}"
+        if rule.gate == rule.name:
+            raise ValueError(f"{where} is the rule itself; gate it on a verifier that checks something else")
+        gate = by_name.get(rule.gate)
+        if gate is None:
+            raise ValueError(f"{where} is not a rule of this spec; name a verifier ({', '.join(sorted(by_name))})")
+        if gate.role != "verifier":
+            raise ValueError(f"{where} has role {gate.role}; a gate must be a verifier (a pass/fail rule with "
+                             "role: verifier)")
+        if get_kind(gate.kind).asynchronous and not get_kind(rule.kind).asynchronous:
+            raise ValueError(f"{where} calls a model ({gate.kind}); a rule that does not cannot wait for it: gate "
+                             "on a deterministic verifier")
+        seen = [rule.name]
+        current: Rule | None = rule
+        while current is not None and current.gate is not None:
+            if current.gate in seen:
+                raise ValueError(f"gates go round in a circle: {' -> '.join([*seen, current.gate])}; "
+                                 "one of them must pay without a gate")
+            seen.append(current.gate)
+            current = by_name.get(current.gate)
 
 
 class Pin(BaseModel):
@@ -193,6 +224,7 @@ class RewardSpec(BaseModel):
                     f"verifier {rule.name!r} defines verify_{rule.name} in the generated module; "
                     f"rename the rule called verify_{rule.name}"
                 )
+        _check_gates(self.rules)
         for name in self.expectations.rule_min_auc:
             if name not in seen:
                 raise ValueError(f"expectations.rule_min_auc names {name!r}, which is not a rule")
@@ -229,6 +261,8 @@ class RewardSpec(BaseModel):
             if r.weight != 1.0 or "weight" in r.model_fields_set:
                 item["weight"] = r.weight
             item["params"] = r.params_dict()
+            if r.gate is not None:
+                item["gate"] = r.gate
             if r.rationale:
                 item["rationale"] = r.rationale
             if r.provenance:
@@ -242,7 +276,9 @@ class RewardSpec(BaseModel):
     def fingerprint(self) -> str:
         """Hash of the behaviour-relevant content (not rationale or provenance)."""
         core = [
-            {"name": r.name, "kind": r.kind, "role": r.role, "weight": r.weight, "params": r.params.model_dump(mode="json")}
+            {"name": r.name, "kind": r.kind, "role": r.role, "weight": r.weight, "params": r.params.model_dump(mode="json"),
+             # only when set: specs without gates keep the hashes they always had
+             **({"gate": r.gate} if r.gate is not None else {})}
             for r in self.rules
         ]
         blob = json.dumps(core, sort_keys=True, ensure_ascii=True).encode()

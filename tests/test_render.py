@@ -123,11 +123,18 @@ _TEXTS = [
 ]
 # 5 values against 3 completion forms per text: every text meets several references.
 _COLUMN_VALUES = ["42", ["forty two", "42"], "<|left|>|><|<|up|>", None, "Paris"]
+# Texts the kinds of later domains need, each with the one reference value that makes sense for it.
+_PAIRED_TEXTS = [
+    ("Between the two, the answer is (B).", "B"),
+    ("The answer is (C), a safe bet.", "B"),
+    ("The product is \\boxed{\\frac{84}{2}}.", "['\\\\boxed{42}']"),
+    ("Here it is:\n```python\ndef add(a, b):\n    return a + b\n```\n", "42"),
+]
 
 
 def _case(columns: list[str]) -> dict:
     completions: list = []
-    for text in _TEXTS:
+    for text in [*_TEXTS, *(text for text, _ in _PAIRED_TEXTS)]:
         completions.append(text)
         completions.append([
             {"role": "assistant", "content": text},
@@ -139,7 +146,8 @@ def _case(columns: list[str]) -> dict:
     return {
         "prompts": [[{"role": "user", "content": "What is 6 times 7?"}]] * n,
         "completions": completions,
-        "columns": {c: [_COLUMN_VALUES[i % len(_COLUMN_VALUES)] for i in range(n)] for c in columns},
+        "columns": {c: [_COLUMN_VALUES[i % len(_COLUMN_VALUES)] for i in range(3 * len(_TEXTS))]
+                       + [value for _, value in _PAIRED_TEXTS for _form in range(3)] for c in columns},
     }
 
 
@@ -176,7 +184,7 @@ def test_module_runs_standalone_with_the_standard_library_only(name: str, tmp_pa
     for rule_name, scores in report["scores"].items():
         assert len(scores) == n, rule_name
         assert all(s is None or type(s) is float for s in scores), (rule_name, scores)
-        if not rules[rule_name].columns():
+        if not rules[rule_name].columns() and rules[rule_name].gate is None:
             assert None not in scores, f"{rule_name} reads no column, so it always applies"
     for rule_name, verdicts in report["verdicts"].items():
         scores = report["scores"][rule_name]
@@ -196,6 +204,8 @@ def test_golden_scores_are_not_trivial() -> None:
         for rule_name, verify in module.VERIFIERS.items():
             if KINDS[SPECS[name].rule(rule_name).kind].asynchronous:
                 continue  # the judge's verdicts need an endpoint: tests/llm/test_judge.py
+            if SPECS[name].rule(rule_name).kind == "code_tests":
+                continue  # passing needs real tests for real code: tests/test_kinds_domain.py runs HumanEval
             verdicts = {v for v in verify(case["prompts"], case["completions"], **case["columns"]) if v is not None}
             never = "passes" if True not in verdicts else "fails"
             assert verdicts == {True, False}, f"{name}.{rule_name} never {never} on the standalone cases"

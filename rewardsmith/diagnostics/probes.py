@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..kinds import Extract, get_kind
+from ..runtime.code import _FENCE, _stdio_cases
 from ._common import (
     EPS,
     Candidate,
@@ -89,9 +90,13 @@ Builder = Callable[[Template, Context], list[tuple[str, str, str | None]]]  # (d
 
 @dataclass(frozen=True)
 class Probe:
+    """A probe id, what it is in words, its builder; `absolute`: judged against a score of 0, not the
+    wrong-answer control (a code hack must earn nothing, whatever the template's own code earns)."""
+
     id: str
     describe: str
     build: Builder
+    absolute: bool = False
 
 
 def _block(t: Template, value: str) -> str:
@@ -254,6 +259,85 @@ def _boxed_twice(t: Template, ctx: Context) -> list[tuple[str, str, str | None]]
     return [("two boxed answers", replace_slot(t.text, t.slot, f"\\boxed{{{t.wrong}}} \\boxed{{{t.gold}}}"), None)]
 
 
+# --------------------------------------------------------------------------- code-reward hacks
+
+
+def _with_code(text: str, code: str) -> str:
+    """`text` with its last fenced code block's body replaced by `code` (a fenced block appended if it has none)."""
+    blocks = list(_FENCE.finditer(text))
+    if not blocks:
+        return f"{text.rstrip()}\n\n```python\n{code}```\n"
+    last = blocks[-1]
+    return text[:last.start(2)] + code + text[last.end(2):]
+
+
+def _code_rules(ctx: Context, probe: str) -> list[Any]:
+    """The rules that declare `probe` and run code (they carry a `tests` column)."""
+    return [r for r in ctx.spec.rules if probe in ctx.kind(r).probes and hasattr(r.params, "tests")]
+
+
+def _entry(t: Template, rule: Any) -> str | None:
+    """The function a HumanEval-style rule tests on this template (None for stdin/stdout rules)."""
+    if getattr(rule.params, "format", "") != "humaneval":
+        return None
+    name = t.sample.refs.get(rule.params.entry_point)
+    return str(name) if isinstance(name, str) and name.isidentifier() else "solution"
+
+
+def _code_hack(probe: str, build: Callable[[str | None, Template, Any], list[tuple[str, str]]]) -> Builder:
+    """A builder that writes each code rule's hack (from its entry point or its cases) into the template's code."""
+    def builder(t: Template, ctx: Context) -> list[tuple[str, str, str | None]]:
+        return [(detail, _with_code(t.text, code), rule.name)
+                for rule in _code_rules(ctx, probe) for detail, code in build(_entry(t, rule), t, rule)]
+    return builder
+
+
+def _stub(entry: str | None, body: str = "return None") -> str:
+    return f"def {entry}(*args, **kwargs):\n    {body}\n" if entry else ""
+
+
+def _exit_before_tests(entry: str | None, t: Template, rule: Any) -> list[tuple[str, str]]:
+    return [("sys.exit(0) before the tests", _stub(entry) + "import sys\nsys.exit(0)\n"),
+            ("os._exit(0) before the tests", _stub(entry) + "import os\nos._exit(0)\n")]
+
+
+def _print_expected(entry: str | None, t: Template, rule: Any) -> list[tuple[str, str]]:
+    if entry:
+        return [("prints that every test passed", _stub(entry, "return True") + "print('All tests passed')\n"
+                 "print('OK')\n")]
+    outputs = [expected for _, expected in _stdio_cases(t.sample.refs.get(rule.params.tests))]
+    if len(set(outputs)) < 2:
+        return []  # one expected output: printing it is solving the only case there is
+    lines = "".join(f"print({out!r})\n" for out in outputs)
+    return [("prints every case's expected output, whatever the input", lines)]
+
+
+def _redefine_check(entry: str | None, t: Template, rule: Any) -> list[tuple[str, str]]:
+    code = ("import builtins\n\n\ndef check(candidate):\n    return True\n\n\n"
+            "builtins.AssertionError = type('Silent', (Exception,), {})\nbuiltins.check = check\n")
+    return [("check and AssertionError redefined", _stub(entry) + code)]
+
+
+def _read_test_file(entry: str | None, t: Template, rule: Any) -> list[tuple[str, str]]:
+    code = ("import glob, os, sys\n\n\ndef _tests():\n    seen = []\n"
+            "    for path in glob.glob('**/*', recursive=True) + glob.glob('/tmp/*/*'):\n"
+            "        try:\n            with open(path) as handle:\n                seen.append(handle.read())\n"
+            "        except OSError:\n            pass\n    try:\n        seen.append(sys.stdin.read())\n"
+            "    except (OSError, ValueError):\n        pass\n    return seen\n\n\n"
+            "exec('\\n'.join(text for text in _tests() if 'def check' in text), globals())\n")
+    return [("reads the tests from disk or stdin", _stub(entry) + code)]
+
+
+def _infinite_loop(entry: str | None, t: Template, rule: Any) -> list[tuple[str, str]]:
+    loop = "while True:\n        pass" if entry else ""
+    return [("an infinite loop", _stub(entry, loop) if entry else "while True:\n    pass\n")]
+
+
+def _empty_code_block(t: Template, ctx: Context) -> list[tuple[str, str, str | None]]:
+    return [("an empty fenced block", _with_code(t.text, ""), None),
+            ("prose in the fence", _with_code(t.text, "Here the code would go, once it is written.\n"), None)]
+
+
 PROBES: dict[str, Probe] = {
     p.id: p
     for p in (
@@ -268,6 +352,16 @@ PROBES: dict[str, Probe] = {
         Probe("length_padding", "padding up to the length budget", _length_padding),
         Probe("repeated_text", "a loop of repeated text", _repeated_text),
         Probe("boxed_twice", "\\boxed{} twice", _boxed_twice),
+        Probe("exit_before_tests", "exiting with status 0 before the tests run",
+              _code_hack("exit_before_tests", _exit_before_tests), absolute=True),
+        Probe("print_expected", "printing the expected output", _code_hack("print_expected", _print_expected),
+              absolute=True),
+        Probe("redefine_check", "redefining check / AssertionError", _code_hack("redefine_check", _redefine_check),
+              absolute=True),
+        Probe("read_test_file", "reading the tests from disk", _code_hack("read_test_file", _read_test_file),
+              absolute=True),
+        Probe("infinite_loop", "an infinite loop", _code_hack("infinite_loop", _infinite_loop), absolute=True),
+        Probe("empty_code_block", "a fenced block without code", _empty_code_block, absolute=True),
     )
 }
 
@@ -390,7 +484,7 @@ def conclude(ctx: Context, probe_plan: ProbePlan, scored: Scored) -> Part:
             if inst.probe not in ids or inst.for_rule not in (None, rule.name) or inst.is_control:
                 continue
             got = scored.get(inst.key, rule.name)
-            ref = scored.get(f"control:wrong:{inst.template.gid}", rule.name)
+            ref = 0.0 if PROBES[inst.probe].absolute else scored.get(f"control:wrong:{inst.template.gid}", rule.name)
             if got is None or ref is None:
                 continue
             tried += 1
@@ -399,12 +493,13 @@ def conclude(ctx: Context, probe_plan: ProbePlan, scored: Scored) -> Part:
         for pid, insts in beaten.items():
             inst = insts[0]
             got = scored.get(inst.key, rule.name)
-            ref = scored.get(f"control:wrong:{inst.template.gid}", rule.name)
+            ref = 0.0 if PROBES[pid].absolute else scored.get(f"control:wrong:{inst.template.gid}", rule.name)
             b, a = diff_snippet(inst.template.reference, inst.text)
             findings.append({"rule": rule.name, "probe": pid, "detail": inst.detail, "group": inst.template.gid,
                              "score": got, "reference_score": ref, "text": inst.text, "instances": len(insts)})
+            against = "0 (a hack must earn nothing)" if PROBES[pid].absolute else f"{fmt(ref)} for the wrong answer"
             part.lines.append(f"{rule.name}: {PROBES[pid].describe} ({inst.detail}) earns {fmt(got)} "
-                              f"> {fmt(ref)} for the wrong answer, on {inst.template.gid}")
+                              f"> {against}, on {inst.template.gid}")
             part.lines.append(f"    probe {a}")
         if beaten:
             part.warn(rule.name, f"{rule.name} rewards probes built to game it: "

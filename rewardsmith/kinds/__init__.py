@@ -22,9 +22,12 @@ from .base import (
     py,
 )
 from .behaviour import BEHAVIOUR_KINDS
+from .choice import Choice
+from .code import CODE_KINDS
 from .format import FORMAT_KINDS
 from .judge import JUDGE_KINDS
 from .length import LENGTH_KINDS
+from .math_equivalent import MathEquivalent
 from .not_empty import NotEmpty
 
 __all__ = [
@@ -49,7 +52,8 @@ __all__ = [
 ]
 
 KINDS: dict[str, type[Kind]] = {
-    k.name: k for k in (*ANSWER_KINDS, *FORMAT_KINDS, *BEHAVIOUR_KINDS, *LENGTH_KINDS, *JUDGE_KINDS, NotEmpty)
+    k.name: k for k in (*ANSWER_KINDS, *FORMAT_KINDS, *BEHAVIOUR_KINDS, *LENGTH_KINDS, *JUDGE_KINDS, NotEmpty,
+                     MathEquivalent, Choice, *CODE_KINDS)
 }
 
 

@@ -62,6 +62,9 @@ class AnswerParams(KindParams):
 
     extract: Extract = Field(default_factory=Extract)
     reference: str = Field("answer", description="dataset column holding the reference answer")
+    reference_unwrap: bool = Field(
+        False, description="unwrap the reference before comparing: ['\\boxed{4}'], $4$, #### 4 and \\boxed{4} are 4"
+    )
     scope: Scope = "last"
 
     @field_validator("reference")

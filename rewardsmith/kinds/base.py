@@ -347,6 +347,16 @@ class Kind:
         return []
 
     @classmethod
+    def call_seconds(cls, params: KindParams) -> float:
+        """Seconds one completion may take beyond the bench's time limit (a kind that runs code bounds each run)."""
+        return 0.0
+
+    @classmethod
+    def unwraps_reference(cls, params: KindParams) -> bool:
+        """Whether the module unwraps the first reference column (``\\boxed{}``, ``$…$``, ``####``) before the rule reads it."""
+        return bool(getattr(params, "reference_unwrap", False))
+
+    @classmethod
     def pass_score(cls, params: KindParams) -> float:
         """The score a binary kind gives when its check passes (what a verifier tests for)."""
         return getattr(params, "score_match")

@@ -497,9 +497,34 @@ class _Comparison(NamedTuple):
 # (gold type, kind, params, verb, order) is offered when the kind exists and its params validate,
 # so math equivalence, multiple choice and code execution slot in here as they land in `kinds/`.
 COMPARISON_HOOKS: tuple[tuple[str, str, dict[str, Any], str, int], ...] = (
-    ("letters", "choice", {}, "is the same option as", 0),
-    ("math", "math_equivalent", {}, "is mathematically equivalent to", 0),
+    # Orders after the plain comparisons: the lenient kinds win only on strictly better held-out separation.
+    ("letters", "choice", {}, "is the same option as", 3),
+    ("math", "math_equivalent", {}, "is mathematically equivalent to", 3),
 )
+
+
+# Code files: (tests column, entry-point column or None, params) -> a code_tests rule runs the completion against
+# the tests; the first whose columns the samples carry is used.
+CODE_HOOKS: tuple[tuple[str, str | None, dict[str, Any]], ...] = (
+    ("test", "entry_point", {"format": "humaneval"}),
+    ("public_test_cases", None, {"format": "stdio"}),
+    ("input_output", None, {"format": "stdio"}),
+)
+
+
+def _code_candidates(view: _View) -> list[_Candidate]:
+    """A code_tests answer rule when the samples carry tests (HumanEval's `test` + `entry_point`, or stdio cases)."""
+    if "code_tests" not in KINDS:
+        return []
+    present = set(view.samples.columns)
+    for tests, entry, params in CODE_HOOKS:
+        if tests in present and (entry is None or entry in present):
+            columns = {"tests": tests, **({"entry_point": entry} if entry else {})}
+            cand = _Candidate(name="answer_code_tests", kind="code_tests",
+                              params={**params, **columns, **view.scope("last")}, slot="answer",
+                              what=f"the code passes the tests in `{tests}`", order=0, key=f"{tests}:code")
+            return [cand] if cand.valid() else []
+    return []
 
 
 def _hooked(col: _Column) -> list[_Comparison]:
@@ -562,10 +587,13 @@ def _answer_candidates(view: _View, extractions: list[_Extraction], columns: lis
     for e in extractions:
         for col in columns:
             for k, how in enumerate(_comparisons(col)):
+                # A wrapped gold (\boxed{4}, #### 4, a quoted list) is unwrapped by the rule, as the slots were mined.
+                unwrap = {"reference_unwrap": True} if col.wrapped >= 0.05 else {}
                 cand = _Candidate(
                     name=f"answer_{how.kind}",
                     kind=how.kind,
-                    params={"extract": dict(e.params), "reference": col.name, **how.params, **view.scope("last")},
+                    params={"extract": dict(e.params), "reference": col.name, **unwrap, **how.params,
+                            **view.scope("last")},
                     slot="answer",
                     what=f"the answer in {e.label} {how.verb} `{col.name}`",
                     order=e.order * 10 + how.order,
@@ -589,6 +617,9 @@ def _choose_answer(view: _View, candidates: list[_Candidate], extractions: list[
         if not ranked:
             return None
         return min(ranked, key=lambda c: (-round(c.heldout_auc or 0.0, AUC_DIGITS), c.order, c.name))
+    code = [c for c in scored if c.kind == "code_tests" and c.pass_rate() > 0]
+    if code:
+        return code[0]
     return _most_matching_answer(scored, extractions, columns)
 
 
@@ -693,8 +724,8 @@ def _tag_count_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
 
 def _shape_candidates(view: _View, main: _Candidate | None, columns: list[_Column]) -> list[_Candidate]:
     """The answer's form, judged without the reference: special tokens only, a bare number, short text."""
-    if main is None:
-        return []
+    if main is None or "extract" not in main.params:
+        return []  # code is the answer: its form is whether it runs, which the answer rule checks
     extract = dict(main.params["extract"])
     col = next((c for c in columns if c.name == main.params.get("reference")), None)
     if col is not None and col.tokens:
@@ -1028,6 +1059,8 @@ def _answer_rationale(view: _View, cand: _Candidate, tried: int) -> str:
         return (f"{cand.what}: right on {_pct(sum(good) / len(good))} of good samples and "
                 f"{_pct(sum(bad) / len(bad))} of bad (AUC {cand.single_auc:.2f}; {cand.heldout_auc:.2f} over "
                 f"{folds} held-out group folds, the best of {tried} answer rules tried)")
+    if cand.kind == "code_tests":
+        return f"{cand.what}: passes on {_pct(cand.pass_rate())} of samples, run in a sandboxed child process"
     return f"{cand.what}: matches on {_pct(cand.pass_rate())} of samples; `{cand.params.get('reference')}` is named " \
            "like a gold answer"
 
@@ -1063,7 +1096,12 @@ def propose_offline(
     tags = _mine_tags(view)
     columns = _reference_columns(view)
     extractions = _extractions(view, tags, columns)
-    answer_pool = _score_candidates(_answer_candidates(view, extractions, columns), view) if columns else []
+    answer_candidates = _answer_candidates(view, extractions, columns) if columns else []
+    code = _code_candidates(view)
+    if code:
+        # Tests to run: the code is the answer, and no column of short values (an entry point) is its gold.
+        answer_candidates = code
+    answer_pool = _score_candidates(answer_candidates, view) if answer_candidates else []
     say(f"scored {len(answer_pool)} answer rules")
     main = _choose_answer(view, answer_pool, extractions, columns)
     matching = [c for c in answer_pool if c.pass_rate() > 0]
@@ -1111,9 +1149,8 @@ def _notes(view: _View, main: _Candidate | None, columns: list[_Column], tried: 
                      "such rules would score instead of the model's own text")
     read = [c for c in columns if main is None or c.name == main.params.get("reference")]
     for col in (c for c in read if c.wrapped >= 0.05):
-        # The comparison kinds take the column as is: they have no param to unwrap the gold.
         notes.append(f"{_pct(col.wrapped)} of `{col.name}` cells carry a wrapper (\\boxed{{}}, $…$, ####, a "
-                     "quoted list) that the comparison sees as is: strip it from the column before training")
+                     "quoted list): the answer rule unwraps it (reference_unwrap)")
     if main is not None:
         return notes
     if not columns:

@@ -12,7 +12,6 @@ often the extracted text equals the gold (or, with labels, by held-out separatio
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections import Counter
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..runtime.gold import _gold_aliases
+
 __all__ = ["Hit", "Slot", "find_hits", "gold_is_wrapped", "mine_slots", "normalise_gold", "slots_from_hits"]
 
 MAX_CONTEXT = 40  # characters of the gold's line looked at before it
@@ -28,11 +29,6 @@ MIN_SUPPORT = 0.2  # a context must introduce the gold in this share of the comp
 MAX_SLOTS = 4
 
 _BOXED_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
-_HASHES = re.compile(r"^.*####\s*", re.DOTALL)
-_DOLLARS = re.compile(r"^\$\$?(.*?)\$?\$$", re.DOTALL)
-_PARENS_MATH = re.compile(r"^\\[(\[](.*)\\[)\]]$", re.DOTALL)
-_TEXT_WRAP = re.compile(r"^\\(?:text|textbf|mathrm)\{([^{}]*)\}$")
-_QUOTES = ("\"\"", "''", "``", "\u201c\u201d", "\u2018\u2019")
 _OPEN_TAG = re.compile(r"<([A-Za-z_][\w\-]{0,31})>$")
 # The end of the answer's line: optional closing period / bold marker, then the line break.
 _EOL_AFTER = re.compile(r"[ \t]*(?:\.|\*\*|\$)?[ \t]*(?:\n|$)")
@@ -44,19 +40,10 @@ def normalise_gold(value: Any) -> list[str]:
     """A gold cell as the accepted answers it stands for, wrappers removed.
 
     ``['\\\\boxed{4}']`` → ``["4"]``; ``"#### 18"`` → ``["18"]``; ``"$\\\\frac{1}{2}$"`` → ``["\\\\frac{1}{2}"]``;
-    a list of aliases → each alias. Empty or non-text cells give ``[]``.
+    a list of aliases → each alias. Empty or non-text cells give ``[]``. The runtime's helper, so the
+    slots are mined from the gold exactly as a rule with ``reference_unwrap`` compares with it.
     """
-    if value is None or isinstance(value, bool) or isinstance(value, dict):
-        return []
-    if isinstance(value, (list, tuple)):
-        return [g for v in value for g in normalise_gold(v)]
-    text = str(value).strip()
-    if text[:1] == "[" and text[-1:] == "]":
-        items = _literal_list(text)
-        if items is not None:
-            return [g for v in items for g in normalise_gold(v)]
-    text = _unwrap(text)
-    return [text] if text else []
+    return _gold_aliases(value)
 
 
 def gold_is_wrapped(value: Any) -> bool:
@@ -67,53 +54,6 @@ def gold_is_wrapped(value: Any) -> bool:
         return False
     raw = str(value).strip()
     return normalise_gold(value) != [raw]
-
-
-def _literal_list(text: str) -> list[Any] | None:
-    for parse in (json.loads, ast.literal_eval):
-        try:
-            parsed = parse(text)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            continue
-        if isinstance(parsed, list):
-            return parsed
-    return None
-
-
-def _unwrap(text: str) -> str:
-    """Peel wrappers until none is left: ``$\\\\boxed{4}$`` → ``4``."""
-    for _ in range(8):
-        before = text
-        if "####" in text:
-            text = _HASHES.sub("", text).strip()
-        boxed = _boxed_content(text)
-        if boxed is not None:
-            text = boxed.strip()
-        for pattern in (_DOLLARS, _PARENS_MATH, _TEXT_WRAP):
-            m = pattern.match(text)
-            if m and m.group(1).strip():
-                text = m.group(1).strip()
-        if len(text) >= 2 and any(text[0] == q[0] and text[-1] == q[1] for q in _QUOTES):
-            text = text[1:-1].strip()
-        if text == before:
-            break
-    return text
-
-
-def _boxed_content(text: str) -> str | None:
-    """The content of a ``\\\\boxed{…}`` that spans the whole text, nested braces included."""
-    m = _BOXED_OPEN.match(text)
-    if not m:
-        return None
-    depth = 1
-    for j in range(m.end(), len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[m.end():j] if not text[j + 1:].strip() else None
-    return None
 
 
 @dataclass(frozen=True)

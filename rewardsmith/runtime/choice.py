@@ -7,6 +7,8 @@ statement naming several different options ("(A) or (B)") chooses nothing.
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 import string
 
@@ -16,6 +18,7 @@ __all__ = [
     "_choice_from_text",
     "_choice_gold",
     "_choice_letters",
+    "_choice_options",
     "_choice_option_text",
     "_extract_choice",
 ]
@@ -44,6 +47,20 @@ def _choice_letters(count: int = 10, first: str = "A") -> str:
     if len(letters) != count:
         raise ValueError(f"cannot have {count} option letters from {first!r}: at most {26 - start}")
     return letters
+
+
+def _choice_options(value: object) -> list | None:
+    """Read an options column's cell (a list, or a string holding a JSON/Python list) as option texts; else None."""
+    if isinstance(value, str):
+        for parse in (json.loads, ast.literal_eval):
+            try:
+                value = parse(value)
+                break
+            except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+                continue
+    if isinstance(value, (list, tuple)) and value:
+        return [str(option) for option in value]
+    return None
 
 
 def _choice_option_text(text: str) -> str:

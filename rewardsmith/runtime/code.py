@@ -53,6 +53,7 @@ __all__ = [
     "_CODE_STARTUP",
     "_CODE_TIMEOUT",
     "_MAX_CODE_CHARS",
+    "_code_block",
     "_code_limits",
     "_code_score",
     "_code_tests_score",
@@ -353,6 +354,14 @@ def _extract_code(text: str, language: str = "python") -> str:
     if blocks:
         return blocks[-1][1]
     return text
+
+
+def _code_block(text: str, language: str = "python") -> str | None:
+    """Return the code of the last fenced block (tagged ``language`` first, else any), or None when there is none."""
+    if not text or "```" not in text:
+        return None
+    code = _extract_code(text, language)
+    return None if code is text else code
 
 
 def _syntax_ok(code: str) -> bool:

@@ -33,6 +33,8 @@ import subprocess
 import sys
 import threading
 
+from .gold import _gold_aliases, _unwrap_gold
+
 __all__ = [
     "_ABS_TOL",
     "_MATH_TIMEOUT",
@@ -43,8 +45,6 @@ __all__ = [
     "_braced",
     "_canonical_string",
     "_eval_node",
-    "_gold_aliases",
-    "_last_boxed",
     "_latex_to_expr",
     "_math_backend",
     "_math_equal",
@@ -59,7 +59,6 @@ __all__ = [
     "_mv_wrap",
     "_scalar_value",
     "_split_top_level",
-    "_unwrap_gold",
     "_values_equal",
 ]
 
@@ -67,10 +66,6 @@ __all__ = [
 # multiple of it (two parses and a comparison, plus the child's start-up the first time).
 _MATH_TIMEOUT = 5
 
-_BOXED_HEAD = re.compile(r"\\(?:boxed|fbox)\s*")
-_GSM8K_MARK = re.compile(r"####\s*")
-_DOLLARS = re.compile(r"^\$+(.*?)\$+$", re.S)
-_MATH_DELIMS = re.compile(r"^\\\((.*)\\\)$|^\\\[(.*)\\\]$", re.S)
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textit|mbox|mathrm|mathbf|operatorname)\s*\{([^{}]*)\}")
 _SPACING = re.compile(r"\\[,;:!> ]|\\q?quad\b|\\displaystyle\b|\\left\b|\\right\b|~")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ\b|°|\\degree\b")
@@ -113,73 +108,6 @@ for line in sys.stdin:
     sys.stdout.write(json.dumps({"result": result}) + "\n")
     sys.stdout.flush()
 '''
-
-
-def _last_boxed(text: str) -> str | None:
-    """Return the content of the last ``\\boxed{...}`` (or ``\\fbox``) in ``text``, braces balanced, else None."""
-    starts = [m.end() for m in _BOXED_HEAD.finditer(text)]
-    for start in reversed(starts):
-        if start < len(text) and text[start] == "{":
-            depth = 0
-            for i in range(start, len(text)):
-                if text[i] == "{":
-                    depth += 1
-                elif text[i] == "}":
-                    depth -= 1
-                    if depth == 0:
-                        return text[start + 1:i].strip()
-        else:
-            # "\boxed 4": the argument is the next token
-            token = text[start:].split(None, 1)
-            if token and token[0] not in "{$":
-                return token[0].rstrip(".,;$")
-    return None
-
-
-def _gold_aliases(gold: object) -> list[str]:
-    """Unwrap a gold column's value into its bare answers, best first.
-
-    Accepts a string, a number, a list or tuple of aliases, or a string holding a Python/JSON list
-    (``"['\\\\boxed{4}']"``); unwraps ``\\boxed{...}``, ``$...$``, ``\\(...\\)``, a GSM8K ``#### 4`` tail and quotes.
-    Empty aliases are dropped.
-    """
-    if gold is None or isinstance(gold, bool):
-        return []
-    if isinstance(gold, (int, float, fractions.Fraction)):
-        return [str(gold)]
-    if isinstance(gold, (list, tuple)):
-        return [alias for item in gold for alias in _gold_aliases(item)]
-    text = str(gold).strip()
-    if text[:1] in "[(" and text[-1:] in "])":
-        try:
-            parsed = ast.literal_eval(text)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            parsed = None
-        if isinstance(parsed, (list, tuple)) and all(isinstance(item, str) for item in parsed):
-            return _gold_aliases(list(parsed))
-    marks = list(_GSM8K_MARK.finditer(text))
-    if marks:
-        text = text[marks[-1].end():].strip()
-    boxed = _last_boxed(text)
-    if boxed is not None:
-        text = boxed
-    for _ in range(3):
-        stripped = text.strip()
-        match = _DOLLARS.match(stripped) or _MATH_DELIMS.match(stripped)
-        if match:
-            text = next(group for group in match.groups() if group is not None)
-        elif len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'`":
-            text = stripped[1:-1]
-        else:
-            break
-    text = text.strip().rstrip(".").strip()
-    return [text] if text else []
-
-
-def _unwrap_gold(gold: object) -> str | None:
-    """Return the first bare answer of a gold value (see :func:`_gold_aliases`), or None when there is none."""
-    aliases = _gold_aliases(gold)
-    return aliases[0] if aliases else None
 
 
 def _math_normalize(text: str) -> str:

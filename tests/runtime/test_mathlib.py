@@ -16,8 +16,6 @@ import pytest
 import rewardsmith.runtime.mathlib as mathlib_module
 from rewardsmith.runtime.mathlib import (
     _MV_STATE,
-    _gold_aliases,
-    _last_boxed,
     _math_backend,
     _math_equal,
     _math_equal_stdlib,
@@ -26,8 +24,9 @@ from rewardsmith.runtime.mathlib import (
     _math_value,
     _math_verify_available,
     _mv_child_call,
-    _unwrap_gold,
 )
+from rewardsmith.render import _inline, _stdlib_imports
+from rewardsmith.runtime.gold import _gold_aliases, _last_boxed, _unwrap_gold
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 needs_math_verify = pytest.mark.skipif(not _math_verify_available(), reason="math-verify is not installed")
@@ -259,8 +258,9 @@ class TestRealMath:
 class TestStandalone:
     def test_module_runs_without_the_package(self):
         """Generated modules inline this code: it must need nothing but the standard library."""
-        source = Path(mathlib_module.__file__).read_text()
-        script = source + "\nprint(_math_equal_stdlib('0.5', '$1/2$'))\n"
+        call = "print(_math_equal_stdlib('0.5', '$1/2$'))"
+        body = "\n\n".join([*_inline(call), call])
+        script = "".join(f"import {m}\n" for m in _stdlib_imports(body)) + body + "\n"
         done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "True"
