@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .cli_llm import llm_options
@@ -29,7 +30,8 @@ out = Console(file=RedactingStream("stdout"), width=None if sys.stdout.isatty() 
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # Escaped: a file called runs[v2].jsonl or "pip install 'rewardsmith[llm]'" must print as written.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 
@@ -94,7 +96,7 @@ def _load(path: str, kw: dict[str, Any]) -> Any:
     from .samples import load_samples
 
     fields = _field_map(kw)
-    with err.status(f"loading {path} …"):
+    with err.status(f"loading {escape(path)} …"):
         samples = load_samples(path, fields)
     for line in samples.warnings():
         err.print(f"warning: {line}", highlight=False, markup=False)
@@ -195,9 +197,9 @@ def propose(samples: str, output: str, name: str | None, task: str, candidates: 
     save_spec(spec, output)
     out.print(spec.description, highlight=False, markup=False)  # what can and cannot be checked
     for rule in spec.rules:
-        out.print(f"  [bold]{rule.name}[/] ({rule.kind}, {rule.role}, weight {rule.weight:g}): {rule.rationale}",
-                  highlight=False)
-    out.print(f"wrote {output} ({len(spec.rules)} rules)")
+        out.print(f"  [bold]{rule.name}[/] ({rule.kind}, {rule.role}, weight {rule.weight:g}): "
+                  f"{escape(rule.rationale)}", highlight=False)
+    out.print(f"wrote {output} ({len(spec.rules)} rules)", highlight=False, markup=False)
 
 
 def _spec_name(path: str) -> str:
@@ -247,7 +249,7 @@ def render(spec: str, output: str | None) -> None:
     source = render_module(load_spec(spec))
     if output:
         write_atomic(Path(output), source)
-        err.print(f"wrote {output}")
+        err.print(f"wrote {output}", highlight=False, markup=False)
     else:
         click.echo(source, nl=False)
 
@@ -281,7 +283,7 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
     print_report(report, out)
     if json_path:
         write_atomic(Path(json_path), json.dumps(report.to_data(), indent=1) + "\n")
-        err.print(f"wrote {json_path}")
+        err.print(f"wrote {json_path}", highlight=False, markup=False)
     sys.exit(0 if report.passed else 1)
 
 
@@ -357,7 +359,7 @@ def check(export_dir: str, samples: str | None, time_limit: float, **kw: Any) ->
                   + ", ".join(result.missing[:8]), highlight=False)
     if result.ok:
         n = len(result.report.data["rules"]) if result.report else 0
-        out.print(f"[green]no drift[/] in {export_dir} ({n} rules re-scored)")
+        out.print(f"[green]no drift[/] in {escape(export_dir)} ({n} rules re-scored)")
     sys.exit(0 if result.ok else 1)
 
 
@@ -382,7 +384,7 @@ def demo(out_dir: str) -> None:
         out.rule(f"[bold]{name}[/]: {len(samples)} samples in {len(samples.groups())} groups")
         spec = propose_offline(samples, name=entry.spec_name, task=entry.task)
         for rule in spec.rules:
-            out.print(f"  [bold]{rule.name}[/] ({rule.kind}, weight {rule.weight:g}): {rule.rationale}",
+            out.print(f"  [bold]{rule.name}[/] ({rule.kind}, weight {rule.weight:g}): {escape(rule.rationale)}",
                       highlight=False)
         matrix = _score_with_progress(spec, samples, 2.0)
         report = build_report(spec, samples, matrix)

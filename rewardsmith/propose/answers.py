@@ -38,6 +38,9 @@ def _json_object(text: str) -> Any:
             return json.loads(candidate)
         except ValueError as exc:
             error = error or exc
+        except RecursionError:  # nested past the parser's stack: no spec is that deep
+            raise InvalidAnswer(["the answer nests lists or objects over a thousand levels deep; send only the "
+                                 "spec's JSON object"]) from None
     raise InvalidAnswer([f"the answer is not a JSON object ({error}); send only the JSON object"])
 
 
