@@ -1,0 +1,1 @@
+"""Unit tests of the runtime helpers that generated reward modules inline."""
