@@ -72,6 +72,11 @@ def field_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _field_map(kw: dict[str, Any]) -> Any:
     from .samples import FieldMap
 
+    return FieldMap(**_field_args(kw))
+
+
+def _field_args(kw: dict[str, Any]) -> dict[str, Any]:
+    """The FieldMap arguments the flags give (popped from `kw`); unset ones are left to their defaults."""
     args: dict[str, Any] = {
         "prompt": kw.pop("prompt_field", None),
         "completion": kw.pop("completion_field", None),
@@ -89,7 +94,7 @@ def _field_map(kw: dict[str, Any]) -> Any:
         args["label_false"] = tuple(false)
     if sep:
         args["separator"] = sep
-    return FieldMap(**args)
+    return args
 
 
 def _load(path: str, kw: dict[str, Any]) -> Any:
@@ -133,22 +138,28 @@ def cli(ctx: click.Context) -> None:
     Run without a command to open the workbench on the bundled demo data.
     """
     if ctx.invoked_subcommand is None:
-        _open_tui(None)
+        _open_tui(None, {})
 
 
-def _open_tui(path: str | None) -> None:
+def _open_tui(path: str | None, fields: dict[str, Any]) -> None:
     try:
         from .tui.app import run
     except ImportError as exc:
         _fail(f"the workbench is not available in this install ({exc}); the headless commands work: rewardsmith --help")
-    run(path)
+    run(path, fields)
 
 
 @cli.command()
 @click.argument("samples", required=False, type=click.Path(dir_okay=False))
-def tui(samples: str | None) -> None:
-    """Open the workbench on SAMPLES (default: the bundled demo data)."""
-    _open_tui(samples)
+@field_options
+def tui(samples: str | None, **kw: Any) -> None:
+    """Open the workbench on SAMPLES (default: the bundled demo data), mapping its columns with the flags."""
+    args = _field_args(kw)
+    # Only what the user set is stored: a default would override the workspace's mapping on every reopen.
+    fields = {k: v for k, v in args.items() if v not in (None, (), "auto")}
+    if fields and samples is None:
+        _fail("the column flags need a SAMPLES file: rewardsmith FILE --prompt-field …")
+    _open_tui(samples, fields)
 
 
 @cli.command()

@@ -18,7 +18,7 @@ from textual.timer import Timer
 
 from ..demo import demo_path
 from .commands import WorkbenchCommands
-from .jobs import WorkbenchJobs, took
+from .jobs import Opening, WorkbenchJobs, took
 from .messages import ProposalsReady
 from ..workbench.scoring import Scorer
 from .screens.confirm import ConfirmScreen
@@ -71,6 +71,7 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         self.workbench = Workbench(session)
         self._problems = problems
         self._bench_ready = False
+        self._status_before_open = ""
         self._save_timer: Timer | None = None
         self.load_seconds: float | None = None  # how long the last load took until the table had rows
         self.keymap_path = self.home / "keymap.json"
@@ -159,14 +160,19 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         self.open_samples(str(demo_path(name)), {})
 
     def open_samples(self, path: str, fields: dict[str, Any]) -> None:
-        """Switch to another samples file: save this session, open (or create) that one's."""
+        """Switch to another samples file once it has loaded; until then (and if it fails) nothing changes."""
+        session, workspace, problems = open_session(path, self.home, fields or None)
+        self.start_load(Opening(session, workspace, problems))
+
+    def adopt(self, opening: Opening) -> None:
+        """Make a freshly loaded file's session the current one (this one is saved first)."""
         self.save_workspace()
-        session, self.workspace, problems = open_session(path, self.home, fields or None)
-        for problem in problems:
-            self.notify(problem, title="Workspace", severity="warning", timeout=10)
-        self.workbench = Workbench(session)
+        self.workspace = opening.workspace
+        for problem in opening.problems:
+            self.notify(problem, title="Workspace", severity="warning", timeout=10, markup=False)
+        self.workbench = Workbench(opening.session)
+        self._bench_ready = False
         self.rules_version += 1
-        self.start_load()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -206,5 +212,5 @@ def make_app(samples_path: str | Path | None = None, **kwargs: Any) -> Rewardsmi
     return RewardsmithApp(samples_path, **kwargs)
 
 
-def run(samples_path: str | None = None) -> None:
-    make_app(samples_path).run()
+def run(samples_path: str | None = None, fields: dict[str, Any] | None = None) -> None:
+    make_app(samples_path, fields=fields or None).run()
