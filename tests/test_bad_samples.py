@@ -81,7 +81,7 @@ CASES: list[tuple[str, str, bytes, list[str], int | None, str]] = [
     ("unknown_label", "s.jsonl", b'{"prompt": "p", "completion": "c", "label": "meh"}\n', [], 1,
      "add it with --label-true or --label-false"),
     ("catastrophic_separator", "s.txt", b"a" * 50000 + b"!\n===\nb\n", ["--separator", "^(a+)+$"], None,
-     "backtracks catastrophically"),
+     "catastrophically (exponential time)"),
     ("invalid_separator", "s.txt", b"a\n===\nb\n", ["--separator", "(unclosed"], None,
      "not a valid Python regular expression"),
     ("unknown_suffix", "s.dat", ROW.encode(), [], None, "pass --format"),

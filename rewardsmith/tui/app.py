@@ -43,13 +43,16 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
     DEFAULT_MODE = "samples"
     MODES = {"samples": SamplesScreen, "rules": RulesScreen, "report": ReportScreen}
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    # Classes on the screen by width: rewardsmith.tcss narrows the side panes under 140 columns.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    # Propose, Export and Open first: the footer cuts what does not fit, and these are the workflow.
     BINDINGS = [
-        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", tooltip="The samples table and detail pane"),
-        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", tooltip="Review proposed rules: accept, reject, edit"),
-        Binding("3", "switch_mode('report')", "Report", id="app.report", tooltip="Stats, separation, group signal, plots"),
         Binding("p", "propose", "Propose", id="app.propose", tooltip="Propose rules from the samples"),
         Binding("e", "export", "Export", id="app.export", tooltip="Export the spec as a TRL-ready module"),
         Binding("o", "open", "Open", id="app.open", tooltip="Open another samples file or a demo set"),
+        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", tooltip="The samples table and detail pane"),
+        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", tooltip="Review proposed rules: accept, reject, edit"),
+        Binding("3", "switch_mode('report')", "Report", id="app.report", tooltip="Stats, separation, group signal, plots"),
         Binding("f1,question_mark", "help", "Keys", id="app.help", tooltip="Every key of every screen"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit (asks when the spec is not exported)", priority=True),
     ]
