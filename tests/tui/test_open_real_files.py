@@ -88,6 +88,7 @@ async def test_a_failed_open_leaves_everything_as_it_was(tmp_path, new_app, home
         await settle(pilot)
         before = (app.title, app.sub_title, app.session.name, app.session.names(), app.workspace,
                   len(app.workbench.samples), app.screen.query_one(SampleTable).row_count, app.status)
+        app.save_workspace()  # what autosave would write anyway, written now so the file can be compared
         workspace_text = app.workspace.read_text()
         await pilot.press("o")
         await pilot.pause()
