@@ -154,10 +154,15 @@ class Bench:
         if self._data is not None:
             replay.append(("data", *self._data))
         for message in replay:
-            self._conn.send(message)
-            if not self._conn.poll(120) or self._conn.recv()[0] != "ok":
+            try:
+                self._conn.send(message)
+                restored = self._conn.poll(120) and self._conn.recv()[0] == "ok"
+            except (EOFError, OSError):  # killed again while it was being restored
+                restored = False
+            if not restored:
                 self._kill()
-                raise BenchError("the bench worker could not be restarted")
+                raise BenchError("the bench worker could not be restarted (it died while the module and samples "
+                                 "were sent again); run again, and check memory if it keeps dying")
 
     def _kill(self) -> None:
         if self._proc is not None:

@@ -75,6 +75,11 @@ def field_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _field_map(kw: dict[str, Any]) -> Any:
     from .samples import FieldMap
 
+    return FieldMap(**_field_args(kw))
+
+
+def _field_args(kw: dict[str, Any]) -> dict[str, Any]:
+    """The FieldMap arguments the flags give (popped from `kw`); unset ones are left to their defaults."""
     args: dict[str, Any] = {
         "prompt": kw.pop("prompt_field", None),
         "completion": kw.pop("completion_field", None),
@@ -92,14 +97,14 @@ def _field_map(kw: dict[str, Any]) -> Any:
         args["label_false"] = tuple(false)
     if sep:
         args["separator"] = sep
-    return FieldMap(**args)
+    return args
 
 
 def _load(path: str, kw: dict[str, Any]) -> Any:
     from .samples import load_samples
 
     fields = _field_map(kw)
-    with err.status(f"loading {path} …"):
+    with err.status(f"loading {escape(path)} …"):
         samples = load_samples(path, fields)
     for line in samples.warnings():
         err.print(f"warning: {line}", highlight=False, markup=False)
@@ -136,22 +141,28 @@ def cli(ctx: click.Context) -> None:
     Run without a command to open the workbench on the bundled demo data.
     """
     if ctx.invoked_subcommand is None:
-        _open_tui(None)
+        _open_tui(None, {})
 
 
-def _open_tui(path: str | None) -> None:
+def _open_tui(path: str | None, fields: dict[str, Any]) -> None:
     try:
         from .tui.app import run
     except ImportError as exc:
         _fail(f"the workbench is not available in this install ({exc}); the headless commands work: rewardsmith --help")
-    run(path)
+    run(path, fields)
 
 
 @cli.command()
 @click.argument("samples", required=False, type=click.Path(dir_okay=False))
-def tui(samples: str | None) -> None:
-    """Open the workbench on SAMPLES (default: the bundled demo data)."""
-    _open_tui(samples)
+@field_options
+def tui(samples: str | None, **kw: Any) -> None:
+    """Open the workbench on SAMPLES (default: the bundled demo data), mapping its columns with the flags."""
+    args = _field_args(kw)
+    # Only what the user set is stored: a default would override the workspace's mapping on every reopen.
+    fields = {k: v for k, v in args.items() if v not in (None, (), "auto")}
+    if fields and samples is None:
+        _fail("the column flags need a SAMPLES file: rewardsmith FILE --prompt-field …")
+    _open_tui(samples, fields)
 
 
 @cli.command()
@@ -200,9 +211,9 @@ def propose(samples: str, output: str, name: str | None, task: str, candidates: 
     save_spec(spec, output)
     out.print(spec.description, highlight=False, markup=False)  # what can and cannot be checked
     for rule in spec.rules:
-        out.print(f"  [bold]{rule.name}[/] ({rule.kind}, {rule.role}, weight {rule.weight:g}): {rule.rationale}",
-                  highlight=False)
-    out.print(f"wrote {output} ({len(spec.rules)} rules)")
+        out.print(f"  [bold]{rule.name}[/] ({rule.kind}, {rule.role}, weight {rule.weight:g}): "
+                  f"{escape(rule.rationale)}", highlight=False)
+    out.print(f"wrote {output} ({len(spec.rules)} rules)", highlight=False, markup=False)
 
 
 def _spec_name(path: str) -> str:
@@ -252,7 +263,7 @@ def render(spec: str, output: str | None) -> None:
     source = render_module(load_spec(spec))
     if output:
         write_atomic(Path(output), source)
-        err.print(f"wrote {output}")
+        err.print(f"wrote {output}", highlight=False, markup=False)
     else:
         click.echo(source, nl=False)
 
@@ -286,7 +297,7 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
     print_report(report, out)
     if json_path:
         write_atomic(Path(json_path), json.dumps(report.to_data(), indent=1) + "\n")
-        err.print(f"wrote {json_path}")
+        err.print(f"wrote {json_path}", highlight=False, markup=False)
     sys.exit(0 if report.passed else 1)
 
 
@@ -407,7 +418,7 @@ def check(export_dir: str, samples: str | None, time_limit: float, **kw: Any) ->
                   + ", ".join(result.missing[:8]), highlight=False)
     if result.ok:
         n = len(result.report.data["rules"]) if result.report else 0
-        out.print(f"[green]no drift[/] in {export_dir} ({n} rules re-scored)")
+        out.print(f"[green]no drift[/] in {escape(export_dir)} ({n} rules re-scored)")
     sys.exit(0 if result.ok else 1)
 
 
@@ -432,7 +443,7 @@ def demo(out_dir: str) -> None:
         out.rule(f"[bold]{name}[/]: {len(samples)} samples in {len(samples.groups())} groups")
         spec = propose_offline(samples, name=entry.spec_name, task=entry.task)
         for rule in spec.rules:
-            out.print(f"  [bold]{rule.name}[/] ({rule.kind}, weight {rule.weight:g}): {rule.rationale}",
+            out.print(f"  [bold]{rule.name}[/] ({rule.kind}, weight {rule.weight:g}): {escape(rule.rationale)}",
                       highlight=False)
         matrix = _score_with_progress(spec, samples, 2.0)
         report = build_report(spec, samples, matrix)

@@ -15,6 +15,7 @@ and ChatML transcripts (``<|im_start|>role ... <|im_end|>``).
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import json
 import math
@@ -28,6 +29,7 @@ from typing import Any, TextIO, overload
 from rewardsmith.demo import DEMO_SETS, demo_path  # re-exported for older imports; the catalogue is rewardsmith.demo
 from rewardsmith.errors import SampleError
 from rewardsmith.gold import gold_key
+from rewardsmith.patterns import vet_pattern
 
 __all__ = [
     "DEMO_SETS",
@@ -62,6 +64,10 @@ RECORD_KEYS: tuple[str, ...] = ("id", "group", "prompt", "completion", "label")
 # TRL never passes these dataset columns to reward functions as keyword arguments.
 TRL_RESERVED_COLUMNS: frozenset[str] = frozenset({"prompt", "completion", "completion_ids"})
 _PROGRESS_EVERY = 256
+# One JSONL record or CSV row is read into memory whole: past this it is a dump, not a sample.
+MAX_LINE_CHARS = 64 * 2**20
+# Lists and objects in one record; chat messages with tool calls are a handful of levels deep.
+MAX_NESTING = 64
 
 
 @dataclass
@@ -282,6 +288,7 @@ def iter_samples(path: str | Path, fields: FieldMap | None = None, *,
                               dropped={} if dropped is None else dropped).run(rows)
 
     seen: dict[str, str] = {}
+    labels: set[float] = set()
     for s in produced:
         if s.id in seen:
             raise SampleError(
@@ -291,10 +298,17 @@ def iter_samples(path: str | Path, fields: FieldMap | None = None, *,
                 line=_line_of(s.source),
             )
         seen[s.id] = s.source
+        if s.label is not None:
+            labels.add(s.label)
         yield s
     if not seen:
         detail = "the file is empty" if path.stat().st_size == 0 else "no records in the file"
         raise SampleError(f"no samples found ({detail}); check the file and --format", path=where)
+    if fields.label_threshold is not None and len(labels) == 1 and len(seen) > 1:
+        verdict = "good" if labels == {1.0} else "bad"
+        raise SampleError(
+            f"with --label-threshold {fields.label_threshold:g} every labelled sample counts as {verdict}, so "
+            "nothing can be separated; choose a threshold between the lowest and the highest score", path=where)
 
 
 def _detect_format(path: Path, fmt: str) -> str:
@@ -362,11 +376,103 @@ def _open_text(path: Path, newline: str | None = None) -> TextIO:
 
 
 def _lines(path: Path, fh: TextIO) -> Iterator[tuple[int, str]]:
-    """Numbered lines; a decoding error becomes a SampleError (no line: decoding runs ahead in blocks)."""
+    """Numbered lines, each at most MAX_LINE_CHARS long and free of NUL; failures are SampleErrors with the line."""
+    line_no = 0
     try:
-        yield from enumerate(fh, start=1)
+        while True:
+            line = fh.readline(MAX_LINE_CHARS + 1)
+            if not line:
+                return
+            line_no += 1
+            if len(line) > MAX_LINE_CHARS:
+                raise SampleError(f"the line is longer than {MAX_LINE_CHARS:,} characters; a sample that large is "
+                                  "not a generation: check the format (--format), or split the record",
+                                  path=str(path), line=line_no)
+            if "\x00" in line:
+                raise SampleError("the line holds a NUL byte: is this a binary or UTF-16 file? export the samples "
+                                  "as UTF-8 text", path=str(path), line=line_no)
+            yield line_no, line
     except UnicodeDecodeError as exc:
-        raise SampleError(f"not UTF-8 text ({exc.reason}); re-encode the file as UTF-8", path=str(path)) from None
+        raise _not_utf8(path, exc) from None
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> SampleError:
+    """Where the file stops being UTF-8 (decoding runs ahead in blocks, so the line is found again in bytes)."""
+    with path.open("rb") as fh:
+        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return SampleError("the file is UTF-16 text; re-encode it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)",
+                               path=str(path))
+        fh.seek(0)
+        for line_no, raw in enumerate(iter(lambda: fh.readline(MAX_LINE_CHARS), b""), start=1):
+            try:
+                raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+            except UnicodeDecodeError as bad:
+                return SampleError(f"byte 0x{raw[bad.start]:02x} is not UTF-8 ({bad.reason}); re-encode the file "
+                                   "as UTF-8 (e.g. iconv -f latin1 -t UTF-8)", path=str(path), line=line_no)
+    return SampleError(f"not UTF-8 text ({exc.reason}); re-encode the file as UTF-8", path=str(path))
+
+
+def _too_deep(path: Path, line: int | None) -> SampleError:
+    return SampleError(f"the record nests lists or objects deeper than {MAX_NESTING} levels; a sample is a few "
+                       "levels deep: is this the right file?", path=str(path), line=line)
+
+
+def _depth(node: Any) -> int:
+    """How deeply lists and dicts nest in `node`, without recursion; stops counting past MAX_NESTING."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _loads(path: Path, text: str, line: int) -> Any:
+    """One JSON document, with what breaks the standard parser (depth, huge integers) refused with the line.
+
+    Args:
+        path: the file, for messages.
+        text: the JSON text.
+        line: the file line `text` starts on.
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        offset = min(exc.lineno - 1, text.rstrip().count("\n"))  # a JSON line's own newline is not a new line
+        raise SampleError(_json_advice(path, text, exc), path=str(path), line=line + offset) from None
+    except RecursionError:
+        raise _too_deep(path, line) from None
+    except ValueError as exc:  # Python's limit on converting very long integers
+        raise SampleError(f"a number in the record is too long ({str(exc).partition(':')[0]}); write it as a "
+                          "string, or round it", path=str(path), line=line) from None
+    # Counting brackets is cheap; only a record with many of them is walked.
+    if text.count("[") + text.count("{") > MAX_NESTING and _depth(value) > MAX_NESTING:
+        raise _too_deep(path, line)
+    return value
+
+
+def _json_advice(path: Path, text: str, exc: json.JSONDecodeError) -> str:
+    """What is wrong with a line of JSON, and what to do about it."""
+    head = f"invalid JSON: {exc.msg} (column {exc.colno})"
+    stripped = text.strip()
+    ran_out = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+    if stripped in ("{", "[") or (stripped[:1] in ("{", "[") and ran_out and "\n" in text.rstrip()
+                                  and path.suffix.lower() != ".json"):
+        return (f"{head}: this looks like pretty-printed JSON, but JSON lines need one whole object per line; "
+                "write one object per line (jq -c '.[]' for an array, jq -c . for objects), or save an array "
+                "of objects with the suffix .json")
+    if ran_out and not text.endswith("\n"):
+        return (f"{head}: the last line is cut off (was the file still being written?); complete the record "
+                "or delete the line")
+    return f"{head}; each line must be one complete JSON object: fix that line, or pass --format if this is not JSONL"
 
 
 def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -380,14 +486,10 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for line_no, line in _lines(path, fh):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SampleError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=str(path),
-                                  line=line_no) from None
+            row = _loads(path, line, line_no)
             if not isinstance(row, dict):
-                raise SampleError(f"expected a JSON object per line, got {type(row).__name__}",
-                                  path=str(path), line=line_no)
+                raise SampleError(f"expected a JSON object per line, got {_describe(row)}; each line must be one "
+                                  'object such as {"prompt": "...", "completion": "..."}', path=str(path), line=line_no)
             yield line_no, row
 
 
@@ -404,36 +506,48 @@ def _first_char(fh: TextIO) -> str:
 
 def _iter_json_array(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """A ``.json`` file holding one array of objects: read whole; the "line" is the element's 1-based index."""
-    try:
-        rows = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SampleError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=exc.lineno) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SampleError("the file holds a NUL byte: is this a binary or UTF-16 file? export the samples as UTF-8 "
+                          "text", path=str(path), line=line)
+    rows = _loads(path, text, 1)
+    if not isinstance(rows, list):
+        raise SampleError(f"the file is a JSON {type(rows).__name__}; a .json samples file holds an array of objects "
+                          "(or one object per line)", path=str(path))
     for index, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
-            raise SampleError(f"element {index} of the JSON array is {type(row).__name__}, expected an object",
-                              path=str(path))
+            raise SampleError(f"element {index} of the JSON array is {_describe(row)}, expected an object such as "
+                              '{"prompt": "...", "completion": "..."}; fix or remove it', path=str(path))
         yield index, row
 
 
 def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    # Whole transcripts in one cell exceed the csv module's default 128 KiB field limit.
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    # Whole transcripts in one cell exceed the csv module's default 128 KiB field limit; the bound is a line's.
+    csv.field_size_limit(min(sys.maxsize, MAX_LINE_CHARS))
     with _open_text(path, newline="") as fh:
         dialect: type[csv.Dialect] = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
-        reader = csv.DictReader(fh, dialect=dialect)
+        # strict: an unclosed quote is an error, not one cell that swallows the rest of the file.
+        reader = csv.DictReader((line for _, line in _lines(path, fh)), dialect=dialect, strict=True)
         start = 2  # line 1 is the header
         try:
             for row in reader:
                 if None in row:
                     width = len(reader.fieldnames or [])
-                    raise SampleError(f"this row has more cells than the header has columns ({width})",
+                    raise SampleError(f"this row has more cells than the header has columns ({width}); quote cells "
+                                      'that hold a comma ("a, b"), or add the missing column names to the header',
                                       path=str(path), line=start)
                 yield start, row
                 start = reader.line_num + 1
         except csv.Error as exc:
-            raise SampleError(f"invalid CSV: {exc}", path=str(path), line=reader.line_num) from None
-        except UnicodeDecodeError as exc:
-            raise SampleError(f"not UTF-8 text ({exc.reason}); re-encode the file as UTF-8", path=str(path)) from None
+            if "unexpected end of data" in str(exc):
+                raise SampleError("a quoted cell in this row is never closed, so it would run to the end of the "
+                                  'file; close the quote, and double quotes inside a cell ("say ""hi""")',
+                                  path=str(path), line=start) from None
+            if "field limit" in str(exc):
+                raise SampleError(f"a cell is longer than {MAX_LINE_CHARS:,} characters (an unclosed quote?); "
+                                  "check the quoting of this row", path=str(path), line=start) from None
+            raise SampleError(f"invalid CSV: {exc}; quote cells that hold commas, quotes or line breaks, and "
+                              'double quotes inside them ("say ""hi""")', path=str(path), line=start) from None
 
 
 def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -441,12 +555,21 @@ def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         import pyarrow.parquet as pq
     except ImportError:
         raise SampleError("reading Parquet needs pyarrow: pip install pyarrow", path=str(path)) from None
+    advice = "is the file complete? write it again, or pass --format if it is not Parquet"
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise SampleError(f"not a readable Parquet file: {exc}", path=str(path)) from None
+        raise SampleError(f"not a readable Parquet file ({exc}); {advice}", path=str(path)) from None
     row_no = 0
-    for batch in parquet.iter_batches(batch_size=1024):
+    batches = parquet.iter_batches(batch_size=1024)
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # a damaged row group shows only when it is read
+            raise SampleError(f"a damaged part of the Parquet file after row {row_no} ({exc}); {advice}",
+                              path=str(path)) from None
+        if batch is None:
+            return
         for row in batch.to_pylist():
             row_no += 1  # Parquet has no lines: the "line" is the 1-based row number
             yield row_no, row
@@ -476,6 +599,7 @@ class _RowParser:
         self.group_key: str | None = None
         self.gold_key: str | None = None  # part of the group key when groups come from prompts
         self.split_messages = False  # the row is one {"messages": [...]} transcript
+        self.first_line = 0  # where the columns were resolved, for rows of another shape
 
     def run(self, rows: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[Sample]:
         row_no = 0
@@ -488,25 +612,32 @@ class _RowParser:
     def _error(self, message: str, line: int) -> SampleError:
         return SampleError(message, path=self.where, line=line)
 
-    def _columns_hint(self, row: dict[str, Any]) -> str:
-        return f"the columns are: {', '.join(map(str, row)) or '(none)'}"
+    def _columns_hint(self, row: dict[str, Any], near: str | tuple[str, ...] = ()) -> str:
+        """The row's columns, and those that look like `near` (a name the user typed, or the names we know)."""
+        hint = f"the columns are: {', '.join(map(str, row)) or '(none)'}"
+        wanted = (near,) if isinstance(near, str) else near
+        columns = [str(c) for c in row]
+        close = [c for c in columns if any(difflib.get_close_matches(w, [c], cutoff=0.6) for w in wanted)]
+        if wanted and close:
+            hint += f" (did you mean {' or '.join(map(repr, close))}?)"
+        return hint
 
     def _resolve(self, row: dict[str, Any], line: int) -> None:
         f = self.fields
         if f.completion is not None:
             if f.completion not in row:
-                raise self._error(f"no completion column {f.completion!r}; {self._columns_hint(row)}; "
+                raise self._error(f"no completion column {f.completion!r}; {self._columns_hint(row, f.completion)}; "
                                   "pass --completion-field NAME", line)
             self.completion_key = f.completion
         else:
             found = next((c for c in COMPLETION_FIELDS if c in row), None)
             if found is None:
                 raise self._error(f"no completion column found (looked for {', '.join(COMPLETION_FIELDS)}); "
-                                  f"{self._columns_hint(row)}; pass --completion-field NAME", line)
+                                  f"{self._columns_hint(row, COMPLETION_FIELDS)}; pass --completion-field NAME", line)
             self.completion_key = found
         if f.prompt is not None:
             if f.prompt not in row:
-                raise self._error(f"no prompt column {f.prompt!r}; {self._columns_hint(row)}; "
+                raise self._error(f"no prompt column {f.prompt!r}; {self._columns_hint(row, f.prompt)}; "
                                   "pass --prompt-field NAME", line)
             self.prompt_key = f.prompt
         else:
@@ -516,10 +647,10 @@ class _RowParser:
                     self.split_messages = True
                 else:
                     raise self._error(f"no prompt column found (looked for {', '.join(PROMPT_FIELDS)}); "
-                                      f"{self._columns_hint(row)}; pass --prompt-field NAME", line)
+                                      f"{self._columns_hint(row, PROMPT_FIELDS)}; pass --prompt-field NAME", line)
         if f.label is not None:
             if f.label not in row:
-                raise self._error(f"no label column {f.label!r}; {self._columns_hint(row)}; "
+                raise self._error(f"no label column {f.label!r}; {self._columns_hint(row, f.label)}; "
                                   "pass --label-field NAME", line)
             self.label_key = f.label
         else:
@@ -538,12 +669,13 @@ class _RowParser:
                                        self.group_key, *f.per_completion))
         for name, key, flag in ((f.id, self.id_key, "--id-field"), (f.group, self.group_key, "--group-field")):
             if name is not None and key not in row:
-                raise self._error(f"no column {key!r}; {self._columns_hint(row)}; pass {flag} NAME", line)
+                raise self._error(f"no column {key!r}; {self._columns_hint(row, str(key))}; pass {flag} NAME", line)
         missing = [name for name in f.per_completion if name not in row]
         if missing:
             raise self._error(f"no column {', '.join(map(repr, missing))} to split per completion; "
                               f"{self._columns_hint(row)}; fix --per-completion", line)
         self.resolved = True
+        self.first_line = line
 
     def _reserved_reason(self, name: str) -> str:
         used = self.prompt_key if name == "prompt" else self.completion_key
@@ -552,6 +684,10 @@ class _RowParser:
                 f"{used!r}; rename the column to keep it as a reference")
 
     def _require(self, row: dict[str, Any], key: str, flag: str, line: int) -> Any:
+        if key not in row and "messages" in row and key != "messages":
+            raise self._error(f"this row is a {{'messages': [...]}} transcript, but the first row (line "
+                              f"{self.first_line}) has a {key!r} column; a file holds one shape of record: give "
+                              "every row the same columns, or split the file", line)
         if key not in row:
             raise self._error(f"missing column {key!r} in this row; {self._columns_hint(row)}; "
                               f"pass {flag} NAME or fix the row", line)
@@ -567,7 +703,9 @@ class _RowParser:
             if text[:1] in ("[", "{"):
                 try:
                     parsed = json.loads(text)
-                except json.JSONDecodeError:
+                except (ValueError, RecursionError):  # not JSON (or too deep, too long a number): the text stays
+                    return value
+                if _depth(parsed) > MAX_NESTING:
                     return value
                 if accept(parsed):
                     return parsed
@@ -723,7 +861,8 @@ class _RowParser:
         if isinstance(value, (int, float)):
             number = float(value)
             if math.isnan(number):
-                raise self._error(f"label in column {self.label_key!r} is NaN", line)
+                raise self._error(f"label in column {self.label_key!r} is NaN; leave it empty (or null) for an "
+                                  "unlabelled sample, or give good/bad or a number in [0, 1]", line)
             if f.label_threshold is not None:
                 return 1.0 if number >= f.label_threshold else 0.0
             if 0.0 <= number <= 1.0:
@@ -760,9 +899,10 @@ def _describe(value: Any) -> str:
 def _iter_text(path: Path, fields: FieldMap, grouper: _Grouper) -> Iterator[Sample]:
     """Completions between separator lines; no prompt, so each is its own group."""
     try:
-        separator = re.compile(fields.separator)
-    except re.error as exc:
-        raise SampleError(f"invalid --separator regex {fields.separator!r}: {exc}", path=str(path)) from None
+        # Vetted like a spec's patterns: the separator runs on every line of the file.
+        separator = re.compile(vet_pattern(fields.separator))
+    except ValueError as exc:
+        raise SampleError(f"--separator {fields.separator!r}: {exc}", path=str(path)) from None
     count = 0
     chunk: list[str] = []
     start = 0  # line of the chunk's first non-blank line; 0 while the chunk is empty

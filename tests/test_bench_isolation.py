@@ -73,3 +73,22 @@ def test_environment_keeps_only_the_basics(monkeypatch):
     assert "OPENAI_API_KEY" not in env and "AWS_SECRET_ACCESS_KEY" not in env
     assert env["LC_ALL"] == "C.UTF-8" and "PATH" in env
     assert worker_environment(["OPENAI_API_KEY"])["OPENAI_API_KEY"] == "sk-x"
+
+
+def test_a_worker_killed_while_loading_is_a_bench_error_not_a_connection_error():
+    import os
+    import signal
+    import threading
+
+    from rewardsmith.errors import BenchError
+
+    with Bench() as bench:
+        bench.load(SOURCE)  # a worker that holds a module: the next load after the kill must restart it
+        pid = bench._proc.pid
+        killer = threading.Timer(0.5, os.kill, (pid, signal.SIGKILL))
+        killer.start()
+        with pytest.raises(BenchError, match="the worker process died"):
+            bench.load("import time\ntime.sleep(30)\nREWARD_FUNCS = []\n")
+        killer.join()
+        # The next request starts a fresh worker and replays the last good module.
+        assert bench.load(SOURCE)[0] == "sees_secret"

@@ -60,6 +60,14 @@ def find_json(text: str) -> Any:
     Raises:
         InvalidAnswer: no JSON object was found; the problem says where the JSON broke and how to fix it.
     """
+    try:
+        return _find_json(text)
+    except RecursionError:  # nested past the parser's stack: no spec is that deep
+        raise InvalidAnswer(["the answer nests lists or objects over a thousand levels deep; send only the "
+                             "spec's JSON object"]) from None
+
+
+def _find_json(text: str) -> Any:
     stripped = text.strip()
     candidates = [stripped] + [m.group(1) for m in _FENCE.finditer(text)]
     first_error: tuple[str, json.JSONDecodeError] | None = None

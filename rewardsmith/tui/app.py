@@ -18,7 +18,7 @@ from textual.timer import Timer
 
 from ..demo import demo_path
 from .commands import WorkbenchCommands
-from .jobs import WorkbenchJobs, took
+from .jobs import Opening, WorkbenchJobs, took
 from .messages import ProposalsReady
 from ..workbench.scoring import Scorer
 from .screens.confirm import ConfirmScreen
@@ -43,13 +43,16 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
     DEFAULT_MODE = "samples"
     MODES = {"samples": SamplesScreen, "rules": RulesScreen, "report": ReportScreen}
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    # Classes on the screen by width: rewardsmith.tcss narrows the side panes under 140 columns.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    # Propose, Export and Open first: the footer cuts what does not fit, and these are the workflow.
     BINDINGS = [
-        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", tooltip="The samples table and detail pane"),
-        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", tooltip="Review proposed rules: accept, reject, edit"),
-        Binding("3", "switch_mode('report')", "Report", id="app.report", tooltip="Stats, separation, group signal, plots"),
         Binding("p", "propose", "Propose", id="app.propose", tooltip="Propose rules from the samples"),
         Binding("e", "export", "Export", id="app.export", tooltip="Export the spec as a TRL-ready module"),
         Binding("o", "open", "Open", id="app.open", tooltip="Open another samples file or a demo set"),
+        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", tooltip="The samples table and detail pane"),
+        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", tooltip="Review proposed rules: accept, reject, edit"),
+        Binding("3", "switch_mode('report')", "Report", id="app.report", tooltip="Stats, separation, group signal, plots"),
         Binding("f1,question_mark", "help", "Keys", id="app.help", tooltip="Every key of every screen"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit (asks when the spec is not exported)", priority=True),
     ]
@@ -71,6 +74,7 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         self.workbench = Workbench(session)
         self._problems = problems
         self._bench_ready = False
+        self._status_before_open = ""
         self._save_timer: Timer | None = None
         self.load_seconds: float | None = None  # how long the last load took until the table had rows
         self.keymap_path = self.home / "keymap.json"
@@ -159,14 +163,19 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         self.open_samples(str(demo_path(name)), {})
 
     def open_samples(self, path: str, fields: dict[str, Any]) -> None:
-        """Switch to another samples file: save this session, open (or create) that one's."""
+        """Switch to another samples file once it has loaded; until then (and if it fails) nothing changes."""
+        session, workspace, problems = open_session(path, self.home, fields or None)
+        self.start_load(Opening(session, workspace, problems))
+
+    def adopt(self, opening: Opening) -> None:
+        """Make a freshly loaded file's session the current one (this one is saved first)."""
         self.save_workspace()
-        session, self.workspace, problems = open_session(path, self.home, fields or None)
-        for problem in problems:
-            self.notify(problem, title="Workspace", severity="warning", timeout=10)
-        self.workbench = Workbench(session)
+        self.workspace = opening.workspace
+        for problem in opening.problems:
+            self.notify(problem, title="Workspace", severity="warning", timeout=10, markup=False)
+        self.workbench = Workbench(opening.session)
+        self._bench_ready = False
         self.rules_version += 1
-        self.start_load()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -206,5 +215,5 @@ def make_app(samples_path: str | Path | None = None, **kwargs: Any) -> Rewardsmi
     return RewardsmithApp(samples_path, **kwargs)
 
 
-def run(samples_path: str | None = None) -> None:
-    make_app(samples_path).run()
+def run(samples_path: str | None = None, fields: dict[str, Any] | None = None) -> None:
+    make_app(samples_path, fields=fields or None).run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,16 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-__all__ = ["WorkbenchJobs", "count_lines", "took"]
+__all__ = ["Opening", "WorkbenchJobs", "count_lines", "took"]
+
+
+@dataclass
+class Opening:
+    """Another file's session, adopted only once its samples have loaded (a failed Open changes nothing)."""
+
+    session: Session
+    workspace: Path
+    problems: list[str]
 
 
 def count_lines(path: str | Path) -> int | None:
@@ -57,6 +67,7 @@ class WorkbenchJobs(_Base):
     scorer: Scorer
     load_seconds: float | None
     _bench_ready: bool
+    _status_before_open: str
 
     @property
     def session(self) -> Session:
@@ -64,11 +75,15 @@ class WorkbenchJobs(_Base):
 
     # ------------------------------------------------------------------ loading
 
-    def start_load(self) -> None:
-        self._bench_ready = False
-        self.status = f"loading {Path(self.session.samples_path).name} …"
+    def start_load(self, opening: Opening | None = None) -> None:
+        """Load the session's samples, or those of `opening`, which replaces the session only if they load."""
+        session = self.session if opening is None else opening.session
+        if opening is None:
+            self._bench_ready = False
+        self._status_before_open = self.status
+        self.status = f"loading {Path(session.samples_path).name} …"
         self.progress = None  # the first progress report brings the bar (an idle bar animation costs the loader time)
-        self._load(self.session.samples_path, dict(self.session.fields))
+        self._load(session.samples_path, dict(session.fields), opening)
         self._warm()
 
     @work(thread=True, group="warm", exit_on_error=False)
@@ -77,7 +92,7 @@ class WorkbenchJobs(_Base):
         self.scorer.warm()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load(self, path: str, fields: dict[str, Any]) -> None:
+    def _load(self, path: str, fields: dict[str, Any], opening: Opening | None = None) -> None:
         worker = get_current_worker()
         began = time.perf_counter()
         last = 0.0
@@ -98,7 +113,7 @@ class WorkbenchJobs(_Base):
         try:
             samples = load_samples(path, field_map(fields), progress=progress)
         except (RewardsmithError, OSError, TypeError) as exc:
-            self.post_message(LoadFailed(str(exc)))
+            self.post_message(LoadFailed(str(exc), opening))
             return
         finally:
             gc.enable()
@@ -108,7 +123,8 @@ class WorkbenchJobs(_Base):
             return
         # Wait until the table has the samples before sending them to the bench: pickling 100,000
         # samples holds the GIL for seconds, and the rows should be on screen first.
-        self.call_from_thread(self._samples_loaded, SamplesLoaded(samples, time.perf_counter() - began, groups))
+        self.call_from_thread(self._samples_loaded,
+                              SamplesLoaded(samples, time.perf_counter() - began, groups, opening))
         self.scorer.set_samples(samples)
         if not worker.is_cancelled:
             self.call_from_thread(self._on_bench_ready)
@@ -119,11 +135,19 @@ class WorkbenchJobs(_Base):
         self.progress = (min(message.count, message.rows), message.rows) if message.rows else (message.count, 0)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.status = "loading failed"
         self.progress = None
-        self.notify(message.error, title="Could not load the samples", severity="error", timeout=30)
+        if message.opening is not None:
+            # The file being opened is dropped; the session, its samples and its workspace stay as they were.
+            self.status = self._status_before_open
+            self.notify(f"{message.error}\nThe current samples stay open.", title="Could not open the samples",
+                        severity="error", timeout=30, markup=False)
+            return
+        self.status = "loading failed"
+        self.notify(message.error, title="Could not load the samples", severity="error", timeout=30, markup=False)
 
     def _samples_loaded(self, message: SamplesLoaded) -> None:
+        if message.opening is not None:
+            self.adopt(message.opening)
         self.workbench.attach(message.samples, message.groups)
         self.load_seconds = message.seconds
         self.status = f"{len(message.samples):,} samples loaded{took(message.seconds)}"

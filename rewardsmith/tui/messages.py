@@ -7,6 +7,7 @@ and the app's handler (on the event loop) updates the workbench and the screens.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
@@ -39,11 +40,13 @@ class SamplesLoaded(Message):
     samples: SampleSet
     seconds: float
     groups: dict[str, list[int]]  # computed in the worker: at 100k it is not free
+    opening: Any = None  # the session these samples belong to when another file is being opened
 
 
 @dataclass
 class LoadFailed(Message):
     error: str
+    opening: Any = None  # the session that was being opened: it is dropped, the current one stays
 
 
 @dataclass

@@ -79,12 +79,12 @@ def test_the_cli_opens_the_workbench():
     runner = CliRunner()
     with mock.patch("rewardsmith.tui.app.run") as run:
         assert runner.invoke(cli, []).exit_code == 0
-        assert run.call_args.args == (None,)
+        assert run.call_args.args == (None, {})
         path = str(demo_path("math"))
         assert runner.invoke(cli, ["tui", path]).exit_code == 0
-        assert run.call_args.args == (path,)
+        assert run.call_args.args == (path, {})
         assert runner.invoke(cli, [path]).exit_code == 0  # `rewardsmith FILE`
-        assert run.call_args.args == (path,)
+        assert run.call_args.args == (path, {})
     result = runner.invoke(cli, ["no-such-command"])
     assert result.exit_code == 2 and "No such command" in result.output
 

@@ -98,3 +98,14 @@ def test_export_dialog(snap_compare, fixture_app):
 
 def test_help_screen(snap_compare, fixture_app):
     assert snap_compare(fixture_app, terminal_size=SIZE, run_before=lambda pilot: _ready(pilot, "f1"))
+
+
+# The two terminal sizes the workbench must fit: a laptop split (100×30) and a large window (180×50).
+# The report is shown on its distributions tab: the overview holds timings, which vary run to run.
+FITS = [(100, 30), (180, 50)]
+
+
+@pytest.mark.parametrize("size", FITS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("keys", [(), ("2",), ("3", "right"), ("f1",), ("o",)], ids=["samples", "rules", "report", "help", "open"])
+def test_screens_fit_the_terminal(snap_compare, fixture_app, keys, size):
+    assert snap_compare(fixture_app, terminal_size=size, run_before=lambda pilot: _ready(pilot, *keys))
