@@ -26,9 +26,11 @@ from .format import FORMAT_KINDS
 from .judge import JUDGE_KINDS
 from .length import LENGTH_KINDS
 from .not_empty import NotEmpty
+from .opaque import Opaque
 
 __all__ = [
     "KINDS",
+    "OUTSIDE_LIBRARY",
     "CountCap",
     "Extract",
     "Kind",
@@ -51,12 +53,14 @@ __all__ = [
 KINDS: dict[str, type[Kind]] = {
     k.name: k for k in (*ANSWER_KINDS, *FORMAT_KINDS, *BEHAVIOUR_KINDS, *LENGTH_KINDS, *JUDGE_KINDS, NotEmpty)
 }
+# Kinds a spec may hold that are not in the library: nothing renders them, no proposer or editor offers them.
+OUTSIDE_LIBRARY: dict[str, type[Kind]] = {Opaque.name: Opaque}
 
 
 def get_kind(name: str) -> type[Kind]:
     """The kind called `name`, or a KeyError that lists the known ones."""
     try:
-        return KINDS[name]
+        return KINDS[name] if name in KINDS else OUTSIDE_LIBRARY[name]
     except KeyError:
         known = ", ".join(sorted(KINDS))
         raise KeyError(f"unknown kind {name!r}; known kinds: {known}") from None
