@@ -359,10 +359,11 @@ def vet_pattern(pattern: str, flags: list[str] | tuple[str, ...] = ()) -> str:
         raise ValueError(f"not a valid Python regular expression: {exc}") from None
     for shape in regex_shapes(pattern, value):
         if shape.kind == "exponential":
-            raise ValueError(f"{shape.why}: it backtracks catastrophically (exponential time) on a near miss such as "
-                             f"{(shape.prefix + shape.unit * 3)!r}...; rewrite it so each piece of text can be "
-                             "matched one way only (e.g. (a+)+ -> a+, (a|aa)* -> a*)")
+            near = shape.prefix + shape.unit * 3
+            raise ValueError(f"nested repeats ({shape.why}) backtrack catastrophically (exponential time) on a "
+                             f"near miss such as {near!r}...; rewrite it so each piece of text can be matched one "
+                             "way only (e.g. (a+)+ -> a+, (a|aa)* -> a*)")
         if shape.kind == "polynomial":  # only reported for three or more adjacent repeats
-            raise ValueError(f"{shape.why}: it backtracks catastrophically (polynomial time) on a near miss; "
-                             "merge the adjacent repeats into one")
+            raise ValueError(f"repeats side by side ({shape.why}) backtrack catastrophically (polynomial time) "
+                             "on a near miss; merge the adjacent repeats into one")
     return pattern

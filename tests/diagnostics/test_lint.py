@@ -104,7 +104,10 @@ def test_literal_newline_where_models_vary(bench):
 def test_backtracking_shapes_are_found_and_measured(pattern, kind):
     shapes = regex_shapes(pattern)
     assert shapes and shapes[0].kind == kind
-    assert confirm_shape(shapes[0], re.compile(pattern).search) is not None
+    # Growth is measured in wall-clock time: on a loaded machine one measurement can miss it, so the
+    # shape gets three tries (a tame pattern never grows, however often it is timed: the test below).
+    find = re.compile(pattern).search
+    assert any(confirm_shape(shapes[0], find) is not None for _ in range(3))
 
 
 @pytest.mark.parametrize("pattern", [
