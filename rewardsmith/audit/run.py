@@ -8,20 +8,20 @@ takes. Every score comes from the user's own code, run in the bench worker exact
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from ..bench import Bench, ScoreMatrix, score_samples
 from ..checks import Report, build_report
 from ..completions import message_text, messages_of
 from ..diagnostics import Diagnostics, diagnose
-from ..diagnostics._common import Part
+from ..diagnostics._common import Part, assistant_texts
 from ..kinds import Extract
 from ..samples import SampleSet
 from ..spec import RewardSpec, Rule, check_rule_name
 from .source import AuditError, AuditSource, FunctionFacts, analyse, build_source, locate
 
-__all__ = ["Audit", "answer_markup", "audit", "pseudo_spec"]
+__all__ = ["Audit", "answer_markup", "audit", "pseudo_spec", "with_completion_ids"]
 
 _MAIN_THREAD = "signal only works in main thread"
 
@@ -32,6 +32,7 @@ class Audit:
 
     source: AuditSource
     spec: RewardSpec
+    samples: SampleSet
     facts: list[FunctionFacts]
     matrix: ScoreMatrix
     report: Report
@@ -85,6 +86,19 @@ def pseudo_spec(source: AuditSource, located: dict[str, Any], facts: list[Functi
                       provenance={"proposer": "hand", "source": ", ".join(source.origins)[:500]})
 
 
+def with_completion_ids(samples: SampleSet) -> SampleSet:
+    """`samples` with a ``completion_ids`` column where they have none: TRL always passes token ids.
+
+    Without the policy's tokenizer the ids here are the UTF-8 bytes of the assistant text, so a
+    length in "tokens" is a length in bytes (the audit says so); give the column in the samples for real ids.
+    """
+    if "completion_ids" in samples.columns:
+        return samples
+    rows = [replace(s, refs={**s.refs, "completion_ids": list("\n".join(assistant_texts(s.completion)).encode())})
+            for s in samples]
+    return SampleSet(rows, samples.path)
+
+
 def _thread_payload(samples: SampleSet, n: int = 2) -> dict[str, Any]:
     rows = list(samples)[:n]
     return {"prompts": [s.prompt for s in rows], "completions": [s.completion for s in rows],
@@ -131,6 +145,7 @@ def audit(targets: Sequence[str], samples: SampleSet, *, functions: Sequence[str
         weights: one per function (``GRPOConfig(reward_weights=...)``).
     """
     audit_source = build_source(targets, functions, weights)
+    samples = with_completion_ids(samples)
     located = locate(audit_source.source, payload=_thread_payload(samples))
     audit_source.name_origins([f["name"] for f in located["funcs"]])
     facts = analyse(audit_source, located)
@@ -148,4 +163,4 @@ def audit(targets: Sequence[str], samples: SampleSet, *, functions: Sequence[str
             worker.close()
     diag.parts.insert(0, _audit_part(audit_source, spec, facts, threads))
     diag.attach(report)
-    return Audit(audit_source, spec, facts, matrix, report, diag, threads)
+    return Audit(audit_source, spec, samples, facts, matrix, report, diag, threads)
