@@ -20,6 +20,7 @@ from .errors import (
     RewardsmithError,
     SampleError,
     SpecError,
+    TrialError,
 )
 
 __version__ = "0.1.0"
@@ -41,5 +42,6 @@ __all__ = [
     "RewardsmithError",
     "SampleError",
     "SpecError",
+    "TrialError",
     "__version__",
 ]

@@ -10,7 +10,6 @@ Plain data throughout: the terminal, the TUI and JSON all render the same dict.
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,6 +18,7 @@ from typing import Any, Sequence
 from .advantages import trl_advantages
 from .bench import ScoreMatrix
 from .fmt import fmt, pct
+from .gold import gold_columns, is_gold_name, is_metadata_name
 from .kinds import get_kind
 from .samples import SampleSet
 from .spec import RewardSpec, Rule
@@ -32,8 +32,6 @@ __all__ = [
     "build_report",
     "correctness_checks",
     "correctness_rules",
-    "gold_columns",
-    "is_gold_name",
     "zero_spread_groups",
 ]
 
@@ -294,68 +292,6 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix, *,
 # --------------------------------------------------------------------------- the correctness gate
 
 MIN_CORRECTNESS_AUC = 0.6  # below this the best correctness rule does not explain the labels
-GOLD_PRESENT = 0.5  # a gold column has a value on more than this share of samples
-
-# A column holds gold (the answer, its aliases, or the tests a right completion passes) when its name
-# — lower-case, "-" and spaces read as "_" — is one of these words, ends with one ("gold_answer",
-# "canonical_solution", "answer_aliases") or starts with a word that says "gold" ("expected_output",
-# "reference_text"), unless it starts with a word that says the model wrote it ("pred_answer",
-# "model_solution"). The label column is never among them: the loader takes it out.
-_GOLD_WORDS = frozenset({
-    "alias", "aliases", "answer", "answers", "gold", "gt", "ground_truth", "groundtruth", "reference",
-    "references", "solution", "solutions", "target", "targets", "expected", "test", "tests", "test_cases",
-})
-_GOLD_PREFIXES = frozenset({"gold", "gt", "ground_truth", "reference", "expected", "target", "correct", "canonical"})
-_MODEL_WORDS = frozenset({
-    "pred", "preds", "prediction", "predicted", "model", "generated", "generation", "response", "completion",
-    "output", "outputs", "policy", "sampled",
-})
-_WORD_SPLIT = re.compile(r"[_\-\s]+")
-
-
-def is_gold_name(name: str) -> bool:
-    """Whether a column's name says it holds gold (see `_GOLD_WORDS`)."""
-    key = _WORD_SPLIT.sub("_", name.strip().lower()).strip("_")
-    words = key.split("_")
-    if not key or words[0] in _MODEL_WORDS:
-        return False
-    if key in _GOLD_WORDS:
-        return True
-    return any("_".join(words[:n]) in _GOLD_PREFIXES or "_".join(words[-n:]) in _GOLD_WORDS
-               for n in range(1, min(len(words), 2) + 1))
-
-
-def _present(value: Any) -> bool:
-    if value is None or isinstance(value, bool):
-        return False
-    if isinstance(value, (str, list, tuple, dict)):
-        return bool(value) and (not isinstance(value, str) or bool(value.strip()))
-    return True
-
-
-def gold_columns(samples: SampleSet) -> list[str]:
-    """Reference columns that hold gold: a gold name, a value on most samples, not one value for all.
-
-    A column with the same value for every prompt of a file with several prompts is a setting
-    (a system prompt, a split name), not an answer.
-    """
-    if not len(samples):
-        return []
-    several_prompts = len(samples.groups()) > 1
-    out = []
-    for name in samples.columns:
-        if not is_gold_name(name):
-            continue
-        values = [s.refs.get(name) for s in samples]
-        present = [v for v in values if _present(v)]
-        if len(present) <= GOLD_PRESENT * len(values):
-            continue
-        if several_prompts and len({repr(v) for v in present}) < 2:
-            continue
-        out.append(name)
-    return out
-
-
 def correctness_rules(spec: RewardSpec) -> list[Rule]:
     """Rules that compare the completion with a reference column and count in the total."""
     return [r for r in spec.rules if get_kind(r.kind).columns(r.params) and r.effective_weight != 0]
@@ -393,6 +329,7 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
 
     - the spec has no correctness rule at all (worded for a file with gold, or without);
     - the samples carry gold (`gold_columns`) that no correctness rule reads;
+    - a correctness rule reads only metadata about the problem (`difficulty`, `entry_point` …);
     - the main answer rule is constant over the samples, or never gives its top score;
     - the samples have both labels and the best correctness rule's AUC is under 0.6;
     - on groups of two or more completions, shaping rules carry more of the GRPO advantage than
@@ -422,7 +359,8 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
                 "correctness:no_rule", False,
                 f"no rule compares the completions with a reference, yet the samples carry gold in {gold_text}: "
                 "a spec that only shapes — length, format, counts — is not a reward. Add a rule whose reference "
-                f"is {gold[0]!r} (e.g. kind exact_match or numeric_match), {_WAIVER_HINT}",
+                f"is {gold[0]!r} (a kind that compares an answer with it, such as exact_match or numeric, or one "
+                "that runs the code against its tests), " + _WAIVER_HINT,
             ))
         else:
             checks.append(Check(
@@ -440,6 +378,16 @@ def correctness_checks(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix
             f"{', '.join(f'`{c}`' for c in sorted(read))}): point a correctness rule's reference at "
             f"{gold[0]!r}, {_WAIVER_HINT}",
         ))
+    for rule in correct:
+        cols = get_kind(rule.kind).columns(rule.params)
+        metadata = [c for c in cols if is_metadata_name(c)]
+        if metadata and not any(is_gold_name(c) for c in cols):
+            checks.append(Check(
+                f"correctness:metadata:{rule.name}", False,
+                f"{rule.name} compares the completions with {', '.join(f'`{c}`' for c in metadata)}, which "
+                "describes the problem, not its answer: a match there measures nothing. Point its reference at "
+                + (f"{gold[0]!r}, " if gold else "a gold column (add one to the samples), ") + _WAIVER_HINT,
+            ))
 
     main = max(correct, key=lambda r: r.effective_weight)
     summary["main"] = main.name

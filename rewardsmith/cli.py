@@ -14,11 +14,15 @@ from typing import Any, Callable
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .cli_llm import llm_options
 from .errors import RewardsmithError
 from .redact import RedactingStream
+
+# render.TARGETS, spelled out so the CLI starts without importing the renderer (a test keeps them equal)
+EXPORT_TARGETS = ("trl", "verl", "verifiers")
 
 __all__ = ["main"]
 
@@ -29,7 +33,8 @@ out = Console(file=RedactingStream("stdout"), width=None if sys.stdout.isatty() 
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # the message is plain text: escaped, so "rewardsmith[trl]" or a file "runs[v2].jsonl" prints as written
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 
@@ -366,10 +371,12 @@ def audit(targets: tuple[str, ...], samples: str, functions: tuple[str, ...], we
 @click.option("--force", is_flag=True, help="replace files edited by hand (a copy is kept beside the export)")
 @click.option("--allow-failing", is_flag=True, help="export even when a check fails")
 @click.option("--time-limit", type=float, default=2.0, show_default=True, help="seconds per reward call")
+@click.option("--target", "trainer", type=click.Choice(EXPORT_TARGETS), default="trl", show_default=True,
+              help="the trainer the module is for: TRL's reward_funcs, verl's compute_score, verifiers' task rewards")
 @field_options
 @handle_errors
 def export(spec: str | None, samples: str | None, out_dir: str | None, preset: str | None, force: bool,
-           allow_failing: bool, time_limit: float, **kw: Any) -> None:
+           allow_failing: bool, time_limit: float, trainer: str, **kw: Any) -> None:
     """Export SPEC (or --preset) as module + pytest file + spec + baseline, tested on SAMPLES."""
     from .presets import load_preset
     from .spec import load_spec
@@ -379,15 +386,16 @@ def export(spec: str | None, samples: str | None, out_dir: str | None, preset: s
     reward_spec = load_preset(preset) if preset else load_spec(spec)  # type: ignore[arg-type]
     sample_set = _load(samples, kw) if samples else None
     target = Path(out_dir) if out_dir else Path("generated") / reward_spec.name
-    _do_export(reward_spec, target, sample_set, force=force, allow_failing=allow_failing, time_limit=time_limit)
+    _do_export(reward_spec, target, sample_set, force=force, allow_failing=allow_failing, time_limit=time_limit,
+               trainer=trainer)
 
 
 def _do_export(spec: Any, target: Path, samples: Any, *, force: bool, allow_failing: bool,
-               time_limit: float, quiet: bool = False) -> Any:
+               time_limit: float, quiet: bool = False, trainer: str = "trl") -> Any:
     from .export import export_spec, plan_export
     from .report_view import print_report
 
-    plan = plan_export(spec, target, samples, time_limit=time_limit)
+    plan = plan_export(spec, target, samples, time_limit=time_limit, target=trainer)
     if plan.report is not None and not quiet:
         print_report(plan.report, out)
     if plan.report is not None and not plan.report.passed and not allow_failing:
@@ -399,6 +407,48 @@ def _do_export(spec: Any, target: Path, samples: Any, *, force: bool, allow_fail
         out.print(f"the files edited by hand were copied to {result.backup}/", highlight=False, markup=False)
     return result
 
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+@click.argument("dataset", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", required=True, help="the policy to train: a local folder or a Hub name")
+@click.option("--steps", type=click.IntRange(min=1), default=10, show_default=True, help="optimisation steps per arm")
+@click.option("--ablate", "ablate_rule", metavar="RULE", help="arm B: the spec with RULE logged, not optimised")
+@click.option("--against", type=click.Path(exists=True, dir_okay=False), help="arm B: another spec")
+@click.option("--seed", type=int, default=0, show_default=True, help="same seed for both arms and the split")
+@click.option("--generations", type=click.IntRange(min=2), default=4, show_default=True,
+              help="completions per prompt (a GRPO group)")
+@click.option("--prompts-per-step", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--max-completion-length", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--learning-rate", type=float, default=1e-5, show_default=True)
+@click.option("--heldout", "heldout_share", type=click.FloatRange(0.0, 0.9), default=0.25, show_default=True,
+              help="share of the prompts held out and graded after training")
+@click.option("--cpu", is_flag=True, help="train on the CPU even when a GPU is there")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="where both runs' logs go "
+              "(default: trials/SPEC-NAME)")
+@click.option("--no-plot", is_flag=True, help="the table only")
+@field_options
+@handle_errors
+def trial(spec: str, dataset: str, model: str, steps: int, ablate_rule: str | None, against: str | None, seed: int,
+          generations: int, prompts_per_step: int, max_completion_length: int, learning_rate: float,
+          heldout_share: float, cpu: bool, out_dir: str | None, no_plot: bool, **kw: Any) -> None:
+    """Two short GRPO trainings (TRL's GRPOTrainer) that differ only in the reward, side by side."""
+    from .spec import load_spec
+    from .trial import TrialSettings, run_trial
+    from .trial_view import print_trial
+
+    reward_spec = load_spec(spec)
+    other = load_spec(against) if against else None
+    samples = _load(dataset, kw)
+    settings = TrialSettings(model=model, steps=steps, seed=seed, num_generations=generations,
+                             prompts_per_step=prompts_per_step, max_completion_length=max_completion_length,
+                             learning_rate=learning_rate, heldout_share=heldout_share, use_cpu=cpu)
+    folder = Path(out_dir) if out_dir else Path("trials") / reward_spec.name
+    with err.status(f"training two arms for {steps} step(s) each …"):
+        a, b = run_trial(reward_spec, samples, folder, settings, ablate_rule=ablate_rule, against=other)
+    print_trial(a, b, out, plot=not no_plot)
+    out.print(f"run logs in {folder}/ (trial.json, a/, b/)", highlight=False, markup=False)
 
 @cli.command()
 @click.argument("export_dir", type=click.Path(exists=True, file_okay=False))

@@ -8,6 +8,7 @@ The hierarchy::
     ├── RenderError                 a spec could not become a module
     ├── BenchError                  the rendered module would not load, or the worker failed
     ├── ExportError                 an export would lose work, or found drift
+    ├── TrialError                  a trial cannot run (trl missing, an unknown rule, too few prompts)
     ├── OutputError                 an output path names a folder, a socket or a device
     ├── PersonaError                a persona name or file that cannot be used
     ├── LLMConfigError              the LLM settings are incomplete or contradictory
@@ -51,6 +52,7 @@ __all__ = [
     "RewardsmithError",
     "SampleError",
     "SpecError",
+    "TrialError",
 ]
 
 OUTPUT_SHOWN = 2000  # characters of a bad answer quoted in LLMOutputError
@@ -95,6 +97,10 @@ class BenchError(RewardsmithError):
 
 class ExportError(RewardsmithError):
     """An export would lose work or found drift it cannot resolve."""
+
+
+class TrialError(RewardsmithError):
+    """A trial that cannot run: trl missing, a rule not in the spec, too few prompts."""
 
 
 class OutputError(RewardsmithError):

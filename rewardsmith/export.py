@@ -25,7 +25,7 @@ from .bench import ScoreMatrix, score_samples
 from .checks import Report, build_report
 from .errors import ExportError
 from .fsutil import fsync_dir, write_atomic
-from .render import render_module, render_test_module
+from .render import TARGETS, render_module, render_test_module
 from .samples import Sample, SampleSet, sample_to_record
 from .spec import RewardSpec, dump_spec, load_spec
 
@@ -74,13 +74,14 @@ def _render_test(spec: RewardSpec) -> str:
 
 
 def _baseline(spec: RewardSpec, samples: SampleSet | None, matrix: ScoreMatrix | None,
-              module: str, header: dict[str, str]) -> dict[str, Any]:
+              module: str, header: dict[str, str], target: str) -> dict[str, Any]:
     records = [sample_to_record(s) for s in samples] if samples is not None else []
     columns = spec.columns()
     return {
         "rewardsmith": __version__,
         "spec": spec.name,
         "spec_hash": spec.fingerprint(),
+        **({} if target == "trl" else {"target": target}),  # TRL's exports read as before targets existed
         "module_sha256": _sha(module),
         "header": header,
         "rules": [r.name for r in spec.rules],
@@ -119,9 +120,12 @@ def plan_export(
     *,
     progress: Callable[[int, int], None] | None = None,
     time_limit: float = 2.0,
+    target: str = "trl",
 ) -> ExportResult:
     """Everything an export would write, tested on `samples`, without writing anything.
 
+    `target` is the trainer the module is for (``trl``, ``verl``, ``verifiers``): the same rule functions,
+    header, test file and baseline, with that trainer's entry point added to the module.
     Without samples the export pins nothing (its test file says so and skips); an empty sample set is refused,
     since it would ship a regression test that tests nothing while looking like it was tested.
     """
@@ -134,9 +138,9 @@ def plan_export(
         matrix = score_samples(spec, samples, time_limit=time_limit, progress=progress)
         report = build_report(spec, samples, matrix)
     header = _header(spec, samples, report)
-    module = render_module(spec, header=header)
+    module = render_module(spec, header=header, target=target)
     files = {MODULE: module, test_file_name(spec.name): _render_test(spec), SPEC: dump_spec(spec)}
-    baseline = _baseline(spec, samples, matrix, module, header)
+    baseline = _baseline(spec, samples, matrix, module, header, target)
     baseline["files"] = {name: _sha(text) for name, text in files.items()}
     files[BASELINE] = json.dumps(baseline, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
     changed = [n for n, text in files.items()
@@ -263,6 +267,7 @@ def export_spec(
     plan: ExportResult | None = None,
     progress: Callable[[int, int], None] | None = None,
     time_limit: float = 2.0,
+    target: str = "trl",
 ) -> ExportResult:
     """Write the export, all or nothing.
 
@@ -271,7 +276,7 @@ def export_spec(
     A file someone edited since the last export is not replaced unless `force`, and then a copy is kept in
     ``<out>.backup-<time>/`` beside it.
     """
-    result = plan or plan_export(spec, out_dir, samples, progress=progress, time_limit=time_limit)
+    result = plan or plan_export(spec, out_dir, samples, progress=progress, time_limit=time_limit, target=target)
     out = Path(os.path.realpath(result.out_dir))
     if out.exists() and not out.is_dir():
         raise ExportError(f"{result.out_dir} is not a folder; give a folder to export into")
@@ -323,7 +328,10 @@ def check_export(export_dir: str | Path, samples: SampleSet | None = None, *, ti
         baseline = json.loads((out / BASELINE).read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ExportError(f"{out / BASELINE}: not valid JSON ({exc})") from None
-    module = render_module(spec, header=baseline.get("header") or {})
+    target = baseline.get("target", "trl")  # exports written before targets existed are TRL's
+    if target not in TARGETS:
+        raise ExportError(f"{out / BASELINE}: unknown target {target!r}; expected one of {', '.join(TARGETS)}")
+    module = render_module(spec, header=baseline.get("header") or {}, target=target)
     on_disk = (out / MODULE).read_text(encoding="utf-8")
     module_diff = "".join(difflib.unified_diff(
         on_disk.splitlines(keepends=True), module.splitlines(keepends=True),

@@ -24,7 +24,17 @@ from .errors import RenderError
 from .kinds import get_kind, py
 from .spec import RewardSpec, Rule, check_rule_name
 
-__all__ = ["docstring_text", "make_environment", "render_module", "render_test_module", "templates_dir"]
+__all__ = ["TARGETS", "docstring_text", "make_environment", "render_module", "render_test_module", "templates_dir"]
+
+# Where the module goes: TRL takes its REWARD_FUNCS as they are; the others get an adapter around the same
+# rule functions (templates/targets/<target>.py.jinja), so every target scores alike.
+TARGETS = ("trl", "verl", "verifiers")
+# Names each target adds to the module (its __all__), beside the rule functions.
+_TARGET_NAMES = {
+    "trl": (),
+    "verl": ("COLUMNS", "GROUND_TRUTH_COLUMN", "compute_score", "verl_inputs"),
+    "verifiers": ("COLUMNS", "VF_METRICS", "VF_REWARDS", "task_config", "vf_inputs"),
+}
 
 
 
@@ -199,6 +209,7 @@ def render_module(
     module_name: str = "rewards",
     header: dict[str, str] | None = None,
     template_dir: str | Path | None = None,
+    target: str = "trl",
 ) -> str:
     """The module source for `spec`.
 
@@ -208,7 +219,10 @@ def render_module(
         header: extra provenance lines for the docstring (samples, validation summary …),
             in the order given. Nothing time-dependent is added, so output is reproducible.
         template_dir: a folder of templates that override the built-ins.
+        target: the trainer the module is for (:data:`TARGETS`); every target holds the same rule functions.
     """
+    if target not in TARGETS:
+        raise RenderError(f"unknown export target {target!r}; choose one of {', '.join(TARGETS)}")
     if not module_name.isidentifier():
         raise RenderError(f"module name {module_name!r} is not a Python identifier")
     env = _environment(str(template_dir) if template_dir else None)
@@ -216,7 +230,12 @@ def render_module(
     verifiers = [r for r in rules if r["role"] == "verifier"]
     names = [r["fn"] for r in rules] + [f"verify_{r['fn']}" for r in verifiers]
     names += ["REWARD_FUNCS", "REWARD_WEIGHTS", "VERIFIERS"]
-    clashes = sorted({n for n in names if names.count(n) > 1})
+    names += list(_TARGET_NAMES[target])
+    if target == "verifiers":
+        names += [f"vf_{r['fn']}" for r in rules]
+    # verl logs each rule's score under the rule's name beside the total's "score" key
+    taken = names + (["score"] if target == "verl" else [])
+    clashes = sorted({n for n in taken if taken.count(n) > 1})
     if clashes:
         raise RenderError(f"the module would define {', '.join(clashes)} twice; rename the rules")
     prov = spec.provenance
@@ -224,6 +243,7 @@ def render_module(
     lines += list((header or {}).items())
     header_lines = [f"{k + ':':<12} {docstring_text(str(v), indent=' ' * 13)}" for k, v in lines if v]
     needs = "; ".join(["the standard library", *dict.fromkeys(n for r in rules for n in r["needs"])])
+    columns = list(dict.fromkeys(c for r in rules for c in r["columns"]))
     context = dict(
         version=__version__,
         spec_name=spec.name,
@@ -237,8 +257,15 @@ def render_module(
         all_names=py(sorted(names)),
         rules=rules,
         verifiers=verifiers,
+        columns_lit=py(tuple(columns)),
+        columns_note=", ".join(columns) or "none",
+        ground_truth_lit=py(columns[0] if columns else None),
+        ground_truth_note=f"{columns[0]!r} column" if columns else "unused (no rule reads a column)",
+        extra_columns_note=", ".join(columns[1:]) or "none needed",
+        any_async=any(r["asynchronous"] for r in rules),
+        async_rules_lit=py(tuple(r["fn"] for r in rules if r["asynchronous"])),
     )
-    template = env.get_template("module.py.jinja")
+    template = env.get_template("module.py.jinja" if target == "trl" else f"targets/{target}.py.jinja")
     # What the rules call (bodies and the template's own calls) is read from the rendered code; the
     # imports are read from everything emitted, so a spec literal holding "math." imports nothing.
     bare = template.render(**context, helpers=[], imports=[])

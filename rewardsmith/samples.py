@@ -27,11 +27,11 @@ from typing import Any, TextIO, overload
 
 from rewardsmith.demo import DEMO_SETS, demo_path  # re-exported for older imports; the catalogue is rewardsmith.demo
 from rewardsmith.errors import SampleError
+from rewardsmith.gold import gold_key
 
 __all__ = [
     "DEMO_SETS",
     "FORMATS",
-    "GOLD_COLUMNS",
     "FieldMap",
     "Sample",
     "SampleSet",
@@ -61,13 +61,6 @@ COMPLETION_FIELDS: tuple[str, ...] = (
 RECORD_KEYS: tuple[str, ...] = ("id", "group", "prompt", "completion", "label")
 # TRL never passes these dataset columns to reward functions as keyword arguments.
 TRL_RESERVED_COLUMNS: frozenset[str] = frozenset({"prompt", "completion", "completion_ids"})
-# Columns that hold a prompt's gold answer, most telling first. Without a group column the gold is
-# part of the group key: one prompt asked with two golds is two problems, not one GRPO group.
-GOLD_COLUMNS: tuple[str, ...] = (
-    "answer", "gold", "gold_answer", "gt", "ground_truth", "target", "reference", "expected_answer",
-    "expected", "expected_result", "final_answer", "correct_answer", "solution_answer", "answers",
-)
-
 _PROGRESS_EVERY = 256
 
 
@@ -263,7 +256,7 @@ def iter_samples(path: str | Path, fields: FieldMap | None = None, *,
 
     Ids come from the id column, else ``<file stem>-<row>`` (rows counted from 1); a row holding a list of
     completions gives ``<id>-<k>`` with ``k`` the 0-based index in that list. Without a group column,
-    identical prompts with the same gold answer (the first of :data:`GOLD_COLUMNS` the rows have) share a
+    identical prompts with the same gold answer (:func:`rewardsmith.gold.gold_key` of the rows) share a
     group ``g0001``, ``g0002``... numbered in first-seen order.
     Raises SampleError (lazily, when the bad record is reached) with ``path:line``.
 
@@ -539,8 +532,10 @@ class _RowParser:
             self.group_key = f.group
         else:
             self.group_key = "group" if "group" in row else None
-        self.gold_key = next((c for c in GOLD_COLUMNS if c in row and c not in (
-            self.completion_key, self.prompt_key, self.label_key, self.id_key, self.group_key)), None)
+        # Without a group column the gold is part of the group key: one prompt asked with two golds is
+        # two problems, not one GRPO group.
+        self.gold_key = gold_key(row, (self.completion_key, self.prompt_key, self.label_key, self.id_key,
+                                       self.group_key, *f.per_completion))
         for name, key, flag in ((f.id, self.id_key, "--id-field"), (f.group, self.group_key, "--group-field")):
             if name is not None and key not in row:
                 raise self._error(f"no column {key!r}; {self._columns_hint(row)}; pass {flag} NAME", line)

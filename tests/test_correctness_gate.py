@@ -8,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from rewardsmith.bench import Bench, score_samples
-from rewardsmith.checks import build_report, gold_columns, is_gold_name
+from rewardsmith.checks import build_report
 from rewardsmith.cli import cli
 from rewardsmith.errors import SpecError
+from rewardsmith.gold import gold_columns, is_gold_name
 from rewardsmith.samples import Sample, SampleSet
 from rewardsmith.spec import dump_spec, parse_spec
 
@@ -149,3 +150,16 @@ def test_the_waiver_round_trips_and_must_say_why():
     with pytest.raises(SpecError) as exc:
         parse_spec(text.replace("format only, by design  # kept", "'  '"))
     assert "line 5, expectations.correctness_waiver: correctness_waiver must say why" in str(exc.value)
+
+
+def test_a_rule_compared_with_metadata_fails(bench):
+    # What the proposer used to ship on LiveCodeBench: exact match of the last line against `difficulty`.
+    samples = SampleSet.from_samples(
+        Sample(id=s.id, prompt=s.prompt, completion=s.completion, group=s.group, label=s.label,
+               refs={**s.refs, "difficulty": ["easy", "hard"][i % 2]}) for i, s in enumerate(_samples(ROWS)))
+    spec = {"name": "meta", "rules": [
+        {"name": "correct", "kind": "exact_match", "params": {**ANSWER, "reference": "answer"}},
+        {"name": "level", "kind": "exact_match", "params": {**ANSWER, "reference": "difficulty"}, "weight": 0.1}]}
+    failed = _failed(_report(spec, samples, bench))
+    assert "describes the problem, not its answer" in failed["correctness:metadata:level"]
+    assert "'answer'" in failed["correctness:metadata:level"] and "correctness:metadata:correct" not in failed

@@ -33,6 +33,7 @@ from ..bench import weighted_total
 from ..checks import auc
 from ..completions import scoped_text
 from ..errors import SampleError
+from ..gold import gold_columns, is_gold_name, is_metadata_name
 from ..kinds import KINDS
 from ..render import render_module
 from ..samples import SampleSet
@@ -67,12 +68,6 @@ _RESULT_NAMES = frozenset({
 })
 # A tag that calls something: "search" anywhere (websearch), other words as parts of a name (tool_call).
 _CALL_NAME = re.compile(r"search|query|(?:^|[_\-])(?:tool|call|code|python|action|execute|function|api)(?:$|[_\-])")
-# Column names that hold the gold answer, and names that hold the model's own output.
-_GOLD_NAMES = frozenset({
-    "answer", "answers", "gt", "ground_truth", "gold", "gold_answer", "target", "reference", "expected",
-    "expected_result", "expected_answer", "final_answer", "label", "solution_answer", "correct_answer",
-})
-_DERIVED_NAME = re.compile(r"^(?:pred|model_|generated|response|completion|output)", re.IGNORECASE)
 
 _TAG = re.compile(r"<(/?)([A-Za-z_][\w\-]{0,31})>")
 _SPECIAL = re.compile(r"<\|([A-Za-z_][\w\-]{0,40})\|>")
@@ -81,6 +76,7 @@ _SPECIAL_SEQUENCE = re.compile(r"\s*(?:<\|[^|<>]{1,40}\|>\s*)+")
 _INLINE_RETRIEVAL = re.compile(
     r"<\|begin_of_documents\|>|<information>|<documents?>|<tool_response>|<observation>|<\|im_start\|>tool")
 _LETTER = re.compile(r"[A-Z]")
+_CODE_BLOCK = re.compile(r"```[\w+\-.]*[ \t]*\n.*?\n[ \t]*```", re.DOTALL)
 _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _INTEGER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)")
 _FRACTION = re.compile(r"(?:\\[dt]?frac\{[-+]?\d+\}\{[-+]?\d+\}|[-+]?\d+\s*/\s*\d+)")
@@ -403,10 +399,9 @@ def _slot_extractions(view: _View, columns: Sequence[_Column]) -> list[_Extracti
 
     A slot that only some folds show was fitted to a few prompts; it would not hold out.
     """
-    gold = [c for c in columns if c.gold_name] or list(columns)
-    if not gold:
+    if not columns:
         return []
-    golds = [[g for c in gold for g in normalise_gold(s.refs.get(c.name))] for s in view.samples]
+    golds = [[g for c in columns for g in normalise_gold(s.refs.get(c.name))] for s in view.samples]
     hits = find_hits(view.last, golds)
     slots = slots_from_hits([h for h in hits if h is not None])
     for f in sorted(set(view.folds)) if len(set(view.folds)) > 1 else ():
@@ -427,18 +422,23 @@ class _Column:
     numeric: float  # share of values that read as numbers
     tokens: bool  # values are sequences of special tokens like <|up|>
     words: float  # mean words per value
-    gold_name: bool
     letters: bool = False  # option letters (A, B, … J): multiple choice
     wrapped: float = 0.0  # share of cells whose raw text carries a wrapper (\\boxed{}, $…$, ####)
 
 
 def _reference_columns(view: _View) -> list[_Column]:
-    """Columns that may hold a gold answer: short values, present, varying, fixed within a group."""
+    """Gold columns a correctness rule may read: short values, present, varying, fixed within a group.
+
+    Only columns named as gold (:func:`rewardsmith.gold.is_gold_name`): a rule compared with metadata
+    (`difficulty`, `entry_point`) or with the model's own output (`pred`) measures nothing.
+    """
     samples = view.samples
     all_groups = samples.groups()
     groups = [idx for idx in all_groups.values() if len(idx) > 1]
     out = []
     for name in samples.columns:
+        if not is_gold_name(name):
+            continue
         raw = [s.refs.get(name) for s in samples]
         values = [_answer_values(v) for v in raw]
         present = [v for v in values if v]
@@ -457,7 +457,6 @@ def _reference_columns(view: _View) -> list[_Column]:
             numeric=sum(1 for x in flat if _is_number(x)) / len(flat),
             tokens=sum(1 for x in flat if _SPECIAL_SEQUENCE.fullmatch(x)) >= 0.8 * len(flat),
             words=sum(len(x.split()) for x in flat) / len(flat),
-            gold_name=name.lower() in _GOLD_NAMES,
             letters=sum(1 for x in flat if _LETTER.fullmatch(x)) >= 0.95 * len(flat),
             wrapped=sum(1 for v in raw if gold_is_wrapped(v)) / len(raw),
         ))
@@ -529,12 +528,13 @@ def _comparisons(col: _Column) -> list[_Comparison]:
     if col.numeric >= 0.2:
         # All numbers: compare as numbers. Mostly numbers (math answers mix in \frac, \sqrt, intervals):
         # accept a match as text or as a number, so the non-numeric answers are not all marked wrong.
+        # Spaces are layout in math ("12 \frac{3}{5}" is "12\frac{3}{5}"): they are dropped, not collapsed.
         all_numbers = col.numeric >= ALL_NUMBERS
-        numbers = {"strip": True, "collapse_whitespace": True, "numbers": True}
+        numbers = {"strip": True, "remove_whitespace": True, "numbers": True}
         either = [{"test": test, "score": 1.0} for test in ("exact", "numeric", "normalized")]
         out += [
             _Comparison("numeric", {}, "is numerically equal to", 0 if all_numbers else 2),
-            _Comparison("exact_match", {"normalize": numbers}, "equals (numbers canonicalised)", 1),
+            _Comparison("exact_match", {"normalize": numbers}, "equals (numbers canonicalised, spaces dropped)", 1),
             _Comparison("tiered", {"normalize": numbers, "tiers": either}, "equals (as text or as a number)",
                         2 if all_numbers else 0),
         ]
@@ -568,7 +568,7 @@ def _answer_candidates(view: _View, extractions: list[_Extraction], columns: lis
                     params={"extract": dict(e.params), "reference": col.name, **how.params, **view.scope("last")},
                     slot="answer",
                     what=f"the answer in {e.label} {how.verb} `{col.name}`",
-                    order=e.order * 10 + how.order + (0 if col.gold_name else 1000),
+                    order=e.order * 10 + how.order,
                     extraction_order=e.order,
                     key=f"{col.name}:{e.label}:{k}",
                 )
@@ -594,13 +594,11 @@ def _choose_answer(view: _View, candidates: list[_Candidate], extractions: list[
 
 def _most_matching_answer(scored: list[_Candidate], extractions: list[_Extraction],
                           columns: list[_Column]) -> _Candidate | None:
-    """No labels: gold-named columns first, the slot whose answers equal the gold most often, then the
-    simpler rule. A rule that matches on no sample is never proposed (it would reward nothing)."""
+    """No labels: the slot whose answers equal the gold most often, then the simpler rule. A rule
+    that matches on no sample is never proposed (it would reward nothing)."""
     by_key = {c.key: c for c in scored}
-    gold = {c.name for c in columns if c.gold_name}
     options = [
         cand for e in extractions for col in columns
-        if col.gold_name or not _DERIVED_NAME.match(col.name)  # pred_*: the model's own output
         if (cand := by_key.get(f"{col.name}:{e.label}:{_default_comparison(col)}")) is not None
     ]
     options = [c for c in options if c.pass_rate() > 0]
@@ -614,7 +612,7 @@ def _most_matching_answer(scored: list[_Candidate], extractions: list[_Extractio
     # wrong answers included: among slots close to the best match rate, the conventional one wins.
     best = max(c.pass_rate() for c in options)
     near = [c for c in options if c.pass_rate() >= NEAR_BEST * best]
-    return min(near, key=lambda c: (c.params["reference"] not in gold, c.order, -round(c.pass_rate(), 2)))
+    return min(near, key=lambda c: (c.order, -round(c.pass_rate(), 2)))
 
 
 # --------------------------------------------------------------------------- format, shape, behaviour, length
@@ -664,6 +662,18 @@ def _structure_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
                                   slot="structure", what=what, order=order))
     out += _tag_count_candidates(view, tags)
     return [c for c in out if c.valid()]
+
+
+def _code_block_candidates(view: _View) -> list[_Candidate]:
+    """A fenced code block, when the completions write code in one: the format a code task asks for."""
+    n = max(1, len(view.last))
+    if sum(1 for t in view.last if _CODE_BLOCK.search(t)) < MIN_MARKER_SHARE * n:
+        return []
+    return [c for c in (_Candidate("format_code_block", "regex_format",
+                                   {"pattern": _CODE_BLOCK.pattern, "mode": "search", "flags": ["DOTALL"],
+                                    **view.scope("last")},
+                                   slot="structure", what="write the code in a fenced ``` block", order=10),)
+            if c.valid()]
 
 
 def _tag_count_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
@@ -1018,9 +1028,8 @@ def _answer_rationale(view: _View, cand: _Candidate, tried: int) -> str:
         return (f"{cand.what}: right on {_pct(sum(good) / len(good))} of good samples and "
                 f"{_pct(sum(bad) / len(bad))} of bad (AUC {cand.single_auc:.2f}; {cand.heldout_auc:.2f} over "
                 f"{folds} held-out group folds, the best of {tried} answer rules tried)")
-    ref = cand.params.get("reference")
-    why = "named like a gold answer" if str(ref).lower() in _GOLD_NAMES else "the column the answers match most"
-    return f"{cand.what}: matches on {_pct(cand.pass_rate())} of samples; `{ref}` is {why}"
+    return f"{cand.what}: matches on {_pct(cand.pass_rate())} of samples; `{cand.params.get('reference')}` is named " \
+           "like a gold answer"
 
 
 # --------------------------------------------------------------------------- the proposer
@@ -1057,9 +1066,11 @@ def propose_offline(
     answer_pool = _score_candidates(_answer_candidates(view, extractions, columns), view) if columns else []
     say(f"scored {len(answer_pool)} answer rules")
     main = _choose_answer(view, answer_pool, extractions, columns)
-    if main is None and view.real_labels and answer_pool:
-        # A gold column is there: a proposal always has a correctness rule, weak or not, and says so.
-        main = max(answer_pool, key=lambda c: (round(c.heldout_auc or 0.0, AUC_DIGITS), -c.order))
+    matching = [c for c in answer_pool if c.pass_rate() > 0]
+    if main is None and view.real_labels and matching:
+        # A gold column is there: a proposal always has a correctness rule, weak or not, and says so;
+        # never one that matches on no sample (it would reward nothing).
+        main = max(matching, key=lambda c: (round(c.heldout_auc or 0.0, AUC_DIGITS), -c.order))
         main.notes.append(f"weak: no answer rule reaches AUC {MIN_ANSWER_AUC} held out; check the gold column")
     if main is not None and not view.real_labels:
         # The answer rule's verdicts stand in for labels: format and behaviour are judged by right answers.
@@ -1070,6 +1081,7 @@ def propose_offline(
     say("mining format, behaviour and length rules")
     shaping = [
         *_structure_candidates(view, tags),
+        *_code_block_candidates(view),
         *_shape_candidates(view, main, columns),
         *_call_candidates(view, tags),
         *_length_candidates(view),
@@ -1106,6 +1118,9 @@ def _notes(view: _View, main: _Candidate | None, columns: list[_Column], tried: 
         return notes
     if not columns:
         what = "labels stand in for the answer's correctness" if view.real_labels else "nothing checks it"
+        metadata = [f"`{c}`" for c in view.samples.columns if is_metadata_name(c)]
+        if metadata:
+            what += f"; {', '.join(metadata)} describe the problem, not its answer, and are never compared"
         notes.append("no gold-answer column: whether an answer is right cannot be checked, only its format and "
                      f"behaviour; {what}; add a gold-answer column (e.g. `answer`) to check correctness")
     else:
@@ -1139,6 +1154,14 @@ def _assemble(view: _View, name: str, task: str, main: _Candidate | None, shapin
             description += f"; total AUC {total_auc:.2f}"
     else:
         description += " (unlabelled)"
+    if main is None and view.real_labels and not gold_columns(samples):
+        # Labels but nothing to compare with: no correctness rule is possible, and the spec says so in
+        # the one place `rewardsmith test` reads, so the verdict is "waived", not a pass.
+        aspects = {"structure": "format", "syntax": "syntax"}
+        checked = " and ".join(dict.fromkeys(aspects.get(c.slot, "behaviour") for c in shaping)) or "nothing"
+        expectations = expectations.model_copy(update={
+            "correctness_waiver": f"no gold or tests in the file: only {checked} can be checked; the labels "
+                                  "chose these rules but no rule can tell a right answer from a wrong one"})
     return RewardSpec(
         name=name,
         description=". ".join([description, *notes]) + ".",

@@ -1,8 +1,9 @@
 """Held-out measurement: propose on one half of a set (by group), test on the other half.
 
 The proposal is tested the way `rewardsmith test` tests it: the spec is rendered, the module runs
-in the bench worker on the held-out half, and the report gives the total's AUC against the labels
-and the correctness rules' share of the GRPO advantage. The set's five-line baseline is scored on
+in the bench worker on the held-out half, the report and the diagnostics are built as the command
+builds them, and the report gives the total's AUC against the labels, the correctness rules' share
+of the GRPO advantage, and the verdict (with the waiver, when the spec waives the correctness checks). The set's five-line baseline is scored on
 the same held-out half.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from rewardsmith.bench import score_samples
 from rewardsmith.checks import auc, build_report
+from rewardsmith.diagnostics import diagnose
 from rewardsmith.errors import SampleError
 from rewardsmith.propose.offline import propose_offline
 from rewardsmith.samples import SampleSet
@@ -35,7 +37,8 @@ class Measurement:
     proposed_auc: float | None
     baseline_auc: float | None
     correctness_share: float | None  # correctness rules' share of the advantage (None: no groups of 2+)
-    passed: bool  # what `rewardsmith test` would say on the held-out half
+    passed: bool  # what `rewardsmith test` says on the held-out half
+    waiver: str | None  # the spec's written reason to need no correctness rule, when it gives one
     spec: RewardSpec | None  # None when the proposer found nothing to propose
     failures: list[str]  # the failing checks' messages, or why there is no proposal
 
@@ -43,7 +46,7 @@ class Measurement:
         return {"set": self.name, "n": self.n, "proposed_auc": self.proposed_auc,
                 "baseline_auc": self.baseline_auc, "correctness_share": self.correctness_share,
                 "rules": [f"{r.name} ({r.kind}, {r.weight:g})" for r in self.spec.rules] if self.spec else [],
-                "passed": self.passed, "failures": self.failures}
+                "passed": self.passed, "waiver": self.waiver, "failures": self.failures}
 
 
 def _half(group: str) -> int:
@@ -74,11 +77,13 @@ def measure(name: str, cache_dir: Path | None = None) -> Measurement:
         spec = propose_offline(train, name=f"{name}-heldout")
     except SampleError as exc:  # the proposer found nothing to reward: a figure of its own
         return Measurement(name=name, n=len(held), proposed_auc=None, baseline_auc=auc(base_scores, labels),
-                           correctness_share=None, passed=False, spec=None, failures=[f"no proposal: {exc}"])
+                           correctness_share=None, passed=False, waiver=None, spec=None,
+                           failures=[f"no proposal: {exc}"])
     matrix = score_samples(spec, held)
     report = build_report(spec, held, matrix)
+    diagnose(spec, held, matrix).attach(report)  # as `rewardsmith test` does: its findings can fail the test
     return Measurement(
         name=name, n=len(held), proposed_auc=report.data["total"].get("auc"), baseline_auc=auc(base_scores, labels),
-        correctness_share=report.data["correctness"]["advantage_share"], passed=report.passed, spec=spec,
-        failures=[c.message for c in report.failures()],
+        correctness_share=report.data["correctness"]["advantage_share"], passed=report.passed,
+        waiver=spec.expectations.correctness_waiver, spec=spec, failures=[c.message for c in report.failures()],
     )
