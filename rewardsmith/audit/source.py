@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..bench import worker_environment
-from ..errors import RewardsmithError
+from ..errors import AuditError
 
 __all__ = ["AuditError", "AuditSource", "FunctionFacts", "analyse", "build_source", "locate"]
 
@@ -34,10 +34,6 @@ _FLAG_POSITION = {"compile": 1, "split": 3, "sub": 4, "subn": 4}
 _SHORT_FLAGS = {"I": "IGNORECASE", "M": "MULTILINE", "S": "DOTALL", "X": "VERBOSE", "A": "ASCII"}
 _FLAG_NAMES = {"IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE", "ASCII"}
 _LEADING_NAME = re.compile(r"\s*([A-Za-z_]\w*)")
-
-
-class AuditError(RewardsmithError):
-    """An audit target that cannot be loaded or read; the message says which and what to do."""
 
 
 @dataclass
