@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import (
+    AuditError,
     BenchError,
     BudgetExceeded,
     ExportError,
@@ -25,6 +26,7 @@ from .errors import (
 
 __version__ = "0.1.0"
 __all__ = [
+    "AuditError",
     "BenchError",
     "BudgetExceeded",
     "ExportError",

@@ -301,6 +301,79 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
     sys.exit(0 if report.passed else 1)
 
 
+def _names(values: tuple[str, ...]) -> list[str]:
+    """--functions a,b (repeatable); a call with arguments (a factory) is given in an option of its own."""
+    return [n.strip() for v in values for n in (v.split(",") if "(" not in v else [v]) if n.strip()]
+
+
+def _weights(text: str | None) -> list[float]:
+    if not text:
+        return []
+    try:
+        return [float(w) for w in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give the weights as numbers separated by commas, e.g. 1,0.5",
+                                 param_hint="--weights") from None
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.argument("samples", type=click.Path(exists=True, dir_okay=False))
+@click.option("--functions", multiple=True,
+              help="functions of the file to audit, comma-separated, or one call per option for a factory "
+                   "(default: its REWARD_FUNCS, else every function taking completions)")
+@click.option("--weights", help="one weight per function, comma-separated (GRPOConfig(reward_weights=...))")
+@click.option("--to-spec", "to_spec", type=click.Path(dir_okay=False),
+              help="write the library rules that score like the functions here, to continue in the workbench")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="also write the report as JSON")
+@click.option("--time-limit", type=float, default=2.0, show_default=True, help="seconds per reward call")
+@click.option("--aggregation", type=click.Choice(["sum_then_normalize", "normalize_then_sum"]),
+              default="sum_then_normalize", show_default=True, help="TRL's multi_objective_aggregation")
+@click.option("--scale-rewards", type=click.Choice(["group", "batch", "none"]), default="group",
+              show_default=True, help="TRL's scale_rewards")
+@field_options
+@handle_errors
+def audit(targets: tuple[str, ...], samples: str, functions: tuple[str, ...], weights: str | None,
+          to_spec: str | None, json_path: str | None, time_limit: float, aggregation: str, scale_rewards: str,
+          **kw: Any) -> None:
+    """Diagnose reward functions rewardsmith did not write, on SAMPLES; exit 1 when a check fails.
+
+    TARGETS is a file (rewards.py, or rewards.py:name) and/or module functions
+    (trl.rewards:think_format_reward; a factory as a call, 'trl.rewards:get_soft_overlong_punishment(100, 20)').
+    """
+    from .audit import audit as run_audit
+    from .audit.tospec import equivalents, spec_from_audit
+    from .fsutil import write_atomic
+    from .report_view import print_report
+    from .spec import save_spec
+
+    sample_set = _load(samples, kw)
+    with err.status("auditing …"):
+        result = run_audit(list(targets), sample_set, functions=_names(functions), weights=_weights(weights),
+                           time_limit=time_limit, aggregation=aggregation, scale_rewards=scale_rewards)
+    print_report(result.report, out)
+    if to_spec:
+        with err.status("looking for library rules that score the same …"):
+            found = equivalents(result, time_limit=time_limit)
+        for e in found:
+            if e.rule is None:
+                out.print(f"{e.function}: no library rule scores like it on these samples", markup=False)
+            else:
+                out.print(f"{e.function}: kind {e.rule.kind} (from preset {e.source}) gives the same score on all "
+                          f"{e.rows} completions tried", markup=False)
+        spec = spec_from_audit(result, found)
+        if spec is None:
+            err.print("no function has a library equivalent: no spec written", markup=False)
+        else:
+            save_spec(spec, to_spec)
+            err.print(f"wrote {to_spec}: open it with rewardsmith tui {samples}, or rewardsmith test {to_spec} "
+                      f"{samples}", markup=False)
+    if json_path:
+        write_atomic(Path(json_path), json.dumps(result.report.to_data(), indent=1) + "\n")
+        err.print(f"wrote {json_path}", markup=False)
+    sys.exit(0 if result.report.passed else 1)
+
+
 @cli.command()
 @click.argument("spec", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.argument("samples", required=False, type=click.Path(exists=True, dir_okay=False))

@@ -7,6 +7,7 @@ The hierarchy::
     ├── SpecError                   a spec is invalid (file, field paths)
     ├── RenderError                 a spec could not become a module
     ├── BenchError                  the rendered module would not load, or the worker failed
+    ├── AuditError                  an audit target cannot be loaded or read (rewardsmith audit)
     ├── ExportError                 an export would lose work, or found drift
     ├── TrialError                  a trial cannot run (trl missing, an unknown rule, too few prompts)
     ├── OutputError                 an output path names a folder, a socket or a device
@@ -34,6 +35,7 @@ from __future__ import annotations
 from .excerpt import excerpt
 
 __all__ = [
+    "AuditError",
     "BenchError",
     "BudgetExceeded",
     "ExportError",
@@ -93,6 +95,10 @@ class RenderError(RewardsmithError):
 
 class BenchError(RewardsmithError):
     """The module could not be loaded, or the worker could not run."""
+
+
+class AuditError(RewardsmithError):
+    """An audit target that cannot be loaded or read; the message says which and what to do."""
 
 
 class ExportError(RewardsmithError):

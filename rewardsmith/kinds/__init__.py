@@ -29,9 +29,11 @@ from .judge import JUDGE_KINDS
 from .length import LENGTH_KINDS
 from .math_equivalent import MathEquivalent
 from .not_empty import NotEmpty
+from .opaque import Opaque
 
 __all__ = [
     "KINDS",
+    "OUTSIDE_LIBRARY",
     "CountCap",
     "Extract",
     "Kind",
@@ -55,12 +57,14 @@ KINDS: dict[str, type[Kind]] = {
     k.name: k for k in (*ANSWER_KINDS, *FORMAT_KINDS, *BEHAVIOUR_KINDS, *LENGTH_KINDS, *JUDGE_KINDS, NotEmpty,
                      MathEquivalent, Choice, *CODE_KINDS)
 }
+# Kinds a spec may hold that are not in the library: nothing renders them, no proposer or editor offers them.
+OUTSIDE_LIBRARY: dict[str, type[Kind]] = {Opaque.name: Opaque}
 
 
 def get_kind(name: str) -> type[Kind]:
     """The kind called `name`, or a KeyError that lists the known ones."""
     try:
-        return KINDS[name]
+        return KINDS[name] if name in KINDS else OUTSIDE_LIBRARY[name]
     except KeyError:
         known = ", ".join(sorted(KINDS))
         raise KeyError(f"unknown kind {name!r}; known kinds: {known}") from None
