@@ -23,6 +23,7 @@ import pytest
 from rewardsmith.checks import auc
 from rewardsmith.errors import SampleError
 from rewardsmith.propose import propose_offline
+from rewardsmith.propose.slots import mine_slots
 from rewardsmith.render import render_module
 from rewardsmith.samples import FieldMap, Sample, SampleSet, demo_path, load_samples
 from rewardsmith.spec import RewardSpec, Rule, dump_spec, parse_spec
@@ -538,3 +539,59 @@ def test_a_wrapped_gold_is_unwrapped_for_the_slot_and_by_the_rule() -> None:
     main = spec.rules[0]
     assert main.params.reference == "answer" and main.params.reference_unwrap is True
     assert "matches on 100% of samples" in main.rationale
+
+
+def _choice_set(styles: tuple[str, ...], prompts: range) -> SampleSet:
+    """Ten-option questions, two completions each (one right, one wrong), the letter written in `styles`."""
+    samples = []
+    for q in prompts:
+        gold, wrong = "ABCDEFGHIJ"[q % 10], "ABCDEFGHIJ"[(q + 3) % 10]
+        for k, said in enumerate((gold, wrong)):
+            style = styles[(q + k) % len(styles)]
+            text = f"Option {wrong} ignores the second law; option {gold} does not.\n" + style.format(x=said)
+            samples.append(Sample(f"q{q}-{k}", f"question {q}", text, f"g{q}", 1.0 if said == gold else 0.0,
+                                  {"answer": gold}))
+    return SampleSet(samples)
+
+
+def test_learned_choice_slot_reads_the_letter_in_any_case_with_or_without_brackets() -> None:
+    """Proposed where every answer reads "The answer is (X).", the slot still reads the answers written otherwise."""
+    train = _choice_set(("The answer is ({x}).", "So the answer is ({x})."), range(30))
+    spec = propose_offline(train, name="mc")
+    main = spec.rules[0]
+    assert main.params.extract.method == "regex" and "IGNORECASE" in main.params.extract.flags
+    assert "brackets or bold optional" in main.rationale
+    held = _choice_set(("so the answer is {x}.", "The answer is **{x}**", "the answer is ({x}) since it holds",
+                        "The answer is (J). No: the answer is {x}, on reflection.", "THE ANSWER IS [{x}]"),
+                       range(30, 60))
+    scores = run_spec(spec, held)[main.name]
+    assert scores == [1.0 if s.is_good else 0.0 for s in held]
+
+
+def test_a_slot_for_several_words_keeps_its_brackets() -> None:
+    """Only a one-token gold is read without its brackets: "(Paris France)" is not cut to "Paris"."""
+    texts = [f"Thinking about city {i}.\nThe city is (Paris France {i}) today." for i in range(10)]
+    slots = mine_slots(texts, [[f"Paris France {i}"] for i in range(10)])
+    regex = next(s for s in slots if s.params["method"] == "regex")
+    assert re.compile(regex.params["pattern"], re.I).findall("the city is (Rome Italy 3).") == ["Rome Italy 3"]
+    letters = mine_slots([f"Thinking.\nThe pick is ({x})." for x in "ABCDEFGHIJ"], [[x] for x in "ABCDEFGHIJ"])
+    pattern = re.compile(letters[0].params["pattern"], re.I)
+    assert pattern.findall("the pick is B, the pick is **C**") == ["B", "C"]
+
+
+def test_code_without_tests_gets_format_and_syntax_rules_and_a_written_waiver() -> None:
+    """LiveCodeBench-style: labels from hidden tests, no gold and no tests: only format and syntax can be checked."""
+    samples = []
+    for i in range(24):
+        body = f"def solve():\n    return {i}\n" if i % 4 else f"def solve(:\n    return {i}\n"
+        text = f"Here is my solution.\n```python\n{body}```\n"
+        samples.append(Sample(f"c{i}", f"problem {i}", text, f"g{i}", 1.0 if i % 2 else 0.0, {"difficulty": "easy"}))
+    spec = propose_offline(SampleSet(samples), name="lcb-like")
+    kinds = {r.kind for r in spec.rules}
+    assert {"regex_format", "code_compiles"} <= kinds
+    waiver = spec.expectations.correctness_waiver
+    assert waiver and "no gold or tests in the file: only format and syntax can be checked" in waiver
+    broken = [s for s in samples if "solve(:" in str(s.completion)]
+    compiles = next(r for r in spec.rules if r.kind == "code_compiles").name
+    scores = run_spec(spec, SampleSet(samples))[compiles]
+    assert [sc for sc, s in zip(scores, samples) if s in broken] == [0.0] * len(broken)

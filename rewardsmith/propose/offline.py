@@ -405,9 +405,8 @@ def _slot_extractions(view: _View, columns: Sequence[_Column]) -> list[_Extracti
     hits = find_hits(view.last, golds)
     slots = slots_from_hits([h for h in hits if h is not None])
     for f in sorted(set(view.folds)) if len(set(view.folds)) > 1 else ():
-        kept = {repr(sorted(x.params.items())) for x in
-                slots_from_hits([h for h, k in zip(hits, view.folds) if h is not None and k != f])}
-        slots = [x for x in slots if repr(sorted(x.params.items())) in kept]
+        kept = {x.key for x in slots_from_hits([h for h, k in zip(hits, view.folds) if h is not None and k != f])}
+        slots = [x for x in slots if x.key in kept]
     n = max(1, len(view.last))
     out = []
     for rank, slot in enumerate(slots):
@@ -696,15 +695,23 @@ def _structure_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
 
 
 def _code_block_candidates(view: _View) -> list[_Candidate]:
-    """A fenced code block, when the completions write code in one: the format a code task asks for."""
+    """A fenced code block, and code in it that parses, when the completions write code in one.
+
+    The fence is the format a code task asks for; the parse is the one verifier a file without tests
+    allows (code that does not parse cannot pass any test), so both are offered wherever fences are common.
+    """
     n = max(1, len(view.last))
     if sum(1 for t in view.last if _CODE_BLOCK.search(t)) < MIN_MARKER_SHARE * n:
         return []
-    return [c for c in (_Candidate("format_code_block", "regex_format",
-                                   {"pattern": _CODE_BLOCK.pattern, "mode": "search", "flags": ["DOTALL"],
-                                    **view.scope("last")},
-                                   slot="structure", what="write the code in a fenced ``` block", order=10),)
-            if c.valid()]
+    scope = view.scope("last")
+    candidates = (
+        _Candidate("format_code_block", "regex_format",
+                   {"pattern": _CODE_BLOCK.pattern, "mode": "search", "flags": ["DOTALL"], **scope},
+                   slot="structure", what="write the code in a fenced ``` block", order=10),
+        _Candidate("code_compiles", "code_compiles", {"language": "python", "require_fence": True, **scope},
+                   slot="syntax", what="write a fenced Python block that parses", order=11),
+    )
+    return [c for c in candidates if c.kind in KINDS and c.valid()]
 
 
 def _tag_count_candidates(view: _View, tags: _Tags) -> list[_Candidate]:
@@ -1008,12 +1015,16 @@ def _slot_rank(slot: str) -> tuple[int, str]:
 
 
 def _fallback(pool: list[_Candidate]) -> list[_Candidate]:
-    """Every candidate was constant: keep the format most samples follow, so training holds it.
+    """Every candidate was constant: keep the format most samples follow, so training holds it, and for
+    code the syntax check (a program that stops parsing is wrong whatever the labels show).
 
     A length limit is not kept on its own: drawn from samples that all fit, it would be a guess.
     """
-    options = [c for c in pool if c.slot == "structure" and c.pass_rate() >= 0.5]
-    return sorted(options, key=lambda c: (c.order, c.name))[:1]
+    chosen = []
+    for slot in ("structure", "syntax"):
+        options = [c for c in pool if c.slot == slot and c.pass_rate() >= 0.5]
+        chosen += sorted(options, key=lambda c: (c.order, c.name))[:1]
+    return chosen
 
 
 # --------------------------------------------------------------------------- rationales

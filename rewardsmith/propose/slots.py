@@ -8,6 +8,12 @@ break). The contexts most completions share become extractions the answer kinds 
 ``xml_tag`` when that is what the data shows, else a ``regex`` built from the escaped learned prefix and
 a capture group that stops at the learned terminator. Which slot wins is decided by the proposer, by how
 often the extracted text equals the gold (or, with labels, by held-out separation).
+
+A learned context generalises the way a hand-written extractor would: its words match in any case
+("The answer is" is also "the answer is"), and where the gold is one token (an option letter, a number)
+the slot reads that token whether or not the learned brackets or a bold marker surround it ("answer is
+(D)", "answer is D", "answer is **D**"). Contexts are counted case-folded, so "The answer is (" and
+"the answer is (" support one slot instead of splitting its support.
 """
 
 from __future__ import annotations
@@ -70,6 +76,14 @@ class Slot:
     label: str
     support: float
 
+    @property
+    def key(self) -> str:
+        """Identity of the extraction: two slots whose patterns differ only in case (and ignore it) are one."""
+        params = dict(self.params)
+        if "IGNORECASE" in params.get("flags", ()):
+            params["pattern"] = params["pattern"].casefold()
+        return json.dumps(params, sort_keys=True)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -79,6 +93,7 @@ class Hit:
     after: str  # what follows it
     whole_line: bool  # the gold is all its line holds (bar a closing period)
     last_line: bool  # that line is the last non-empty one
+    answer: str = ""  # the gold alias found there
 
     @cached_property
     def prefixes(self) -> frozenset[str]:
@@ -127,13 +142,13 @@ def slots_from_hits(hits: Sequence[Hit], *, min_support: float = MIN_SUPPORT, li
     seen: set[str] = set()
 
     def add(slot: Slot) -> None:
-        key = json.dumps(slot.params, sort_keys=True)
+        key = slot.key
         if key not in seen and len(out) < limit:
             seen.add(key)
             out.append(slot)
 
     for prefix, count in _prefixes(hits, least):
-        supporting = [h for h in hits if h.context.rstrip().endswith(prefix)]
+        supporting = [h for h in hits if h.context.rstrip().casefold().endswith(prefix)]
         slot = _slot_for(prefix, supporting, count / len(hits))
         if slot is not None:
             add(slot)
@@ -158,7 +173,7 @@ def _last_hit(text: str, gold: Sequence[str]) -> Hit | None:
     whole = not context.strip() and bool(_EOL_AFTER.match(after))
     rest = text[end:]
     tail = rest.split("\n", 1)[1] if "\n" in rest else ""
-    return Hit(context, after, whole, not tail.strip())
+    return Hit(context, after, whole, not tail.strip(), text[start:end])
 
 
 def _last_token(text: str, alias: str) -> int:
@@ -181,7 +196,7 @@ def _prefixes(hits: Sequence[Hit], least: float) -> list[tuple[str, int]]:
     """
     counts: Counter[str] = Counter()
     for h in hits:
-        counts.update(h.prefixes)
+        counts.update({p.casefold() for p in h.prefixes})
     frequent = {p: c for p, c in counts.items() if c >= least}
     maximal = [
         (p, c) for p, c in frequent.items()
@@ -191,25 +206,66 @@ def _prefixes(hits: Sequence[Hit], least: float) -> list[tuple[str, int]]:
 
 
 def _slot_for(prefix: str, hits: Sequence[Hit], support: float) -> Slot | None:
-    """The extraction for one learned prefix, ended the way most of its completions end the answer."""
-    tag = _OPEN_TAG.search(prefix)
+    """The extraction for one learned (case-folded) prefix, ended the way most of its completions end the answer."""
+    spelt = _spelling(prefix, hits)
+    tag = _OPEN_TAG.search(spelt)
     if tag is not None and all(h.after.lstrip().startswith(f"</{tag.group(1)}>") for h in hits):
         return Slot({"method": "xml_tag", "tag": tag.group(1), "occurrence": "last"}, f"<{tag.group(1)}>", support)
     if _BOXED_OPEN.search(prefix) and prefix.rstrip().endswith("{"):
         return Slot({"method": "boxed", "occurrence": "last"}, "\\boxed{}", support)
     ends = Counter(_terminator(h) for h in hits)
     end, _ = max(ends.items(), key=lambda kv: (kv[1], kv[0]))
+    # Patterns are written as the completions spell the context (readable); they match it in any case.
+    words, opener = _split_opener(spelt.rstrip())
+    # A one-token gold ended by a word break or by the bracket its context opened: read it bracketed or not.
+    if words and all(h.answer.split() == [h.answer] for h in hits) and (
+            end == " " or (opener and end.startswith(_CLOSERS[opener[-1]]))):
+        return _token_slot(words, spelt, opener, support)
     # The answer starts at a non-space (\S), so the blanks before it are one run and at most two repeats
     # ever stand side by side: the vetting refuses three (they backtrack polynomially on a near miss).
-    lead = re.escape(prefix.rstrip()) + r"[ \t]*"
+    lead = re.escape(spelt.rstrip()) + r"[ \t]*"
     if end == "\n":
-        pattern, flags, shown = lead + r"(\S[^\n]*?)[ \t]*(?:\.|\*\*|\$)?$", ["MULTILINE"], "… (end of line)"
+        pattern, shown = lead + r"(\S[^\n]*?)[ \t]*(?:\.|\*\*|\$)?$", "… (end of line)"
+        flags = ["IGNORECASE", "MULTILINE"]
     elif end == " ":
-        pattern, flags, shown = lead + r"(\S+?)(?=[.,;:!?]*(?:\s|$))", [], "… (one word)"
+        pattern, flags, shown = lead + r"(\S+?)(?=[.,;:!?]*(?:\s|$))", ["IGNORECASE"], "… (one word)"
     else:
-        pattern, flags, shown = lead + r"(\S.*?)[ \t]*" + re.escape(end), [], f"…{end}"
+        pattern, flags, shown = lead + r"(\S.*?)[ \t]*" + re.escape(end), ["IGNORECASE"], f"…{end}"
     params = {"method": "regex", "pattern": pattern, "group": 1, "occurrence": "last", "flags": flags}
-    return Slot(params, f"{prefix.strip()} {shown}", support)
+    return Slot(params, f"{spelt.strip()} {shown}", support)
+
+
+# Brackets a learned context may open around a one-token answer, and what closes each.
+_CLOSERS = {"(": ")", "[": "]", "*": "*"}
+# A one-token answer: no blank, no bracket or bold marker; it ends before a closing bracket or bold marker, or
+# at a word break after any sentence punctuation ("D." "E, but" "3.5 m").
+_TOKEN = r"([^\s()\[\]*]+?)(?=[ \t]*[)\]*]|[.,;:!?]*(?:\s|$))"
+# Between the context's words and the token: blanks, an optional colon, an optional bold marker, an optional
+# bracket ("answer is (D)", "answer is D", "Answer: **D**", "answer is: [D]").
+_TOKEN_LEAD = r"[ \t]*:?[ \t]*(?:\*\*?)?[(\[]?[ \t]*"
+
+
+def _split_opener(prefix: str) -> tuple[str, str]:
+    """The context's words and the bracket run it ends with: ``"the answer is ("`` -> ``("the answer is", "(")``."""
+    k = len(prefix)
+    while k > 0 and prefix[k - 1] in _CLOSERS:
+        k -= 1
+    return prefix[:k].rstrip(), prefix[k:]
+
+
+def _token_slot(words: str, spelt: str, opener: str, support: float) -> Slot:
+    """A one-token answer after the learned words, read with or without the learned brackets or bold."""
+    pattern = re.escape(words) + _TOKEN_LEAD + _TOKEN
+    shown = f"{spelt.strip()}…{_CLOSERS[opener[-1]] if opener else ''}"
+    label = f"{shown} (any case; brackets or bold optional)"
+    return Slot({"method": "regex", "pattern": pattern, "group": 1, "occurrence": "last", "flags": ["IGNORECASE"]},
+                label, support)
+
+
+def _spelling(prefix: str, hits: Sequence[Hit]) -> str:
+    """How the completions most often write a case-folded context (for labels and tag names)."""
+    seen = Counter(ctx[-len(prefix):] for h in hits if (ctx := h.context.rstrip()).casefold().endswith(prefix))
+    return max(seen.items(), key=lambda kv: (kv[1], kv[0]))[0] if seen else prefix
 
 
 def _terminator(hit: Hit) -> str:
