@@ -163,3 +163,19 @@ def test_a_rule_compared_with_metadata_fails(bench):
     failed = _failed(_report(spec, samples, bench))
     assert "describes the problem, not its answer" in failed["correctness:metadata:level"]
     assert "'answer'" in failed["correctness:metadata:level"] and "correctness:metadata:correct" not in failed
+
+
+def test_without_labels_or_gold_the_proposal_and_the_test_say_what_cannot_be_checked(bench):
+    """No labels, no gold column: the proposer says plainly that only format and behaviour can be checked, and
+    `test` refuses the format-only spec it gets, saying what is missing."""
+    from rewardsmith.propose import propose_offline
+
+    texts = [f"<think>step {i}\nthen more</think>\n<answer>{i}</answer>" for i in range(12)] + ["no tags"] * 4
+    samples = SampleSet.from_samples(Sample(id=f"u{i}", prompt=f"p{i}", completion=t, group=f"p{i}")
+                                     for i, t in enumerate(texts))
+    spec = propose_offline(samples, name="blind")
+    assert "whether an answer is right cannot be checked, only its format and behaviour" in spec.description
+    assert "nothing checks it" in spec.description and "add a gold-answer column" in spec.description
+    assert not spec.expectations.correctness_waiver  # unlabelled: nothing to waive on, the gap is stated instead
+    report = build_report(spec, samples, score_samples(spec, samples, bench=bench))
+    assert "nothing here checks that an answer is right: add a gold column" in _failed(report)["correctness:no_rule"]
