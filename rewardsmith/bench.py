@@ -28,8 +28,8 @@ from .render import render_module
 from .samples import SampleSet, shard_bounds
 from .spec import RewardSpec
 
-__all__ = ["WORKER_ENV", "Bench", "ScoreMatrix", "default_workers", "merge_shard", "score_samples", "score_shard",
-           "weighted_total", "worker_environment"]
+__all__ = ["WORKER_ENV", "Bench", "ScoreMatrix", "Shard", "call_seconds", "default_workers", "merge_shard",
+           "score_samples", "score_shard", "weighted_total", "worker_environment"]
 
 # What a worker's environment keeps: enough to run Python and find files, nothing that holds a secret.
 WORKER_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TEMP", "TMP", "TZ", "SYSTEMROOT", "PYTHONHASHSEED")
@@ -259,18 +259,17 @@ class Bench:
         self._data = data
         self._count = len(samples)
 
-    def set_shard(self, samples: SampleSet, start: int, end: int) -> int:
-        """Let the worker read bytes [start, end) of `samples`' file itself (see ``samples.shard_bounds``).
+    def set_shard(self, shard: Shard) -> int:
+        """Let the worker read its shard of the samples file itself (see ``samples.shard_bounds``).
 
         Returns how many samples the shard holds; they are the next ones after the previous shard's.
         """
-        assert samples.path is not None
-        message = ("file", PACKAGE_PARENT, str(samples.path), dataclasses.asdict(samples.fields), start, end,
-                   samples.columns)
+        message = ("file", PACKAGE_PARENT, shard.path, shard.fields, shard.start, shard.end, shard.columns)
         reply = self._request(message, timeout=600)
         if reply is None or reply[0] != "ok":
             why = "it took over 600 s" if reply is None else reply[1]
-            raise BenchError(f"the bench worker could not read {samples.path} (bytes {start}-{end}): {why}")
+            raise BenchError(f"the bench worker could not read {shard.path} (bytes {shard.start}-{shard.end}): "
+                             f"{why}")
         self._data = message
         self._count = int(reply[1])
         return self._count
@@ -322,7 +321,7 @@ class Bench:
         return scores, errors, seconds
 
 
-def _call_seconds(spec: RewardSpec, name: str) -> float:
+def call_seconds(spec: RewardSpec, name: str) -> float:
     """The extra seconds one completion of rule `name` may take: its kind's, and its gates' (it runs them too)."""
     extra, seen = 0.0, set()
     rule = spec.rule(name)
@@ -361,7 +360,7 @@ def score_samples(
         scores={},
     )
     total = len(names) * len(samples)
-    extra = {name: _call_seconds(spec, name) for name in names}
+    extra = {name: call_seconds(spec, name) for name in names}
     if bench is None:
         shards = _shards(samples, workers)
         if shards is not None:
@@ -411,10 +410,25 @@ def merge_shard(result: ScoreMatrix, offset: int, shard: dict[str, tuple[list[fl
         result.seconds[name] = result.seconds.get(name, 0.0) + seconds
 
 
-def score_shard(code: str, samples: SampleSet, start: int, end: int, names: Sequence[str], *, time_limit: float,
+@dataclass(frozen=True)
+class Shard:
+    """Bytes [start, end) of a JSON-lines samples file, read with `fields` (a FieldMap as a dict)."""
+
+    path: str
+    fields: dict[str, Any]
+    columns: list[str]  # every reference column of the file, so each shard passes the same keywords
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, samples: SampleSet, start: int, end: int, path: str | None = None) -> Shard:
+        return cls(path or str(samples.path), dataclasses.asdict(samples.fields), samples.columns, start, end)
+
+
+def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: float,
                 extra: dict[str, float], progress: Callable[[int], None] | None = None,
                 memory_mb: int = DEFAULT_MEMORY_MB) -> tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]]]:
-    """Every rule on the samples of bytes [start, end) of `samples`' file, in a worker of its own.
+    """Every rule on the samples of one shard, in a worker of its own.
 
     Returns the shard's sample count and, per rule, (scores, errors by index in the shard, seconds). What
     the Ray engine runs as one task, and each thread of a local parallel run.
@@ -422,7 +436,7 @@ def score_shard(code: str, samples: SampleSet, start: int, end: int, names: Sequ
     out: dict[str, tuple[list[float | None], dict[int, str], float]] = {}
     with Bench(time_limit=time_limit, memory_mb=memory_mb) as bench:
         bench.load(code)
-        count = bench.set_shard(samples, start, end)
+        count = bench.set_shard(shard)
         done = 0
         for name in names:
             step = (lambda k, base=done: progress(base + k)) if progress else None
@@ -446,8 +460,8 @@ def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: li
 
     def run(k: int) -> None:
         try:
-            outcome[k] = score_shard(code, samples, *shards[k], result.rules, time_limit=time_limit, extra=extra,
-                                     progress=lambda n, k=k: report(k, n))
+            outcome[k] = score_shard(code, Shard.of(samples, *shards[k]), result.rules, time_limit=time_limit,
+                                     extra=extra, progress=lambda n, k=k: report(k, n))
         except BaseException as exc:  # re-raised in the caller's thread
             outcome[k] = exc
 
