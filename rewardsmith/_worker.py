@@ -5,10 +5,12 @@ the bench chose, so a spec's code never sees the user's API keys, starts fast, a
 (RLIMIT_AS) it sets on itself before it reads anything. It talks to the bench over the socket FD:
   ("load", source)                      -> ("ok", rule names) | ("error", message)
   ("data", prompts, completions, cols)  -> ("ok", count)
-  ("file", package_dir, path, fields, start, end, cols)
-                                        -> ("ok", count): the worker reads bytes [start, end) of the samples
-                                           file itself (rewardsmith.samples.iter_shard, imported from
-                                           package_dir), so no sample is pickled through the socket
+  ("file", package_dir, path, fields, end, cols)
+                                        -> ("ok", 0): the worker will read the samples file itself, up to byte
+                                           `end` (rewardsmith.samples.read_chunk, imported from package_dir), so
+                                           no sample is pickled through the socket
+  ("next", offset, limit)               -> ("ok", count, next offset): holds the next `limit` samples or so from
+                                           byte `offset` (and only those: memory stays flat), replacing the last
   ("call", rule, start, stop, cpu)      -> ("ok", scores, seconds) | ("error", message)
   ("call_one", rule, index, cpu)        -> the same for one sample
   ("stop",)                             -> exits
@@ -118,6 +120,7 @@ def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
     completions: list[Any] = []
     columns: dict[str, list[Any]] = {}
     funcs: dict[str, Any] = {}
+    shard: tuple[Any, ...] = ()
 
     def call(name: str, start: int, stop: int, cpu: float) -> tuple[Any, ...]:
         fn = funcs[name]
@@ -161,40 +164,39 @@ def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
             prompts, completions, columns = message[1], message[2], message[3]
             conn.send(("ok", len(completions)))
         elif op == "file":
+            shard = message[1:]
+            prompts, completions, columns = [], [], {}
+            conn.send(("ok", 0))
+        elif op == "next":
+            prompts = completions = []
+            columns = {}
             try:
-                prompts, completions, columns = _read_shard(*message[1:])
+                prompts, completions, columns, offset = _read_chunk(*shard, message[1], message[2])
             except Exception as exc:  # the main process read the file first, so this is rare: say what
                 conn.send(("error", _describe(exc)))
             else:
-                conn.send(("ok", len(completions)))
+                conn.send(("ok", len(completions), offset))
         elif op == "call":
             conn.send(call(message[1], message[2], message[3], message[4]))
         elif op == "call_one":
             conn.send(call(message[1], message[2], message[2] + 1, message[3]))
 
 
-def _read_shard(package_dir: str, path: str, fields: dict[str, Any], start: int, end: int,
-                names: list[str]) -> tuple[list[Any], list[Any], dict[str, list[Any]]]:
-    """Prompts, completions and reference columns of one shard, read by the samples module of the bench's tree."""
+def _read_chunk(package_dir: str, path: str, fields: dict[str, Any], end: int, names: list[str], offset: int,
+                limit: int) -> tuple[list[Any], list[Any], dict[str, list[Any]], int]:
+    """Prompts, completions and reference columns of one chunk, read by the samples module of the bench's tree."""
     # -I left the tree out of sys.path (and an installed rewardsmith may be another copy): use the bench's.
     if package_dir not in sys.path:
         sys.path.insert(0, package_dir)
-    from rewardsmith.samples import FieldMap, iter_shard
+    from rewardsmith.samples import FieldMap, read_chunk
 
-    prompts: list[Any] = []
-    completions: list[Any] = []
-    columns: dict[str, list[Any]] = {c: [] for c in names}
-    gc.disable()  # millions of new objects, no cycles among them: the cyclic GC would only rescan them
+    gc.disable()  # thousands of new objects, no cycles among them: the cyclic GC would only rescan them
     try:
-        for s in iter_shard(path, FieldMap(**fields), start, end):
-            prompts.append(s.prompt)
-            completions.append(s.completion)
-            refs = s.refs
-            for c, values in columns.items():
-                values.append(refs.get(c))
+        chunk, offset = read_chunk(path, FieldMap(**fields), offset, end, limit)
     finally:
         gc.enable()
-    return prompts, completions, columns
+    columns = {c: [s.refs.get(c) for s in chunk] for c in names}
+    return [s.prompt for s in chunk], [s.completion for s in chunk], columns, offset
 
 
 def main(argv: list[str]) -> None:  # pragma: no cover - runs in the child process

@@ -141,7 +141,8 @@ class Bench:
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Any = None
         self._source: str | None = None
-        self._data: tuple[Any, ...] | None = None  # the message that gave the worker its samples, replayed on restart
+        # The messages that gave the worker its samples, replayed on restart (a shard: the file, then the chunk).
+        self._data: list[tuple[Any, ...]] = []
         self._count = 0
         self.rule_names: list[str] = []
 
@@ -165,8 +166,7 @@ class Bench:
         replay = []
         if self._source is not None:
             replay.append(("load", self._source))
-        if self._data is not None:
-            replay.append(self._data)
+        replay.extend(self._data)
         for message in replay:
             try:
                 self._conn.send(message)
@@ -256,23 +256,32 @@ class Bench:
         reply = self._request(data, timeout=120)
         if reply is None or reply[0] != "ok":
             raise BenchError("could not send the samples to the worker")
-        self._data = data
+        self._data = [data]
         self._count = len(samples)
 
-    def set_shard(self, shard: Shard) -> int:
-        """Let the worker read its shard of the samples file itself (see ``samples.shard_bounds``).
+    def set_shard(self, shard: Shard) -> None:
+        """Let the worker read its shard of the samples file itself (see ``samples.shard_bounds``), a chunk at
+        a time (:meth:`next_chunk`)."""
+        message = ("file", PACKAGE_PARENT, shard.path, shard.fields, shard.end, shard.columns)
+        reply = self._request(message, timeout=60)
+        if reply is None or reply[0] != "ok":
+            raise BenchError(f"the bench worker could not be given {shard.path}")
+        self._data = [message]
+        self._count = 0
 
-        Returns how many samples the shard holds; they are the next ones after the previous shard's.
+    def next_chunk(self, offset: int, limit: int = 4096) -> tuple[int, int]:
+        """Have the worker read about `limit` samples of its shard from byte `offset` (and drop the last chunk).
+
+        Returns (samples read, byte offset of the next chunk); the worker's samples are then those.
         """
-        message = ("file", PACKAGE_PARENT, shard.path, shard.fields, shard.start, shard.end, shard.columns)
+        message = ("next", offset, limit)
         reply = self._request(message, timeout=600)
         if reply is None or reply[0] != "ok":
             why = "it took over 600 s" if reply is None else reply[1]
-            raise BenchError(f"the bench worker could not read {shard.path} (bytes {shard.start}-{shard.end}): "
-                             f"{why}")
-        self._data = message
+            raise BenchError(f"the bench worker could not read the samples file from byte {offset}: {why}")
+        self._data = [self._data[0], message]
         self._count = int(reply[1])
-        return self._count
+        return self._count, int(reply[2])
 
     def score_rule(self, rule: str, progress: Callable[[int], None] | None = None, *,
                    extra_seconds: float = 0.0) -> tuple[list[float | None], dict[int, str], float]:
@@ -425,24 +434,39 @@ class Shard:
         return cls(path or str(samples.path), dataclasses.asdict(samples.fields), samples.columns, start, end)
 
 
+# Samples a worker holds at a time when it reads the file itself: its memory stays flat however large the file.
+CHUNK = 16 * 256
+
+
 def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: float,
                 extra: dict[str, float], progress: Callable[[int], None] | None = None,
                 memory_mb: int = DEFAULT_MEMORY_MB) -> tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]]]:
-    """Every rule on the samples of one shard, in a worker of its own.
+    """Every rule on the samples of one shard, in a worker of its own that reads it chunk by chunk.
 
     Returns the shard's sample count and, per rule, (scores, errors by index in the shard, seconds). What
-    the Ray engine runs as one task, and each thread of a local parallel run.
+    the Ray engine runs as one task, and each thread of a local parallel run. `progress` gets rule calls done.
     """
-    out: dict[str, tuple[list[float | None], dict[int, str], float]] = {}
+    scores: dict[str, list[float | None]] = {n: [] for n in names}
+    errors: dict[str, dict[int, str]] = {n: {} for n in names}
+    seconds = dict.fromkeys(names, 0.0)
+    count = 0
     with Bench(time_limit=time_limit, memory_mb=memory_mb) as bench:
         bench.load(code)
-        count = bench.set_shard(shard)
-        done = 0
-        for name in names:
-            step = (lambda k, base=done: progress(base + k)) if progress else None
-            out[name] = bench.score_rule(name, step, extra_seconds=extra[name])
-            done += count
-    return count, out
+        bench.set_shard(shard)
+        offset = shard.start
+        while offset < shard.end:
+            size, offset = bench.next_chunk(offset, CHUNK)
+            for name in names:
+                got, failed, spent = bench.score_rule(name, extra_seconds=extra[name])
+                scores[name].extend(got)
+                errors[name].update({count + i: m for i, m in failed.items()})
+                seconds[name] += spent
+            count += size
+            if progress:
+                progress(count * len(names))
+            if size == 0:
+                break
+    return count, {n: (scores[n], errors[n], seconds[n]) for n in names}
 
 
 def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: list[tuple[int, int]],

@@ -40,6 +40,7 @@ __all__ = [
     "demo_path",
     "iter_samples",
     "iter_shard",
+    "read_chunk",
     "load_samples",
     "sample_to_record",
     "shard_bounds",
@@ -638,30 +639,45 @@ def iter_shard(path: str | Path, fields: FieldMap | None, start: int, end: int) 
     same way. Ids, groups and line numbers are not those of the file: the caller that read the whole file has
     them (and has already reported any bad record); a shard gives prompts, completions and references.
     """
+    while start < end:
+        chunk, start = read_chunk(path, fields, start, end, 4096)
+        if not chunk:
+            return
+        yield from chunk
+
+
+def read_chunk(path: str | Path, fields: FieldMap | None, start: int, end: int,
+               limit: int) -> tuple[list[Sample], int]:
+    """The samples of the lines from byte `start` on (before `end`), stopping at the first line end after
+    `limit` samples: (samples, where the next chunk starts). What a bench worker holds at a time."""
     path = Path(path)
-    fields = fields or FieldMap()
-    parser = _RowParser(path, fields, _NoGroups())
+    parser = _RowParser(path, fields or FieldMap(), _NoGroups())
     first = next(iter(_iter_jsonl(path)), None)
     if first is None:
-        return
+        return [], end
     parser._resolve(first[1], first[0])
+    out: list[Sample] = []
+    where = start
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        nonlocal where
         with path.open("rb") as fh:
             fh.seek(start)
-            where = start
             line_no = 0
-            while where < end:
+            while where < end and len(out) < limit:
                 raw = fh.readline(MAX_LINE_CHARS + 1)
                 if not raw:
+                    where = end
                     return
                 where += len(raw)
                 line_no += 1
-                text = raw.decode("utf-8-sig" if start == 0 and line_no == 1 else "utf-8")
+                text = raw.decode("utf-8-sig" if where - len(raw) == 0 else "utf-8")
                 if text.strip():
                     yield line_no, _loads(path, text, line_no)
 
-    yield from parser.run(rows())
+    for sample in parser.run(rows()):
+        out.append(sample)
+    return out, where
 
 
 # --------------------------------------------------------------------------- rows -> samples

@@ -150,3 +150,39 @@ def test_scores_travel_as_compact_arrays():
     values, nones = _worker.pack(scores)
     assert len(values) == 8 * len(scores) and nones == bytes([0, 1, 0, 0, 1])
     assert _worker.unpack(values, nones) == scores
+
+
+def test_bounded_diagnostics_take_whole_groups_with_a_fixed_seed():
+    from rewardsmith.diagnostics import bounded
+
+    samples = load_samples(demo_path("math"))
+    spec = propose_offline(samples, name="m")
+    matrix = score_samples(spec, samples)
+    groups = samples.groups()
+    few, sampling = bounded(samples, matrix, 3)
+    assert (sampling.groups, sampling.of) == (3, len(groups)) and len(groups) > 3
+    assert sampling.line.startswith(f"diagnostics on 3 of {len(groups)} groups (drawn with seed 0)")
+    assert len(few.groups()) == 3 and all(len(idx) == len(groups[g]) for g, idx in few.groups().items())
+    again, _ = bounded(samples, matrix, 3)
+    assert [s.id for s in again] == [s.id for s in few]
+    for name in matrix.rules:  # the matrix rows follow the samples kept
+        by_id = matrix.by_sample(name)
+        assert sampling.matrix.scores[name] == [by_id[s.id] for s in few]
+    whole, untouched = bounded(samples, matrix, len(groups))
+    assert whole is samples and untouched.line == ""
+
+
+@pytest.mark.slow
+def test_the_report_says_how_many_groups_the_diagnostics_saw():
+    from rewardsmith.diagnostics import diagnose
+
+    samples = load_samples(demo_path("math"))
+    spec = propose_offline(samples, name="m")
+    matrix = score_samples(spec, samples)
+    result = diagnose(spec, samples, matrix, max_groups=2)
+    part = result.part("sampling")
+    assert part.lines == [f"diagnostics on 2 of {len(samples.groups())} groups (drawn with seed 0); the GRPO and "
+                          "weights sections and the report's statistics use every sample"]
+    assert result.to_data()["sampling"]["samples"] < len(samples)
+    # The GRPO section still counts every group.
+    assert result.part("grpo").data == diagnose(spec, samples, matrix).part("grpo").data
