@@ -100,12 +100,12 @@ def _field_args(kw: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
-def _load(path: str, kw: dict[str, Any]) -> Any:
+def _load(path: str, kw: dict[str, Any], lean: int | None = None) -> Any:
     from .samples import load_samples
 
     fields = _field_map(kw)
     with err.status(f"loading {escape(path)} …"):
-        samples = load_samples(path, fields)
+        samples = load_samples(path, fields, lean=lean)
     for line in samples.warnings():
         err.print(f"warning: {line}", highlight=False, markup=False)
     return samples
@@ -312,8 +312,11 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
     from .report_view import print_report
     from .spec import load_spec
 
+    from .diagnostics import MAX_GROUPS
+
     reward_spec = load_spec(spec)
-    sample_set = _load(samples, kw)
+    # Lean: the workers read the texts themselves; this process keeps them for the diagnostics' groups only.
+    sample_set = _load(samples, kw, lean=MAX_GROUPS)
     matrix = _score_with_progress(reward_spec, sample_set, time_limit, workers, engine, ray_address)
     report = build_report(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards)
     with err.status("diagnosing …"):

@@ -19,6 +19,7 @@ import difflib
 import hashlib
 import json
 import math
+import random
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +36,7 @@ __all__ = [
     "DEMO_SETS",
     "FORMATS",
     "FieldMap",
+    "GroupReservoir",
     "Sample",
     "SampleSet",
     "demo_path",
@@ -133,6 +135,10 @@ class SampleSet:
         self._by_id: dict[str, Sample] | None = None
         # Every sample of the file at `path`, read with `fields`: the bench's workers may then read it themselves.
         self.whole_file = False
+        # A lean set (load_samples(lean=True)) holds no prompts or completions, except in `texts`: whole groups
+        # drawn by a GroupReservoir, as (their indices in this set, those samples with their texts).
+        self.texts: tuple[list[int], SampleSet] | None = None
+        self._fingerprint: str | None = None
 
     @classmethod
     def from_samples(cls, samples: Iterable[Sample], path: str | Path | None = None) -> SampleSet:
@@ -187,6 +193,8 @@ class SampleSet:
 
     def fingerprint(self) -> str:
         """A stable hash of the content (not the path or line numbers): 16 hex characters of sha256."""
+        if self._fingerprint is not None:
+            return self._fingerprint
         h = hashlib.sha256()
         for s in self.samples:
             h.update(_canonical_json(sample_to_record(s)).encode("utf-8"))
@@ -225,12 +233,48 @@ def write_jsonl(samples: Iterable[Sample], path: str | Path) -> None:
 # --------------------------------------------------------------------------- loading
 
 
+class GroupReservoir:
+    """A uniform, seeded sample of `size` groups from a stream of group ids, in one pass (reservoir sampling
+    on each group's first appearance), so a file need not be held to choose from it."""
+
+    def __init__(self, size: int, seed: int = 0) -> None:
+        self.size = size
+        self.slots: list[str] = []
+        self.seen = 0
+        self._known: set[str] = set()
+        self._random = random.Random(seed)
+
+    def offer(self, group: str) -> str | None:
+        """Note a sample of `group`; returns the group it pushed out of the sample, if any."""
+        if group in self._known:
+            return None
+        self._known.add(group)
+        self.seen += 1
+        if len(self.slots) < self.size:
+            self.slots.append(group)
+            return None
+        j = self._random.randrange(self.seen)
+        if j < self.size:
+            out, self.slots[j] = self.slots[j], group
+            return out
+        return group
+
+    def knows(self, group: str) -> bool:
+        return group in self._known
+
+    @property
+    def chosen(self) -> set[str]:
+        return set(self.slots)
+
+
 def load_samples(
     path: str | Path,
     fields: FieldMap | None = None,
     *,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    lean: int | None = None,
+    seed: int = 0,
 ) -> SampleSet:
     """Load a samples file.
 
@@ -239,6 +283,10 @@ def load_samples(
         fields: column mapping and label rules; defaults to auto-detection.
         limit: stop after this many samples.
         progress: called with the running sample count every few hundred samples and once at the end.
+        lean: for a JSON-lines file the bench's workers read themselves: keep prompts and completions only for
+            this many whole groups (a seeded reservoir, in ``SampleSet.texts``); the others keep their id,
+            group, label and references. The fingerprint is taken as the file streams by. Ignored for other
+            formats and with `limit`.
 
     Returns:
         The samples, in file order.
@@ -249,6 +297,8 @@ def load_samples(
     fields = fields or FieldMap()
     samples: list[Sample] = []
     dropped: dict[str, str] = {}
+    if lean is not None and limit is None and shard_bounds(path, 1) is not None:
+        return _load_lean(Path(path), fields, lean, seed, progress)
     if limit is None or limit > 0:
         for s in iter_samples(path, fields, dropped=dropped):
             samples.append(s)
@@ -260,6 +310,38 @@ def load_samples(
         progress(len(samples))
     result = SampleSet(samples, Path(path), fields, dropped)
     result.whole_file = limit is None or len(samples) < limit
+    return result
+
+
+def _load_lean(path: Path, fields: FieldMap, groups: int, seed: int,
+               progress: Callable[[int], None] | None) -> SampleSet:
+    """load_samples(lean=...): every sample without its texts, a reservoir of groups with them."""
+    samples: list[Sample] = []
+    dropped: dict[str, str] = {}
+    reservoir = GroupReservoir(groups, seed)
+    kept: dict[str, list[tuple[int, Sample]]] = {}
+    h = hashlib.sha256()
+    for i, s in enumerate(iter_samples(path, fields, dropped=dropped)):
+        h.update(_canonical_json(sample_to_record(s)).encode("utf-8"))
+        h.update(b"\n")
+        new = not reservoir.knows(s.group)
+        out = reservoir.offer(s.group)
+        if new and out != s.group:
+            kept[s.group] = []
+            kept.pop(out, None)  # type: ignore[arg-type]
+        if s.group in kept:
+            kept[s.group].append((i, s))
+        samples.append(Sample(id=s.id, prompt=None, completion="", group=s.group, label=s.label, refs=s.refs,
+                              source=s.source))
+        if progress is not None and len(samples) % _PROGRESS_EVERY == 0:
+            progress(len(samples))
+    if progress is not None:
+        progress(len(samples))
+    result = SampleSet(samples, path, fields, dropped)
+    result.whole_file = True
+    result._fingerprint = h.hexdigest()[:16]
+    chosen = sorted(pair for group in kept.values() for pair in group)
+    result.texts = ([i for i, _ in chosen], SampleSet([s for _, s in chosen], path, fields, dropped))
     return result
 
 

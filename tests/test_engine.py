@@ -186,3 +186,22 @@ def test_the_report_says_how_many_groups_the_diagnostics_saw():
     assert result.to_data()["sampling"]["samples"] < len(samples)
     # The GRPO section still counts every group.
     assert result.part("grpo").data == diagnose(spec, samples, matrix).part("grpo").data
+
+
+def test_a_lean_set_keeps_texts_only_for_the_groups_the_diagnostics_see(tmp_path):
+    from rewardsmith.diagnostics import bounded
+
+    path = _write(tmp_path, 3_000)
+    whole = load_samples(path)
+    lean = load_samples(path, lean=25, seed=4)
+    assert [(s.id, s.group, s.label, s.refs) for s in lean] == [(s.id, s.group, s.label, s.refs) for s in whole]
+    assert lean.fingerprint() == whole.fingerprint()
+    assert all(s.prompt is None and s.completion == "" for s in lean)
+    matrix = score_samples(_names_spec(["length"]), whole, source=KILLER, workers=2)
+    few_lean, of_lean = bounded(lean, matrix, 25, seed=4)
+    few_whole, of_whole = bounded(whole, matrix, 25, seed=4)
+    assert [(s.id, s.prompt, s.completion) for s in few_lean] == [(s.id, s.prompt, s.completion) for s in few_whole]
+    assert of_lean.matrix.scores == of_whole.matrix.scores
+    assert (of_lean.groups, of_lean.of) == (25, len(whole.groups()))
+    # The workers read the texts, so a lean set scores as the whole one does.
+    assert score_samples(_names_spec(["length"]), lean, source=KILLER, workers=2).scores == matrix.scores

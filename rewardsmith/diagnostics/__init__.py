@@ -27,7 +27,6 @@ samples cannot feed it (a missing column), which would crash training too.
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -36,7 +35,7 @@ from ..bench import Bench, ScoreMatrix
 from ..checks import Check, Report
 from ..errors import BenchError
 from ..render import render_module
-from ..samples import SampleSet
+from ..samples import GroupReservoir, SampleSet
 from ..spec import RewardSpec
 from . import contract, grpo, lint, probes, variants, weights  # noqa: F401  (importing one registers it)
 from ._common import Context, Part, Scored, score_candidates
@@ -179,14 +178,24 @@ class Sampling:
 
 def bounded(samples: SampleSet, matrix: ScoreMatrix, max_groups: int | None = None,
             seed: int = SAMPLE_SEED) -> tuple[SampleSet, Sampling]:
-    """At most `max_groups` whole groups of `samples` (in file order) and their rows of `matrix`."""
+    """At most `max_groups` whole groups of `samples` (in file order) and their rows of `matrix`.
+
+    The groups are those a :class:`GroupReservoir` keeps, so a lean set (``load_samples(lean=...)``), whose
+    loader kept the texts of exactly those groups, gives the same sample as the whole set would.
+    """
     limit = MAX_GROUPS if max_groups is None else max_groups
     groups = samples.groups()
-    if len(groups) <= limit:
+    if samples.texts is not None:
+        keep, sub = samples.texts
+    elif len(groups) <= limit:
         return samples, Sampling(matrix, len(groups), len(groups), seed)
-    chosen = set(random.Random(seed).sample(list(groups), limit))
-    keep = sorted(i for g in chosen for i in groups[g])
-    sub = SampleSet([samples[i] for i in keep], samples.path, samples.fields, samples.dropped)
+    else:
+        reservoir = GroupReservoir(limit, seed)
+        for g in groups:
+            reservoir.offer(g)
+        chosen = reservoir.chosen
+        keep = sorted(i for g in chosen for i in groups[g])
+        sub = SampleSet([samples[i] for i in keep], samples.path, samples.fields, samples.dropped)
     where = {old: new for new, old in enumerate(keep)}
     small = ScoreMatrix(
         rules=list(matrix.rules), weights=list(matrix.weights), roles=list(matrix.roles),
@@ -195,7 +204,7 @@ def bounded(samples: SampleSet, matrix: ScoreMatrix, max_groups: int | None = No
         errors={r: {where[i]: m for i, m in e.items() if i in where} for r, e in matrix.errors.items()},
         seconds=dict(matrix.seconds),
     )
-    return sub, Sampling(small, limit, len(groups), seed)
+    return sub, Sampling(small, len(sub.groups()), len(groups), seed)
 
 
 def _score_plans(spec: RewardSpec, plans: list[Plan], code: str, bench: Bench | None) -> tuple[Scored, str | None]:
