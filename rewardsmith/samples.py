@@ -139,6 +139,7 @@ class SampleSet:
         # drawn by a GroupReservoir, as (their indices in this set, those samples with their texts).
         self.texts: tuple[list[int], SampleSet] | None = None
         self._fingerprint: str | None = None
+        self._groups: tuple[tuple[int, int], dict[str, list[int]]] | None = None
 
     @classmethod
     def from_samples(cls, samples: Iterable[Sample], path: str | Path | None = None) -> SampleSet:
@@ -168,11 +169,15 @@ class SampleSet:
         return sorted({name for s in self.samples for name in s.refs})
 
     def groups(self) -> dict[str, list[int]]:
-        """Group id -> sample indices, groups in first-seen order."""
-        out: dict[str, list[int]] = {}
-        for i, s in enumerate(self.samples):
-            out.setdefault(s.group, []).append(i)
-        return out
+        """Group id -> sample indices, groups in first-seen order (a new dict; the index lists are shared)."""
+        # The report asks for them several times; at 1,000,000 samples each pass costs a second.
+        key = (id(self.samples), len(self.samples))
+        if self._groups is None or self._groups[0] != key:
+            out: dict[str, list[int]] = {}
+            for i, s in enumerate(self.samples):
+                out.setdefault(s.group, []).append(i)
+            self._groups = (key, out)
+        return dict(self._groups[1])
 
     def warnings(self) -> list[str]:
         """One line per dropped column, saying why and what to do."""
