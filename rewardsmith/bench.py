@@ -8,11 +8,14 @@ re-run one sample at a time so the report names the samples responsible.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -22,14 +25,25 @@ from . import _worker
 from .errors import BenchError
 from .kinds import get_kind
 from .render import render_module
-from .samples import SampleSet
+from .samples import SampleSet, shard_bounds
 from .spec import RewardSpec
 
-__all__ = ["WORKER_ENV", "Bench", "ScoreMatrix", "score_samples", "weighted_total", "worker_environment"]
+__all__ = ["WORKER_ENV", "Bench", "ScoreMatrix", "Shard", "call_seconds", "default_workers", "merge_shard",
+           "score_samples", "score_shard", "weighted_total", "worker_environment"]
 
 # What a worker's environment keeps: enough to run Python and find files, nothing that holds a secret.
 WORKER_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TEMP", "TMP", "TZ", "SYSTEMROOT", "PYTHONHASHSEED")
 DEFAULT_MEMORY_MB = 4096
+# The directory holding the rewardsmith package a worker imports to read its shard (not an installed copy).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def worker_environment(allow: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
@@ -127,7 +141,8 @@ class Bench:
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Any = None
         self._source: str | None = None
-        self._data: tuple[list[Any], list[Any], dict[str, list[Any]]] | None = None
+        # The messages that gave the worker its samples, replayed on restart (a shard: the file, then the chunk).
+        self._data: list[tuple[Any, ...]] = []
         self._count = 0
         self.rule_names: list[str] = []
 
@@ -151,8 +166,7 @@ class Bench:
         replay = []
         if self._source is not None:
             replay.append(("load", self._source))
-        if self._data is not None:
-            replay.append(("data", *self._data))
+        replay.extend(self._data)
         for message in replay:
             try:
                 self._conn.send(message)
@@ -190,22 +204,39 @@ class Bench:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _died(self) -> tuple[str, str]:
+        """The reply standing for a worker that died mid-call, saying how; the next request starts a new one."""
+        code = None
+        if self._proc is not None:
+            try:
+                code = self._proc.wait(2)
+            except subprocess.TimeoutExpired:
+                pass
+        self._kill()
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            how = {"SIGXCPU": f"{name}: over its CPU-time limit", "SIGKILL": f"{name}: killed, or out of memory",
+                   "SIGSEGV": f"{name}: a crash in native code"}.get(name, name)
+            return ("error", f"the worker process died ({how}); it was replaced")
+        return ("error", "the worker process died (out of memory, or a crash in native code); it was replaced")
+
     def _request(self, message: tuple[Any, ...], timeout: float) -> tuple[Any, ...] | None:
         """Send and wait; None when the worker did not answer in time (it is then killed)."""
         self._ensure()
         try:
             self._conn.send(message)
         except OSError:  # it died between the check and the send
-            self._kill()
-            return ("error", "the worker process died (out of memory, or a crash in native code)")
+            return self._died()
         if not self._conn.poll(timeout):
             self._kill()
             return None
         try:
             return self._conn.recv()
         except (EOFError, OSError):
-            self._kill()
-            return ("error", "the worker process died (out of memory, or a crash in native code)")
+            return self._died()
 
     # -- public
     def load(self, source: str) -> list[str]:
@@ -221,12 +252,36 @@ class Bench:
 
     def set_samples(self, samples: SampleSet) -> None:
         columns = {c: [s.refs.get(c) for s in samples] for c in samples.columns}
-        data = ([s.prompt for s in samples], [s.completion for s in samples], columns)
-        reply = self._request(("data", *data), timeout=120)
+        data = ("data", [s.prompt for s in samples], [s.completion for s in samples], columns)
+        reply = self._request(data, timeout=120)
         if reply is None or reply[0] != "ok":
             raise BenchError("could not send the samples to the worker")
-        self._data = data
+        self._data = [data]
         self._count = len(samples)
+
+    def set_shard(self, shard: Shard) -> None:
+        """Let the worker read its shard of the samples file itself (see ``samples.shard_bounds``), a chunk at
+        a time (:meth:`next_chunk`)."""
+        message = ("file", PACKAGE_PARENT, shard.path, shard.fields, shard.end, shard.columns)
+        reply = self._request(message, timeout=60)
+        if reply is None or reply[0] != "ok":
+            raise BenchError(f"the bench worker could not be given {shard.path}")
+        self._data = [message]
+        self._count = 0
+
+    def next_chunk(self, offset: int, limit: int = 4096) -> tuple[int, int]:
+        """Have the worker read about `limit` samples of its shard from byte `offset` (and drop the last chunk).
+
+        Returns (samples read, byte offset of the next chunk); the worker's samples are then those.
+        """
+        message = ("next", offset, limit)
+        reply = self._request(message, timeout=600)
+        if reply is None or reply[0] != "ok":
+            why = "it took over 600 s" if reply is None else reply[1]
+            raise BenchError(f"the bench worker could not read the samples file from byte {offset}: {why}")
+        self._data = [self._data[0], message]
+        self._count = int(reply[1])
+        return self._count, int(reply[2])
 
     def score_rule(self, rule: str, progress: Callable[[int], None] | None = None, *,
                    extra_seconds: float = 0.0) -> tuple[list[float | None], dict[int, str], float]:
@@ -244,22 +299,23 @@ class Bench:
             stop = min(n, start + self.batch_size)
             # A batch gets one call's limit plus a little per sample: a hang costs seconds, not
             # limit × batch; a batch that is merely slow is re-run one sample at a time, correctly.
-            reply = self._request(("call", rule, start, stop), timeout=limit + (0.02 + extra_seconds) * (stop - start))
+            timeout = limit + (0.02 + extra_seconds) * (stop - start)
+            reply = self._request(("call", rule, start, stop, timeout), timeout=timeout)
             if reply is not None and reply[0] == "ok":
-                scores[start:stop] = reply[1]
-                seconds += reply[2]
+                scores[start:stop] = _worker.unpack(reply[1], reply[2])
+                seconds += reply[3]
             else:
                 # Isolate: one sample at a time, each with the per-call limit.
                 batch_errors = len(errors)
                 for i in range(start, stop):
                     began = time.perf_counter()
-                    one = self._request(("call_one", rule, i), timeout=limit)
+                    one = self._request(("call_one", rule, i, limit), timeout=limit)
                     if one is None:
                         errors[i] = f"timed out after {limit:g} s"
                         seconds += limit
                     elif one[0] == "ok":
-                        scores[i] = one[1][0]
-                        seconds += one[2]
+                        scores[i] = _worker.unpack(one[1], one[2])[0]
+                        seconds += one[3]
                     else:
                         errors[i] = one[1]
                         seconds += time.perf_counter() - began
@@ -274,7 +330,7 @@ class Bench:
         return scores, errors, seconds
 
 
-def _call_seconds(spec: RewardSpec, name: str) -> float:
+def call_seconds(spec: RewardSpec, name: str) -> float:
     """The extra seconds one completion of rule `name` may take: its kind's, and its gates' (it runs them too)."""
     extra, seen = 0.0, set()
     rule = spec.rule(name)
@@ -293,28 +349,42 @@ def score_samples(
     time_limit: float = 2.0,
     progress: Progress | None = None,
     bench: Bench | None = None,
+    workers: int = 1,
 ) -> ScoreMatrix:
-    """Render `spec` (or take `source`), run every rule on every sample, collect the matrix."""
+    """Render `spec` (or take `source`), run every rule on every sample, collect the matrix.
+
+    Args:
+        bench: a worker to reuse (one is started and closed otherwise); it is left holding all the samples.
+        workers: worker processes scoring shards of the samples at once (without `bench`). Each reads its own
+            shard of the file when `samples` is a whole JSON-lines file; the scores are the same whatever the
+            number.
+    """
     code = source if source is not None else render_module(spec)
+    names = [r.name for r in spec.rules]
+    result = ScoreMatrix(
+        rules=names,
+        weights=[r.effective_weight for r in spec.rules],
+        roles=[r.role for r in spec.rules],
+        sample_ids=[s.id for s in samples],
+        scores={},
+    )
+    total = len(names) * len(samples)
+    extra = {name: call_seconds(spec, name) for name in names}
+    if bench is None:
+        shards = _shards(samples, workers)
+        if shards is not None:
+            _score_shards(result, code, samples, shards, time_limit, extra, progress, total)
+            return result
     own = bench is None
     bench = bench or Bench(time_limit=time_limit)
     try:
         bench.load(code)
         bench.set_samples(samples)
-        names = [r.name for r in spec.rules]
-        result = ScoreMatrix(
-            rules=names,
-            weights=[r.effective_weight for r in spec.rules],
-            roles=[r.role for r in spec.rules],
-            sample_ids=[s.id for s in samples],
-            scores={},
-        )
-        total = len(names) * len(samples)
         for k, name in enumerate(names):
             base = k * len(samples)
             scores, errors, seconds = bench.score_rule(
                 name, (lambda done, base=base: progress(base + done, total)) if progress else None,
-                extra_seconds=_call_seconds(spec, name),
+                extra_seconds=extra[name],
             )
             result.scores[name] = scores
             result.errors[name] = errors
@@ -323,3 +393,119 @@ def score_samples(
     finally:
         if own:
             bench.close()
+
+
+# A shard is worth a process from this many samples on: below it starting one costs more than it saves.
+MIN_SHARD = 2_000
+
+
+def _shards(samples: SampleSet, workers: int) -> list[tuple[int, int]] | None:
+    """Byte ranges for the workers to read, or None when the samples are sent to one worker instead."""
+    if not samples.whole_file or samples.path is None or len(samples) == 0:
+        return None
+    parts = max(1, min(workers, len(samples) // MIN_SHARD))
+    try:
+        return shard_bounds(samples.path, parts)
+    except (OSError, ValueError):  # the file changed or went away since it was read: send the samples
+        return None
+
+
+def merge_shard(result: ScoreMatrix, offset: int, shard: dict[str, tuple[list[float | None], dict[int, str], float]]) -> None:
+    """Put one shard's (scores, errors by shard index, seconds) per rule into `result` at sample `offset`."""
+    for name, (scores, errors, seconds) in shard.items():
+        column = result.scores.setdefault(name, [None] * len(result.sample_ids))
+        column[offset:offset + len(scores)] = scores
+        result.errors.setdefault(name, {}).update({offset + i: m for i, m in errors.items()})
+        result.seconds[name] = result.seconds.get(name, 0.0) + seconds
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Bytes [start, end) of a JSON-lines samples file, read with `fields` (a FieldMap as a dict)."""
+
+    path: str
+    fields: dict[str, Any]
+    columns: list[str]  # every reference column of the file, so each shard passes the same keywords
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, samples: SampleSet, start: int, end: int, path: str | None = None) -> Shard:
+        return cls(path or str(samples.path), dataclasses.asdict(samples.fields), samples.columns, start, end)
+
+
+# Samples a worker holds at a time when it reads the file itself: its memory stays flat however large the file.
+CHUNK = 16 * 256
+
+
+def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: float,
+                extra: dict[str, float], progress: Callable[[int], None] | None = None,
+                memory_mb: int = DEFAULT_MEMORY_MB) -> tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]]]:
+    """Every rule on the samples of one shard, in a worker of its own that reads it chunk by chunk.
+
+    Returns the shard's sample count and, per rule, (scores, errors by index in the shard, seconds). What
+    the Ray engine runs as one task, and each thread of a local parallel run. `progress` gets rule calls done.
+    """
+    scores: dict[str, list[float | None]] = {n: [] for n in names}
+    errors: dict[str, dict[int, str]] = {n: {} for n in names}
+    seconds = dict.fromkeys(names, 0.0)
+    count = 0
+    with Bench(time_limit=time_limit, memory_mb=memory_mb) as bench:
+        bench.load(code)
+        bench.set_shard(shard)
+        offset = shard.start
+        while offset < shard.end:
+            size, offset = bench.next_chunk(offset, CHUNK)
+            for name in names:
+                got, failed, spent = bench.score_rule(name, extra_seconds=extra[name])
+                scores[name].extend(got)
+                errors[name].update({count + i: m for i, m in failed.items()})
+                seconds[name] += spent
+            count += size
+            if progress:
+                progress(count * len(names))
+            if size == 0:
+                break
+    return count, {n: (scores[n], errors[n], seconds[n]) for n in names}
+
+
+def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: list[tuple[int, int]],
+                  time_limit: float, extra: dict[str, float], progress: Progress | None, total: int) -> None:
+    """Score the shards at once, one worker each (threads wait on the sockets, the workers do the work)."""
+    outcome: list[Any] = [None] * len(shards)
+    lock = threading.Lock()
+    done = [0] * len(shards)
+
+    def report(k: int, count: int) -> None:
+        with lock:
+            done[k] = count
+            if progress:
+                progress(sum(done), total)
+
+    def run(k: int) -> None:
+        try:
+            outcome[k] = score_shard(code, Shard.of(samples, *shards[k]), result.rules, time_limit=time_limit,
+                                     extra=extra, progress=lambda n, k=k: report(k, n))
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome[k] = exc
+
+    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(len(shards))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for item in outcome:
+        if isinstance(item, BaseException):
+            raise item
+    counts = [count for count, _ in outcome]
+    if sum(counts) != len(samples):
+        raise BenchError(f"the bench workers read {sum(counts)} samples from {samples.path} but it held "
+                         f"{len(samples)} when it was loaded: was the file changed meanwhile? run again")
+    offset = 0
+    for count, shard in outcome:
+        merge_shard(result, offset, shard)
+        offset += count
+    for name in result.rules:  # a rule may have no shard entry only if there were no shards
+        result.scores.setdefault(name, [None] * len(result.sample_ids))
+        result.errors.setdefault(name, {})
+        result.seconds.setdefault(name, 0.0)

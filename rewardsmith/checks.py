@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
+from fractions import Fraction
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Sequence
+
+import numpy as np
 
 from .advantages import trl_advantages
 from .bench import ScoreMatrix
@@ -41,23 +45,31 @@ _EPS = 1e-12
 def auc(scores: Sequence[float | None], labels: Sequence[bool | None]) -> float | None:
     """Area under the ROC curve (Mann–Whitney, ties count half); None without both classes.
 
-    Samples with no score or no label are left out.
+    Samples with no score or no label are left out. Scores within 1e-12 of the first of a run of sorted
+    scores tie with it. Vectorised (numpy): rewards take few distinct values, and only those are walked.
     """
-    pairs = [(s, bool(y)) for s, y in zip(scores, labels) if s is not None and y is not None]
-    pos = sum(1 for _, y in pairs if y)
+    pairs = [(s, y) for s, y in zip(scores, labels) if s is not None and y is not None]
+    if not pairs:
+        return None
+    values = np.fromiter((s for s, _ in pairs), dtype=float, count=len(pairs))
+    good = np.fromiter((bool(y) for _, y in pairs), dtype=bool, count=len(pairs))
+    pos = int(good.sum())
     neg = len(pairs) - pos
     if pos == 0 or neg == 0:
         return None
-    pairs.sort(key=lambda p: p[0])
+    order = np.argsort(values, kind="stable")
+    values, good = values[order], good[order]
+    distinct, first = np.unique(values, return_index=True)
+    # Runs of tied scores: a distinct value joins the run while within _EPS of the run's first value.
+    starts = [0]
+    for k in range(1, len(distinct)):
+        if distinct[k] - distinct[starts[-1]] > _EPS:
+            starts.append(k)
+    edges = [int(first[k]) for k in starts] + [len(values)]
+    cum_good = np.concatenate(([0], np.cumsum(good)))
     rank_sum = 0.0
-    i = 0
-    while i < len(pairs):
-        j = i
-        while j + 1 < len(pairs) and abs(pairs[j + 1][0] - pairs[i][0]) <= _EPS:
-            j += 1
-        mid_rank = (i + j) / 2 + 1
-        rank_sum += mid_rank * sum(1 for k in range(i, j + 1) if pairs[k][1])
-        i = j + 1
+    for i, j in zip(edges, edges[1:]):  # samples [i, j) tie: mid rank (i + j - 1) / 2 + 1
+        rank_sum += ((i + j - 1) / 2 + 1) * int(cum_good[j] - cum_good[i])
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
@@ -104,11 +116,28 @@ def _stats(values: Sequence[float | None]) -> dict[str, Any]:
         return {"mean": None, "std": None, "min": None, "max": None, "constant": True}
     return {
         "mean": statistics.fmean(present),
-        "std": statistics.pstdev(present) if len(present) > 1 else 0.0,
+        "std": _pstdev(present) if len(present) > 1 else 0.0,
         "min": min(present),
         "max": max(present),
         "constant": max(present) - min(present) <= _EPS,
     }
+
+
+def _pstdev(values: list[float]) -> float:
+    """statistics.pstdev(values), exactly, computed over the distinct values (rewards have few of them).
+
+    pstdev sums exact fractions over every sample: seconds at 1,000,000 samples; with counts it is the same
+    exact sum in a fraction of the time. Many distinct values (a graded reward) go to pstdev itself.
+    """
+    counts = Counter(values)
+    if len(counts) > 10_000:
+        return statistics.pstdev(values)
+    n = len(values)
+    exact = {Fraction(x): c for x, c in counts.items()}
+    mean = sum((x * c for x, c in exact.items()), Fraction(0)) / n
+    mss = sum((c * (x - mean) ** 2 for x, c in exact.items()), Fraction(0)) / n
+    root = getattr(statistics, "_float_sqrt_of_frac", None)  # 3.11+: pstdev's correctly rounded square root
+    return root(mss.numerator, mss.denominator) if root else math.sqrt(float(mss))
 
 
 @dataclass

@@ -100,27 +100,50 @@ def _field_args(kw: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
-def _load(path: str, kw: dict[str, Any]) -> Any:
+def _load(path: str, kw: dict[str, Any], lean: int | None = None) -> Any:
     from .samples import load_samples
 
     fields = _field_map(kw)
     with err.status(f"loading {escape(path)} …"):
-        samples = load_samples(path, fields)
+        samples = load_samples(path, fields, lean=lean)
     for line in samples.warnings():
         err.print(f"warning: {line}", highlight=False, markup=False)
     return samples
 
 
-def _score_with_progress(spec: Any, samples: Any, time_limit: float) -> Any:
+def _score_with_progress(spec: Any, samples: Any, time_limit: float, workers: int | None = None,
+                         engine: str = "local", address: str | None = None) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from .bench import score_samples
+    from .bench import default_workers, score_samples
 
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("scoring", total=len(spec.rules) * len(samples))
-        return score_samples(spec, samples, time_limit=time_limit,
-                             progress=lambda done, total: bar.update(task, completed=done))
+        update = lambda done, total: bar.update(task, completed=done)  # noqa: E731
+        if engine == "ray":
+            from .engine_ray import score_samples_ray
+
+            return score_samples_ray(spec, samples, time_limit=time_limit, address=address, shards=workers,
+                                     progress=update)
+        return score_samples(spec, samples, time_limit=time_limit, workers=workers or default_workers(),
+                             progress=update)
+
+
+def engine_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the scoring runs: local worker processes, or Ray tasks."""
+    options = [
+        click.option("--workers", type=click.IntRange(1, 256), default=None,
+                     help="worker processes scoring shards at once (default: one per core); with --engine ray, "
+                          "the number of shards"),
+        click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+                     help="ray: score shards of the samples file as Ray tasks (pip install 'rewardsmith[ray]')"),
+        click.option("--ray-address", help="with --engine ray: the cluster (ray://host:10001; default: "
+                                           "$RAY_ADDRESS, else a local Ray)"),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
 
 
 class _Workbench(click.Group):
@@ -277,10 +300,11 @@ def render(spec: str, output: str | None) -> None:
               default="sum_then_normalize", show_default=True, help="TRL's multi_objective_aggregation")
 @click.option("--scale-rewards", type=click.Choice(["group", "batch", "none"]), default="group",
               show_default=True, help="TRL's scale_rewards")
+@engine_options
 @field_options
 @handle_errors
 def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggregation: str,
-         scale_rewards: str, **kw: Any) -> None:
+         scale_rewards: str, workers: int | None, engine: str, ray_address: str | None, **kw: Any) -> None:
     """Run SPEC's module on SAMPLES, check it and diagnose it; exit 1 when a check fails."""
     from .checks import build_report
     from .diagnostics import diagnose
@@ -288,9 +312,12 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
     from .report_view import print_report
     from .spec import load_spec
 
+    from .diagnostics import MAX_GROUPS
+
     reward_spec = load_spec(spec)
-    sample_set = _load(samples, kw)
-    matrix = _score_with_progress(reward_spec, sample_set, time_limit)
+    # Lean: the workers read the texts themselves; this process keeps them for the diagnostics' groups only.
+    sample_set = _load(samples, kw, lean=MAX_GROUPS)
+    matrix = _score_with_progress(reward_spec, sample_set, time_limit, workers, engine, ray_address)
     report = build_report(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards)
     with err.status("diagnosing …"):
         diagnose(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards).attach(report)

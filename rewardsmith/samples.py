@@ -19,6 +19,7 @@ import difflib
 import hashlib
 import json
 import math
+import random
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -35,12 +36,16 @@ __all__ = [
     "DEMO_SETS",
     "FORMATS",
     "FieldMap",
+    "GroupReservoir",
     "Sample",
     "SampleSet",
     "demo_path",
     "iter_samples",
+    "iter_shard",
+    "read_chunk",
     "load_samples",
     "sample_to_record",
+    "shard_bounds",
     "write_jsonl",
 ]
 
@@ -128,6 +133,13 @@ class SampleSet:
         # Columns of the file that reached no sample, each with why (what the CLI warns about).
         self.dropped: dict[str, str] = dict(dropped or {})
         self._by_id: dict[str, Sample] | None = None
+        # Every sample of the file at `path`, read with `fields`: the bench's workers may then read it themselves.
+        self.whole_file = False
+        # A lean set (load_samples(lean=True)) holds no prompts or completions, except in `texts`: whole groups
+        # drawn by a GroupReservoir, as (their indices in this set, those samples with their texts).
+        self.texts: tuple[list[int], SampleSet] | None = None
+        self._fingerprint: str | None = None
+        self._groups: tuple[tuple[int, int], dict[str, list[int]]] | None = None
 
     @classmethod
     def from_samples(cls, samples: Iterable[Sample], path: str | Path | None = None) -> SampleSet:
@@ -157,11 +169,15 @@ class SampleSet:
         return sorted({name for s in self.samples for name in s.refs})
 
     def groups(self) -> dict[str, list[int]]:
-        """Group id -> sample indices, groups in first-seen order."""
-        out: dict[str, list[int]] = {}
-        for i, s in enumerate(self.samples):
-            out.setdefault(s.group, []).append(i)
-        return out
+        """Group id -> sample indices, groups in first-seen order (a new dict; the index lists are shared)."""
+        # The report asks for them several times; at 1,000,000 samples each pass costs a second.
+        key = (id(self.samples), len(self.samples))
+        if self._groups is None or self._groups[0] != key:
+            out: dict[str, list[int]] = {}
+            for i, s in enumerate(self.samples):
+                out.setdefault(s.group, []).append(i)
+            self._groups = (key, out)
+        return dict(self._groups[1])
 
     def warnings(self) -> list[str]:
         """One line per dropped column, saying why and what to do."""
@@ -182,6 +198,8 @@ class SampleSet:
 
     def fingerprint(self) -> str:
         """A stable hash of the content (not the path or line numbers): 16 hex characters of sha256."""
+        if self._fingerprint is not None:
+            return self._fingerprint
         h = hashlib.sha256()
         for s in self.samples:
             h.update(_canonical_json(sample_to_record(s)).encode("utf-8"))
@@ -220,12 +238,48 @@ def write_jsonl(samples: Iterable[Sample], path: str | Path) -> None:
 # --------------------------------------------------------------------------- loading
 
 
+class GroupReservoir:
+    """A uniform, seeded sample of `size` groups from a stream of group ids, in one pass (reservoir sampling
+    on each group's first appearance), so a file need not be held to choose from it."""
+
+    def __init__(self, size: int, seed: int = 0) -> None:
+        self.size = size
+        self.slots: list[str] = []
+        self.seen = 0
+        self._known: set[str] = set()
+        self._random = random.Random(seed)
+
+    def offer(self, group: str) -> str | None:
+        """Note a sample of `group`; returns the group it pushed out of the sample, if any."""
+        if group in self._known:
+            return None
+        self._known.add(group)
+        self.seen += 1
+        if len(self.slots) < self.size:
+            self.slots.append(group)
+            return None
+        j = self._random.randrange(self.seen)
+        if j < self.size:
+            out, self.slots[j] = self.slots[j], group
+            return out
+        return group
+
+    def knows(self, group: str) -> bool:
+        return group in self._known
+
+    @property
+    def chosen(self) -> set[str]:
+        return set(self.slots)
+
+
 def load_samples(
     path: str | Path,
     fields: FieldMap | None = None,
     *,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    lean: int | None = None,
+    seed: int = 0,
 ) -> SampleSet:
     """Load a samples file.
 
@@ -234,6 +288,10 @@ def load_samples(
         fields: column mapping and label rules; defaults to auto-detection.
         limit: stop after this many samples.
         progress: called with the running sample count every few hundred samples and once at the end.
+        lean: for a JSON-lines file the bench's workers read themselves: keep prompts and completions only for
+            this many whole groups (a seeded reservoir, in ``SampleSet.texts``); the others keep their id,
+            group, label and references. The fingerprint is taken as the file streams by. Ignored for other
+            formats and with `limit`.
 
     Returns:
         The samples, in file order.
@@ -244,6 +302,8 @@ def load_samples(
     fields = fields or FieldMap()
     samples: list[Sample] = []
     dropped: dict[str, str] = {}
+    if lean is not None and limit is None and shard_bounds(path, 1) is not None:
+        return _load_lean(Path(path), fields, lean, seed, progress)
     if limit is None or limit > 0:
         for s in iter_samples(path, fields, dropped=dropped):
             samples.append(s)
@@ -253,7 +313,41 @@ def load_samples(
                 break
     if progress is not None:
         progress(len(samples))
-    return SampleSet(samples, Path(path), fields, dropped)
+    result = SampleSet(samples, Path(path), fields, dropped)
+    result.whole_file = limit is None or len(samples) < limit
+    return result
+
+
+def _load_lean(path: Path, fields: FieldMap, groups: int, seed: int,
+               progress: Callable[[int], None] | None) -> SampleSet:
+    """load_samples(lean=...): every sample without its texts, a reservoir of groups with them."""
+    samples: list[Sample] = []
+    dropped: dict[str, str] = {}
+    reservoir = GroupReservoir(groups, seed)
+    kept: dict[str, list[tuple[int, Sample]]] = {}
+    h = hashlib.sha256()
+    for i, s in enumerate(iter_samples(path, fields, dropped=dropped)):
+        h.update(_canonical_json(sample_to_record(s)).encode("utf-8"))
+        h.update(b"\n")
+        new = not reservoir.knows(s.group)
+        out = reservoir.offer(s.group)
+        if new and out != s.group:
+            kept[s.group] = []
+            kept.pop(out, None)  # type: ignore[arg-type]
+        if s.group in kept:
+            kept[s.group].append((i, s))
+        samples.append(Sample(id=s.id, prompt=None, completion="", group=s.group, label=s.label, refs=s.refs,
+                              source=s.source))
+        if progress is not None and len(samples) % _PROGRESS_EVERY == 0:
+            progress(len(samples))
+    if progress is not None:
+        progress(len(samples))
+    result = SampleSet(samples, path, fields, dropped)
+    result.whole_file = True
+    result._fingerprint = h.hexdigest()[:16]
+    chosen = sorted(pair for group in kept.values() for pair in group)
+    result.texts = ([i for i, _ in chosen], SampleSet([s for _, s in chosen], path, fields, dropped))
+    return result
 
 
 def iter_samples(path: str | Path, fields: FieldMap | None = None, *,
@@ -443,6 +537,15 @@ def _loads(path: Path, text: str, line: int) -> Any:
         text: the JSON text.
         line: the file line `text` starts on.
     """
+    if _fast_loads is not None:
+        try:
+            value = _fast_loads(text)
+        except Exception:  # orjson refuses what json accepts (NaN, huge integers) or words it differently
+            value = _NOT_PARSED
+        if value is not _NOT_PARSED:
+            if text.count("[") + text.count("{") > MAX_NESTING and _depth(value) > MAX_NESTING:
+                raise _too_deep(path, line)
+            return value
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -457,6 +560,13 @@ def _loads(path: Path, text: str, line: int) -> Any:
     if text.count("[") + text.count("{") > MAX_NESTING and _depth(value) > MAX_NESTING:
         raise _too_deep(path, line)
     return value
+
+
+try:  # 3-5x faster on sample lines; anything it refuses is parsed again by json, so results and messages agree
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - the optional extra "fast" is not installed
+    _fast_loads = None
+_NOT_PARSED = object()
 
 
 def _json_advice(path: Path, text: str, exc: json.JSONDecodeError) -> str:
@@ -573,6 +683,88 @@ def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for row in batch.to_pylist():
             row_no += 1  # Parquet has no lines: the "line" is the 1-based row number
             yield row_no, row
+
+
+# --------------------------------------------------------------------------- shards (the bench's workers)
+
+
+def shard_bounds(path: str | Path, parts: int) -> list[tuple[int, int]] | None:
+    """Byte ranges splitting a JSON-lines file into about `parts` pieces at line ends; None for other files.
+
+    A worker reads its range with :func:`iter_shard`; the ranges cover the file in order, so the samples of
+    range k follow those of range k - 1 exactly as :func:`iter_samples` yields them.
+    """
+    path = Path(path)
+    if _detect_format(path, "auto") != "jsonl" or path.suffix.lower() == ".json":
+        return None
+    size = path.stat().st_size
+    cuts = [0]
+    with path.open("rb") as fh:
+        for k in range(1, max(1, parts)):
+            fh.seek(max(cuts[-1], size * k // parts))
+            fh.readline()  # to the end of the line the cut fell in
+            where = fh.tell()
+            if where >= size:
+                break
+            if where > cuts[-1]:
+                cuts.append(where)
+    cuts.append(size)
+    return list(zip(cuts, cuts[1:]))
+
+
+class _NoGroups(_Grouper):
+    """A shard's samples need no group ids (the main process has them): skip hashing every prompt."""
+
+    def group_of(self, prompt: str | list[dict] | None, gold: Any = None) -> str:
+        return ""
+
+
+def iter_shard(path: str | Path, fields: FieldMap | None, start: int, end: int) -> Iterator[Sample]:
+    """The samples of the lines in bytes [start, end) of a JSON-lines file, as :func:`iter_samples` reads them.
+
+    Columns are resolved on the file's first record, as the whole-file reader does, so every shard maps the
+    same way. Ids, groups and line numbers are not those of the file: the caller that read the whole file has
+    them (and has already reported any bad record); a shard gives prompts, completions and references.
+    """
+    while start < end:
+        chunk, start = read_chunk(path, fields, start, end, 4096)
+        if not chunk:
+            return
+        yield from chunk
+
+
+def read_chunk(path: str | Path, fields: FieldMap | None, start: int, end: int,
+               limit: int) -> tuple[list[Sample], int]:
+    """The samples of the lines from byte `start` on (before `end`), stopping at the first line end after
+    `limit` samples: (samples, where the next chunk starts). What a bench worker holds at a time."""
+    path = Path(path)
+    parser = _RowParser(path, fields or FieldMap(), _NoGroups())
+    first = next(iter(_iter_jsonl(path)), None)
+    if first is None:
+        return [], end
+    parser._resolve(first[1], first[0])
+    out: list[Sample] = []
+    where = start
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        nonlocal where
+        with path.open("rb") as fh:
+            fh.seek(start)
+            line_no = 0
+            while where < end and len(out) < limit:
+                raw = fh.readline(MAX_LINE_CHARS + 1)
+                if not raw:
+                    where = end
+                    return
+                where += len(raw)
+                line_no += 1
+                text = raw.decode("utf-8-sig" if where - len(raw) == 0 else "utf-8")
+                if text.strip():
+                    yield line_no, _loads(path, text, line_no)
+
+    for sample in parser.run(rows()):
+        out.append(sample)
+    return out, where
 
 
 # --------------------------------------------------------------------------- rows -> samples

@@ -35,7 +35,7 @@ from ..bench import Bench, ScoreMatrix
 from ..checks import Check, Report
 from ..errors import BenchError
 from ..render import render_module
-from ..samples import SampleSet
+from ..samples import GroupReservoir, SampleSet
 from ..spec import RewardSpec
 from . import contract, grpo, lint, probes, variants, weights  # noqa: F401  (importing one registers it)
 from ._common import Context, Part, Scored, score_candidates
@@ -44,12 +44,15 @@ from .grpo import AGGREGATIONS, SCALE_REWARDS, Advantages, advantage_preview, tr
 
 __all__ = [
     "AGGREGATIONS",
+    "EVERY_SAMPLE",
+    "MAX_GROUPS",
     "SCALE_REWARDS",
     "Advantages",
     "Diagnostic",
     "Diagnostics",
     "Plan",
     "advantage_preview",
+    "bounded",
     "diagnose",
     "register",
     "registered",
@@ -106,6 +109,7 @@ def diagnose(
     aggregation: str = "sum_then_normalize",
     scale_rewards: str = "group",
     diagnostics: Sequence[Diagnostic[Any]] | None = None,
+    max_groups: int | None = None,
 ) -> Diagnostics:
     """Run every diagnostic on `samples` scored into `matrix`.
 
@@ -116,6 +120,8 @@ def diagnose(
         aggregation / scale_rewards: TRL's ``multi_objective_aggregation`` and ``scale_rewards``
             the GRPO and weights sections assume.
         diagnostics: the diagnostics to run, in this order; every registered one by default.
+        max_groups: the groups the per-sample diagnostics (variants, probes, lint, contract) look at, drawn
+            with a fixed seed (default :data:`MAX_GROUPS`); the GRPO and weights sections read every sample.
     """
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}")
@@ -124,16 +130,81 @@ def diagnose(
     began = time.perf_counter()
     code = source if source is not None else render_module(spec)
     ctx = Context(spec, samples, matrix, code, aggregation=aggregation, scale_rewards=scale_rewards)
+    few, sampling = bounded(samples, matrix, max_groups)
+    small = ctx if few is samples else Context(spec, few, sampling.matrix, code, aggregation=aggregation,
+                                               scale_rewards=scale_rewards)
     chosen = registered() if diagnostics is None else tuple(diagnostics)
-    plans = [d.plan(ctx) for d in chosen]
+    contexts = [ctx if d.name in EVERY_SAMPLE else small for d in chosen]
+    plans = [d.plan(c) for d, c in zip(chosen, contexts)]
     scored, problem = _score_plans(spec, plans, code, bench)
-    parts = [d.conclude(ctx, p, scored) for d, p in zip(chosen, plans)]
+    parts = [d.conclude(c, p, scored) for d, c, p in zip(chosen, contexts, plans)]
+    if sampling.line:
+        note = Part("sampling", "Diagnostics sample")
+        note.lines.append(sampling.line)
+        note.data.update(groups=sampling.groups, of=sampling.of, seed=sampling.seed,
+                         samples=len(few), every_sample=sorted(EVERY_SAMPLE))
+        parts.insert(0, note)
     if problem:
         bench_part = Part("bench", "Diagnostics")
         bench_part.lines.append(f"the module could not be run for the diagnostics: {problem}")
         bench_part.error("module", f"the diagnostics could not run the module: {problem}")
         parts.insert(0, bench_part)
     return Diagnostics(parts, time.perf_counter() - began)
+
+
+# Diagnostics that build completions from samples look at this many groups at most: their cost then stays
+# flat as files grow. Those in EVERY_SAMPLE read only scores (vectorised) and see every sample.
+MAX_GROUPS = 2_000
+SAMPLE_SEED = 0
+EVERY_SAMPLE = frozenset({"grpo", "weights"})
+
+
+@dataclass
+class Sampling:
+    """Which groups the bounded diagnostics saw, and the matrix restricted to them."""
+
+    matrix: ScoreMatrix
+    groups: int
+    of: int
+    seed: int = SAMPLE_SEED
+
+    @property
+    def line(self) -> str:
+        if self.groups >= self.of:
+            return ""
+        return (f"diagnostics on {self.groups:,} of {self.of:,} groups (drawn with seed {self.seed}); "
+                f"the GRPO and weights sections and the report's statistics use every sample")
+
+
+def bounded(samples: SampleSet, matrix: ScoreMatrix, max_groups: int | None = None,
+            seed: int = SAMPLE_SEED) -> tuple[SampleSet, Sampling]:
+    """At most `max_groups` whole groups of `samples` (in file order) and their rows of `matrix`.
+
+    The groups are those a :class:`GroupReservoir` keeps, so a lean set (``load_samples(lean=...)``), whose
+    loader kept the texts of exactly those groups, gives the same sample as the whole set would.
+    """
+    limit = MAX_GROUPS if max_groups is None else max_groups
+    groups = samples.groups()
+    if samples.texts is not None:
+        keep, sub = samples.texts
+    elif len(groups) <= limit:
+        return samples, Sampling(matrix, len(groups), len(groups), seed)
+    else:
+        reservoir = GroupReservoir(limit, seed)
+        for g in groups:
+            reservoir.offer(g)
+        chosen = reservoir.chosen
+        keep = sorted(i for g in chosen for i in groups[g])
+        sub = SampleSet([samples[i] for i in keep], samples.path, samples.fields, samples.dropped)
+    where = {old: new for new, old in enumerate(keep)}
+    small = ScoreMatrix(
+        rules=list(matrix.rules), weights=list(matrix.weights), roles=list(matrix.roles),
+        sample_ids=[matrix.sample_ids[i] for i in keep],
+        scores={r: [col[i] for i in keep] for r, col in matrix.scores.items()},
+        errors={r: {where[i]: m for i, m in e.items() if i in where} for r, e in matrix.errors.items()},
+        seconds=dict(matrix.seconds),
+    )
+    return sub, Sampling(small, len(sub.groups()), len(groups), seed)
 
 
 def _score_plans(spec: RewardSpec, plans: list[Plan], code: str, bench: Bench | None) -> tuple[Scored, str | None]:

@@ -1,0 +1,112 @@
+"""`rewardsmith test --engine ray`: the bench as Ray tasks over shards of the samples file.
+
+Each task runs what a local worker thread runs (``bench.score_shard``): a bench worker process of its own,
+with the same per-call time limit, memory limit (RLIMIT_AS), CPU-time limit (RLIMIT_CPU) and minimal
+environment, reading its byte range of the file itself. The driver merges the shards in file order into the
+same :class:`ScoreMatrix` a local run gives, so the report is the same too.
+
+On a cluster (``--ray-address ray://head:10001``) the tasks run where the file is not: the samples file's
+folder and the rewardsmith package are shipped with the job (``runtime_env`` working_dir and py_modules),
+and each task opens the file by its name there. Ray is the optional extra ``rewardsmith[ray]``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from . import _worker
+from .bench import (DEFAULT_MEMORY_MB, MIN_SHARD, PACKAGE_PARENT, Progress, ScoreMatrix, Shard, call_seconds,
+                    merge_shard, score_shard)
+from .errors import BenchError
+from .render import render_module
+from .samples import SampleSet, shard_bounds
+from .spec import RewardSpec
+
+__all__ = ["score_samples_ray"]
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise BenchError("--engine ray needs Ray: pip install 'rewardsmith[ray]' (or ray==2.60.0), or leave "
+                         "--engine out to score with local worker processes") from None
+    return ray
+
+
+def _task(code: str, shard: Shard, names: list[str], time_limit: float, extra: dict[str, float],
+          memory_mb: int) -> tuple[int, dict[str, tuple[bytes, bytes, dict[int, str], float]]]:
+    """One shard in a Ray worker: scores go back packed (float64 bytes and a None mask), like a local worker's."""
+    count, out = score_shard(code, shard, names, time_limit=time_limit, extra=extra, memory_mb=memory_mb)
+    return count, {n: (*_worker.pack(scores), errors, seconds) for n, (scores, errors, seconds) in out.items()}
+
+
+def score_samples_ray(spec: RewardSpec, samples: SampleSet, *, source: str | None = None, time_limit: float = 2.0,
+                      address: str | None = None, shards: int | None = None, progress: Progress | None = None,
+                      memory_mb: int = DEFAULT_MEMORY_MB) -> ScoreMatrix:
+    """Score every rule on every sample as Ray tasks, one per shard of the samples file.
+
+    Args:
+        address: the Ray cluster (``ray://host:10001``, or ``auto``); default ``$RAY_ADDRESS``, else the Ray
+            this process already started (``ray.init``), else a local one for this run.
+        shards: how many tasks (default: two per CPU of the cluster, each at least a couple of thousand samples).
+    """
+    ray = _ray()
+    if not samples.whole_file or samples.path is None:
+        raise BenchError("--engine ray reads shards of the samples file itself, so it needs the whole file as "
+                         "loaded (not a part of it)")
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    remote = bool(address) and address.startswith("ray://")
+    started = False
+    if not ray.is_initialized():
+        env: dict[str, Any] = {}
+        if remote:
+            # The tasks run on other machines: ship the file's folder and this copy of rewardsmith with the job.
+            env = {"working_dir": str(Path(samples.path).resolve().parent), "py_modules": [
+                os.path.join(PACKAGE_PARENT, "rewardsmith")]}
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, runtime_env=env or None)
+        started = True
+    try:
+        code = source if source is not None else render_module(spec)
+        names = [r.name for r in spec.rules]
+        extra = {name: call_seconds(spec, name) for name in names}
+        cpus = int(ray.cluster_resources().get("CPU", 1)) or 1
+        parts = max(1, min(shards or 2 * cpus, len(samples) // MIN_SHARD or 1))
+        bounds = shard_bounds(samples.path, parts)
+        if bounds is None:
+            raise BenchError(f"--engine ray reads shards of a JSON-lines file; {samples.path} is not one: convert "
+                             "it (rewardsmith reads CSV, Parquet and text too) or leave --engine out")
+        path = Path(samples.path).name if remote else str(Path(samples.path).resolve())
+        task = ray.remote(num_cpus=1, max_retries=2)(_task)
+        pending = {task.remote(code, Shard.of(samples, a, b, path), names, time_limit, extra, memory_mb): k
+                   for k, (a, b) in enumerate(bounds)}
+        results: list[Any] = [None] * len(bounds)
+        done = 0
+        total = len(names) * len(samples)
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                k = pending.pop(ref)
+                try:
+                    results[k] = ray.get(ref)
+                except ray.exceptions.RayError as exc:
+                    raise BenchError(f"a Ray task scoring bytes {bounds[k][0]}-{bounds[k][1]} of {samples.path} "
+                                     f"failed: {exc}") from None
+                done += len(names) * results[k][0]
+                if progress:
+                    progress(done, total)
+        result = ScoreMatrix(rules=names, weights=[r.effective_weight for r in spec.rules],
+                             roles=[r.role for r in spec.rules], sample_ids=[s.id for s in samples], scores={})
+        if sum(count for count, _ in results) != len(samples):
+            raise BenchError(f"the Ray tasks read {sum(c for c, _ in results)} samples from {samples.path} but it "
+                             f"held {len(samples)} when it was loaded: was the file changed meanwhile? run again")
+        offset = 0
+        for count, packed in results:
+            merge_shard(result, offset, {n: (_worker.unpack(v, m), e, sec) for n, (v, m, e, sec) in packed.items()})
+            offset += count
+        return result
+    finally:
+        if started:
+            ray.shutdown()
