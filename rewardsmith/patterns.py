@@ -11,14 +11,31 @@ catastrophically, found by :func:`regex_shapes` over the parse tree (never the t
 - repetition counts over :data:`MAX_REPEAT_COUNT` (``a{4294967295}`` overflows the compiler).
 
 A pair of adjacent repeats (``.*.*x``, degree 2) is left to the regex lint, which shows it on a string and times it
-(:func:`confirm_shape`), and to the bench's per-call time limit. (RE2 accepting a pattern says nothing here: the
-generated module runs Python's backtracking `re`.)
+(:func:`confirm_shape`), and to the bench's per-call time limit; :func:`vet_pattern` also times the pattern on
+near misses built from its own text (:func:`timed_trial`) and refuses what blows up there.
+
+Vetting cannot make every pattern fast (``.*?</think>`` is quadratic under ``re.search``: 15 s on 50,000
+characters), so rewardsmith itself never runs a spec's pattern unbounded: :func:`find`, :func:`find_all` and
+:func:`run_bounded` run it in this process only when :func:`worst_case_steps`, an upper bound read from the parse
+tree, is small for the text at hand, and otherwise in a child process under a wall-clock limit, raising
+:class:`PatternTimeout` (a message for the user) when it is over. (RE2 is not used: it accepting a pattern says
+nothing about Python's `re`, which the module runs — ``a*a*b`` is linear in RE2 and cubic in `re` — and evaluating
+with RE2 would change what matches: ``$`` before a final newline, Unicode ``\\d``, backreferences.)
 """
 
 from __future__ import annotations
 
 import math
+import os
+import pickle
 import re
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,14 +50,25 @@ except ImportError:  # pragma: no cover - Python 3.10
 
 __all__ = [
     "ALPHABET",
+    "IN_PROCESS_STEPS",
     "MAX_PATTERN",
     "MAX_REPEAT_COUNT",
+    "TIME_LIMIT",
+    "TRIAL_BUDGET",
+    "Found",
+    "PatternTimeout",
     "Shape",
     "compile_flags",
     "confirm_shape",
+    "find",
+    "find_all",
     "parse_pattern",
     "regex_shapes",
+    "run_bounded",
+    "runs_in_process",
+    "timed_trial",
     "vet_pattern",
+    "worst_case_steps",
 ]
 
 MAX_PATTERN = 1000
@@ -366,4 +394,425 @@ def vet_pattern(pattern: str, flags: list[str] | tuple[str, ...] = ()) -> str:
         if shape.kind == "polynomial":  # only reported for three or more adjacent repeats
             raise ValueError(f"repeats side by side ({shape.why}) backtrack catastrophically (polynomial time) "
                              "on a near miss; merge the adjacent repeats into one")
+    blew = timed_trial(pattern, value)
+    if blew is not None:
+        took = ("did not finish in 3 s on near misses up to" if math.isinf(blew["seconds"])
+                else f"took {blew['seconds'] * 1000:.0f} ms (the limit is {TRIAL_BUDGET * 1000:.0f} ms) on")
+        near = blew["text"][:12] + "..." + blew["text"][-1:]
+        raise ValueError(f"the pattern backtracks badly in a timed trial: re.search {took} a near miss of "
+                         f"{blew['length']:,} characters ({near!r}), and the time grows faster than the square "
+                         "of the length; "
+                         "merge adjacent repeats that can take the same characters, use a negated class "
+                         "([^<]* rather than .*?) or bound the repeats ({0,200})")
     return pattern
+
+
+# --------------------------------------------------------------------------- bounded evaluation
+
+IN_PROCESS_STEPS = 5e7  # worst-case steps (worst_case_steps) run here: about 30 ms at most on this engine
+TIME_LIMIT = 1.0  # seconds one evaluation of a spec's pattern may take in the child before it is stopped
+TRIAL_BUDGET = 0.05  # CPU seconds one near miss of the vetting trial may take
+TRIAL_LENGTH = 1024  # characters of the longest near miss: a short completion, so good patterns pass fast
+_HUGE = 1e300
+
+
+class PatternTimeout(Exception):
+    """A spec's pattern ran past its time limit and was stopped; the message says what to do."""
+
+    def __init__(self, pattern: str, seconds: float, length: int) -> None:
+        self.pattern, self.seconds, self.length = pattern, seconds, length
+        shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
+        super().__init__(
+            f"pattern timed out: {shown!r} ran over {seconds:g} s on a {length:,}-character text and was stopped "
+            "(catastrophic backtracking); rewrite it so each piece of text can be matched one way only — merge "
+            "adjacent repeats, use a negated class such as [^<]* instead of .*?, or bound the repeat ({0,200})")
+
+
+def _ways(items: Any, n: int) -> float:
+    """An upper bound on the ways a backtracking matcher can walk `items` over n characters."""
+    total = 1.0
+    for op, av in items:
+        if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
+            low, high, body = av
+            if high == sre_c.MAXREPEAT:
+                # Only a fixed-width body repeats linearly: each pass then ends at one place.
+                inner = _ways(body, n)
+                total *= (n + 1.0) if inner == 1.0 and _fixed(body) else _HUGE
+            else:
+                inner = _ways(body, n)
+                if inner == 1.0:
+                    total *= high - low + 1.0  # only the count varies
+                elif high > 1000:
+                    return _HUGE
+                else:  # each count k walks the body k times over
+                    total *= sum(min(inner ** k, _HUGE) for k in range(low, high + 1))
+        elif op == sre_c.SUBPATTERN:
+            total *= _ways(av[3], n)
+        elif op == getattr(sre_c, "ATOMIC_GROUP", None):
+            total *= _ways(av, n)
+        elif op == sre_c.BRANCH:
+            total *= sum(_ways(alt, n) for alt in av[1])
+        elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+            total *= 1.0 + _ways(av[1], n)
+        elif op == sre_c.GROUPREF:
+            total *= n + 1.0  # compares up to n characters
+        elif op == sre_c.GROUPREF_EXISTS:
+            total *= _ways(av[1], n) + (_ways(av[2], n) if av[2] else 1.0)
+        if total >= _HUGE:
+            return _HUGE
+    return total
+
+
+def _fixed(items: Any) -> bool:
+    """Whether `items` always takes one given number of characters in exactly one way."""
+    for op, av in items:
+        if op in (sre_c.LITERAL, sre_c.NOT_LITERAL, sre_c.ANY, sre_c.IN, sre_c.CATEGORY, sre_c.AT):
+            continue
+        if op == sre_c.SUBPATTERN and _fixed(av[3]):
+            continue
+        if op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+            continue
+        return False
+    return True
+
+
+def worst_case_steps(pattern: str, length: int, flags: int = 0, mode: str = "search") -> float:
+    """An upper bound on the work of one `mode` call of `pattern` on `length` characters (huge when unbounded).
+
+    Read from the parse tree: an unbounded repeat of a fixed-width piece can stop at n+1 places, alternatives add,
+    pieces in a row multiply, and a repeat of anything else (nested or ambiguous) counts as unbounded. A search
+    tries every start. The bound is loose (``<answer>(.*?)</answer>`` counts as quadratic) but never low.
+    """
+    parsed = _parsed(pattern, flags)
+    if parsed is None:
+        return 0.0  # it does not compile, so it does not run either
+    ways = _ways(parsed.data, length)
+    starts = length + 1.0 if mode in ("search", "finditer") else 1.0
+    if parsed.data and parsed.data[0] == (sre_c.AT, sre_c.AT_BEGINNING_STRING) or (
+            parsed.data and parsed.data[0] == (sre_c.AT, sre_c.AT_BEGINNING)
+            and not (flags | parsed.state.flags) & re.MULTILINE):
+        starts = 1.0 + (mode == "finditer")  # re fails every other start at once
+    return min(ways * starts * (len(pattern) + 1), _HUGE)
+
+
+def runs_in_process(pattern: str, length: int, flags: int = 0, mode: str = "search") -> bool:
+    """Whether `pattern` is cheap enough on `length` characters to run without a time limit."""
+    return os.environ.get(_IN_RUNNER) == "1" or worst_case_steps(pattern, length, flags, mode) <= IN_PROCESS_STEPS
+
+
+@dataclass(frozen=True)
+class Found:
+    """A match made in the child process, with the re.Match methods rewardsmith reads."""
+
+    string: str
+    regs: tuple[tuple[int, int], ...]
+    groupindex: dict[str, int]
+
+    def _index(self, group: int | str) -> int:
+        return self.groupindex[group] if isinstance(group, str) else group
+
+    def span(self, group: int | str = 0) -> tuple[int, int]:
+        return self.regs[self._index(group)]
+
+    def start(self, group: int | str = 0) -> int:
+        return self.span(group)[0]
+
+    def end(self, group: int | str = 0) -> int:
+        return self.span(group)[1]
+
+    def group(self, group: int | str = 0) -> str | None:
+        lo, hi = self.span(group)
+        return None if lo < 0 else self.string[lo:hi]
+
+    def groups(self) -> tuple[str | None, ...]:
+        return tuple(self.group(g) for g in range(1, len(self.regs)))
+
+
+_IN_RUNNER = "REWARDSMITH_PATTERN_RUNNER"
+
+# The child: standard library only until a "call" names a rewardsmith function. It dies with its parent
+# (PR_SET_PDEATHSIG), since a regex spinning in C never reads the pipe that would tell it.
+_RUNNER = r'''
+import importlib, os, pickle, re, struct, sys, time
+try:
+    import ctypes
+    ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG = 1, SIGKILL = 9
+except Exception:
+    pass
+if os.getppid() != int(sys.argv[1]):  # the parent died before prctl took effect
+    sys.exit(0)
+inp = sys.stdin.buffer
+out = os.fdopen(os.dup(1), "wb")
+os.dup2(2, 1)  # what a called function prints must not corrupt the replies
+
+def regs(m):
+    return None if m is None else (m.regs, dict(m.re.groupindex))
+
+def handle(msg):
+    op = msg[0]
+    if op == "ping":
+        return "pong"
+    if op == "find":
+        _, pattern, flags, mode, text = msg
+        return regs(getattr(re.compile(pattern, flags), mode)(text))
+    if op == "find_all":
+        _, pattern, flags, text = msg
+        return [regs(m) for m in re.compile(pattern, flags).finditer(text)]
+    if op == "trial":
+        _, pattern, flags, mode, texts, budget = msg
+        fn = getattr(re.compile(pattern, flags), mode)
+        spent = []
+        for text in texts:
+            began = time.process_time()
+            fn(text)
+            spent.append(time.process_time() - began)
+            if spent[-1] > budget:
+                break
+        return spent
+    if op == "call":
+        _, module, name, args, kwargs = msg
+        if module.split(".")[0] != "rewardsmith":
+            raise ValueError(f"the pattern runner only calls rewardsmith functions, not {module}")
+        fn = importlib.import_module(module)
+        for part in name.split("."):
+            fn = getattr(fn, part)
+        return fn(*args, **kwargs)
+    raise ValueError(f"unknown request {op!r}")
+
+while True:
+    head = inp.read(4)
+    if len(head) < 4:
+        break
+    msg = pickle.loads(inp.read(struct.unpack(">I", head)[0]))
+    try:
+        reply = ("ok", handle(msg))
+    except BaseException as exc:
+        reply = ("raised", exc)
+    try:
+        data = pickle.dumps(reply)
+    except Exception as exc:
+        data = pickle.dumps(("raised", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+    out.write(struct.pack(">I", len(data)) + data)
+    out.flush()
+'''
+
+
+class _Stopped(Exception):
+    """The child did not answer in time (it has been killed)."""
+
+
+class _Died(Exception):
+    """The child exited (or was killed) before answering."""
+
+
+class _Runner:
+    """One child process that runs patterns and rewardsmith functions under a wall-clock limit.
+
+    Shared by every thread (a lock serialises requests); a request that runs past its limit kills the
+    child, and the next request starts a new one. select() on the pipe needs no signal, so the limit
+    holds off the main thread too (the TUI calls from workers).
+    """
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> None:
+        env = dict(os.environ)
+        # The child imports this very rewardsmith (a worktree or an editable install alike).
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env[_IN_RUNNER] = "1"
+        self._proc = subprocess.Popen([sys.executable, "-c", _RUNNER, str(os.getpid())], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, env=env, close_fds=True, bufsize=0)
+        self._exchange(("ping",), 60.0)
+
+    def kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.kill()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL not delivered yet
+            pass
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
+
+    def _exchange(self, message: tuple[Any, ...], limit: float) -> Any:
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        data = pickle.dumps(message)
+        try:
+            proc.stdin.write(struct.pack(">I", len(data)) + data)
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.kill()
+            raise _Died from None
+        fd = proc.stdout.fileno()
+        deadline = time.monotonic() + limit
+        buf = b""
+        need = 4
+        size: int | None = None
+        while len(buf) < need:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                self.kill()
+                raise _Stopped
+            chunk = os.read(fd, max(need - len(buf), 65536) if size is not None else need - len(buf))
+            if not chunk:
+                self.kill()
+                raise _Died
+            buf += chunk
+            if size is None and len(buf) >= 4:
+                size = struct.unpack(">I", buf[:4])[0]
+                need = 4 + size
+        status, value = pickle.loads(buf[4:need])
+        if status == "raised":
+            raise value
+        return value
+
+    def request(self, message: tuple[Any, ...], limit: float) -> Any:
+        """The child's answer; raises _Stopped past `limit`, or what the child raised."""
+        with self._lock:
+            for attempt in (0, 1):
+                if self._proc is None or self._proc.poll() is not None:
+                    self.kill()
+                    self._start()
+                try:
+                    return self._exchange(message, limit)
+                except _Died:
+                    # PR_SET_PDEATHSIG fires when the *thread* that started the child ends (a finished TUI
+                    # worker): start a new child once; a second death is a real crash.
+                    if attempt:
+                        raise RuntimeError("the pattern process died while running a pattern") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+_runner = _Runner()
+_slow: dict[tuple[Any, ...], int] = {}  # what timed out, and the shortest text it timed out on
+_slow_lock = threading.Lock()
+
+
+def _close_runner() -> None:
+    _runner.kill()
+
+
+import atexit  # noqa: E402 - beside the runner it stops
+
+atexit.register(_close_runner)
+
+
+def _bounded(key: tuple[Any, ...], pattern: str, length: int, message: tuple[Any, ...], limit: float) -> Any:
+    with _slow_lock:
+        known = _slow.get(key)
+    if known is not None and length >= known:  # it timed out on a shorter text: do not spend the limit again
+        raise PatternTimeout(pattern, limit, length)
+    try:
+        return _runner.request(message, limit)
+    except _Stopped:
+        with _slow_lock:
+            _slow[key] = min(_slow.get(key, length), length)
+        raise PatternTimeout(pattern, limit, length) from None
+
+
+def _found(text: str, got: Any) -> Found | None:
+    return None if got is None else Found(text, tuple(got[0]), got[1])
+
+
+def find(pattern: str, text: str, flags: int = 0, mode: str = "search", *,
+         limit: float = TIME_LIMIT) -> re.Match[str] | Found | None:
+    """``re.<mode>(pattern, text, flags)`` that cannot hang: raises PatternTimeout past `limit` seconds."""
+    if mode not in ("search", "match", "fullmatch"):
+        raise ValueError(f"mode must be search, match or fullmatch, not {mode!r}")
+    if runs_in_process(pattern, len(text), flags, mode):
+        return getattr(re.compile(pattern, flags), mode)(text)
+    got = _bounded(("find", pattern, flags, mode), pattern, len(text), ("find", pattern, flags, mode, text), limit)
+    return _found(text, got)
+
+
+def find_all(pattern: str, text: str, flags: int = 0, *, limit: float = TIME_LIMIT) -> list[Any]:
+    """``list(re.finditer(pattern, text, flags))`` that cannot hang: raises PatternTimeout past `limit` seconds."""
+    if runs_in_process(pattern, len(text), flags, "finditer"):
+        return list(re.finditer(pattern, text, flags))
+    got = _bounded(("find_all", pattern, flags), pattern, len(text), ("find_all", pattern, flags, text), limit)
+    return [_found(text, g) for g in got]
+
+
+def run_bounded(fn: Callable[..., Any], *args: Any, patterns: Iterable[tuple[str, int]], length: int,
+                limit: float = TIME_LIMIT, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, where `fn` runs the spec `patterns` (pattern, flags) on up to `length` characters.
+
+    Called here when every pattern is cheap at that length, else in the child process under `limit` seconds
+    (PatternTimeout past it). `fn` must be a module-level rewardsmith function and its arguments picklable.
+    """
+    patterns = list(patterns)
+    if all(runs_in_process(p, length, f, "search") for p, f in patterns):
+        return fn(*args, **kwargs)
+    module, name = fn.__module__, fn.__qualname__
+    if module.split(".")[0] != "rewardsmith" or "<" in name:
+        raise ValueError(f"run_bounded runs module-level rewardsmith functions, not {module}.{name}")
+    key = ("call", module, name, tuple(patterns))
+    shown = " | ".join(p for p, _ in patterns)
+    return _bounded(key, shown, length, ("call", module, name, args, kwargs), limit)
+
+
+def _near_misses(pattern: str, flags: int) -> list[tuple[str, str]]:
+    """(unit, breaker) pairs for near misses: ``unit * N + breaker`` from the pattern's own literals."""
+    parsed = _parsed(pattern, flags)
+    if parsed is None:
+        return []
+    state, all_flags = parsed.state, flags | parsed.state.flags
+    units: list[str] = []
+    for shape in regex_shapes(pattern, flags):
+        units.append(shape.unit)
+    literal = "".join(chr(av) for op, av in _walk(parsed.data) if op == sre_c.LITERAL)
+    for op, av in _walk(parsed.data):
+        if op in _REPEATS:
+            units.append(_instance(av[2], state, all_flags) or "a")
+    units += [c for c in dict.fromkeys(literal)][:4] + ([literal] if 1 < len(literal) <= 40 else []) + ["a", " "]
+    units = [u for u in dict.fromkeys(units) if u][:8]
+    return [(u, b) for u in units[:4] for b in ("!", "\n")]
+
+
+_trials: dict[tuple[str, int, str], dict[str, Any] | None] = {}
+
+
+def timed_trial(pattern: str, flags: int = 0, mode: str = "search") -> dict[str, Any] | None:
+    """Time `pattern` on near misses of up to TRIAL_LENGTH characters; what blew up, or None when it stays tame.
+
+    Only patterns whose worst case (worst_case_steps) is large at that length are run, in the child process.
+    A pattern blows up when a near miss takes over TRIAL_BUDGET of CPU time (measured in the child, so a busy
+    machine does not fail a good pattern) and took over 5.5x what half its length took: cubic or worse. A
+    quadratic search (``\\w+\\s+x``, 4x per doubling) is how Python's `re` searches and is left to the bench's
+    per-call limit. A trial that has not answered after 3 s of wall clock is stopped and blew up.
+    """
+    key = (pattern, flags, mode)
+    if key in _trials:
+        return _trials[key]
+    result = None
+    if not runs_in_process(pattern, TRIAL_LENGTH + 8, flags, mode):
+        result = _trial(pattern, flags, mode)
+    _trials[key] = result
+    return result
+
+
+def _trial(pattern: str, flags: int, mode: str) -> dict[str, Any] | None:
+    for unit, breaker in _near_misses(pattern, flags):
+        texts, n = [], 8
+        while True:
+            text = unit * max(1, n // len(unit)) + breaker
+            texts.append(text)
+            if len(text) >= TRIAL_LENGTH:
+                break
+            n *= 2
+        try:
+            spent = _runner.request(("trial", pattern, flags, mode, texts, TRIAL_BUDGET), 3.0)
+        except _Stopped:
+            return {"text": texts[-1], "seconds": math.inf, "length": len(texts[-1])}
+        except (re.error, OverflowError, RecursionError, MemoryError):
+            return None  # vet_pattern reports the pattern itself
+        for k, seconds in enumerate(spent):
+            if seconds > TRIAL_BUDGET and (k == 0 or seconds / max(spent[k - 1], 1e-4) > 5.5):
+                return {"text": texts[k], "seconds": seconds, "length": len(texts[k])}
+    return None
