@@ -129,6 +129,9 @@ class Session:
     provenance: dict[str, Any] = field(default_factory=lambda: {"proposer": "hand"})
     exported_path: str | None = None
     exported_digest: str | None = None
+    # Review decisions of this run, newest last, for undo: [(rule name, status before)] per step.
+    # Not saved: an undo after a reopen would undo something the user no longer sees.
+    decisions: list[list[tuple[str, RuleStatus]]] = field(default_factory=list, repr=False, compare=False)
 
     # ------------------------------------------------------------------ rules
 
@@ -201,6 +204,30 @@ class Session:
 
     def set_status(self, name: str, status: RuleStatus) -> None:
         self.entry(name).status = status
+
+    def decide(self, names: list[str], status: RuleStatus) -> list[str]:
+        """Set the status of `names` as one undoable step; returns the rules that changed."""
+        step = [(n, self.entry(n).status) for n in names if self.entry(n).status != status]
+        for n, _ in step:
+            self.entry(n).status = status
+        if step:
+            self.decisions.append(step)
+        return [n for n, _ in step]
+
+    def undo_decision(self) -> list[str]:
+        """Take back the last review step (accept, reject, accept all); returns the rules it restored.
+
+        A rule removed since (replaced by a new proposal) is skipped; nothing to undo gives [].
+        """
+        while self.decisions:
+            step = self.decisions.pop()
+            names = set(self.names())
+            restored = [(n, before) for n, before in step if n in names]
+            for n, before in restored:
+                self.entry(n).status = before
+            if restored:
+                return [n for n, _ in restored]
+        return []
 
     def replace_rule(self, name: str, rule: Rule, origin: str = "edited") -> None:
         """Put an edited rule in place of `name`; pins follow a renamed rule."""

@@ -63,6 +63,7 @@ class ExportScreen(ModalScreen[None]):
         self._timer: Timer | None = None
         self._plan_worker: Worker[ExportResult | None] | None = None
         self._planned_for: Path | None = None
+        self._write_when_planned = False  # Enter in the path field before its plan was ready
 
     @property
     def rs(self) -> RewardsmithApp:
@@ -129,7 +130,11 @@ class ExportScreen(ModalScreen[None]):
         if event.state == WorkerState.SUCCESS and event.worker.result is not None:
             self.remove_class("-planning")
             self.show_plan(event.worker.result)
+            if self._write_when_planned:
+                self._write_when_planned = False
+                self.action_write()
         elif event.state == WorkerState.ERROR:
+            self._write_when_planned = False
             self.remove_class("-planning")
             self.query_one("#export-summary", Label).update(Text(f"cannot export: {event.worker.error}", style="bold"))
 
@@ -144,8 +149,7 @@ class ExportScreen(ModalScreen[None]):
         summary = Text()
         summary.append(f"{plan.out_dir}/  ", style="bold")
         overwrite = self._overwrites()
-        summary.append(f"{len(plan.changed)} of {len(plan.files)} files would change"
-                       + (f", {len(overwrite)} of them already on disk" if overwrite else "") + "\n")
+        summary.append(self.change_summary() + "\n")
         if plan.report is not None:
             summary.append(validation_summary(plan.report))
             for check in plan.report.failures():
@@ -156,6 +160,21 @@ class ExportScreen(ModalScreen[None]):
         write.label = f"Overwrite {len(overwrite)} files" if overwrite else ("Write" if plan.changed else "Up to date")
         if plan.files:
             files.highlighted = 0
+
+    def change_summary(self) -> str:
+        """'4 new files', '1 changed, 1 new of 4 files', 'all 4 files up to date'."""
+        plan = self.plan
+        if plan is None:
+            return ""
+        changed = len(self._overwrites())
+        new = len(plan.changed) - changed
+        total = len(plan.files)
+        if not plan.changed:
+            return f"all {total} files up to date"
+        if not changed:
+            return f"{new} new file{'s' * (new != 1)}" + (f" of {total}" if new != total else "")
+        parts = [f"{changed} changed (already on disk)"] + ([f"{new} new"] if new else [])
+        return f"{', '.join(parts)} of {total} files"
 
     def _overwrites(self) -> list[str]:
         plan = self.plan
@@ -175,6 +194,18 @@ class ExportScreen(ModalScreen[None]):
         if len(diff) > 200_000:
             diff = diff[:200_000] + "\n… (cut here for display)"
         self.query_one("#export-diff", CodeView).show(diff, lexer)
+
+    @on(Input.Submitted, "#export-path")
+    def _path_submitted(self) -> None:
+        """Enter writes (or asks first, as the Write button does); a path still being planned writes once planned."""
+        if self.plan is not None and self._planned_for == self.target():
+            self.action_write()
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._write_when_planned = True
+        if self._planned_for != self.target() or self._plan_worker is None or not self._plan_worker.is_running:
+            self.start_plan()
 
     @on(Input.Changed, "#export-path")
     def _path_changed(self) -> None:

@@ -39,7 +39,9 @@ class RulesScreen(WorkbenchScreen):
     BINDINGS = [
         Binding("a", "decide('accepted')", "Accept", id="rules.accept", tooltip="Accept the rule into the spec"),
         Binding("x", "decide('rejected')", "Reject", id="rules.reject", tooltip="Reject the rule (kept, not scored)"),
-        Binding("u", "decide('proposed')", "Undecide", id="rules.undecide", tooltip="Back to proposed"),
+        Binding("u,ctrl+z", "undo", "Undo", id="rules.undo", tooltip="Undo the last accept or reject (again for the one before)"),
+        Binding("backspace", "decide('proposed')", "Undecide", show=False, id="rules.undecide",
+                tooltip="Put the rule under the cursor back to proposed"),
         Binding("A,shift+a", "accept_all", "Accept all", id="rules.accept_all", tooltip="Accept every proposed rule"),
         Binding("enter", "edit", "Edit", id="rules.edit", tooltip="Edit params, weight and role with live scores"),
     ]
@@ -193,7 +195,8 @@ class RulesScreen(WorkbenchScreen):
         name = self.current_name()
         if name is None:
             return
-        self.session.set_status(name, status)  # type: ignore[arg-type]
+        if not self.session.decide([name], status):  # type: ignore[arg-type]
+            return
         table = self.query_one("#rules-table", DataTable)
         row = table.cursor_row
         self.rs.session_changed(rules=True)
@@ -202,12 +205,23 @@ class RulesScreen(WorkbenchScreen):
             table.move_cursor(row=row + 1, animate=False)
 
     def action_accept_all(self) -> None:
-        proposed = [e for e in self.session.rules if e.status == "proposed"]
-        for e in proposed:
-            e.status = "accepted"
-        if proposed:
-            self.notify(f"accepted {len(proposed)} rules", timeout=3)
+        proposed = [e.rule.name for e in self.session.rules if e.status == "proposed"]
+        if self.session.decide(proposed, "accepted"):
+            self.notify(f"accepted {len(proposed)} rules (u undoes)", timeout=3)
             self.rs.session_changed(rules=True)
+
+    def action_undo(self) -> None:
+        restored = self.session.undo_decision()
+        if not restored:
+            self.notify("nothing to undo: no accept or reject since the workbench opened", timeout=3)
+            return
+        names = self.session.names()
+        self.rs.session_changed(rules=True)
+        # Back to the rule the decision was on, so the next key acts on it again.
+        self.query_one("#rules-table", DataTable).move_cursor(row=names.index(restored[0]), animate=False)
+        status = self.session.entry(restored[0]).status
+        what = restored[0] if len(restored) == 1 else f"{len(restored)} rules"
+        self.notify(f"undone: {what} back to {status}", timeout=3)
 
     def action_edit(self) -> None:
         name = self.current_name()

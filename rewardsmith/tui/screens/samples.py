@@ -123,13 +123,19 @@ class SamplesScreen(WorkbenchScreen):
         self._sort_keys: list[str] = ["file"]
 
     def compose(self) -> ComposeResult:
+        view = self.session.view
+        # Composed with the saved view: a Select composed at "all" posts Changed("all") once mounted,
+        # which would overwrite the restored filter (and the autosave would write it back).
+        label = view.label if view.label in LABEL_FILTERS else "all"
+        sorts = [o for o in self._sort_options() if o[1] == view.sort] or [("sort: file order", "file")]
+        self._sort_keys = [v for _, v in sorts]
         yield Header()
         with Horizontal(id="samples-body"):
             with Vertical(id="table-pane"):
                 with Horizontal(id="filter-bar"):
-                    yield Select([(f"label: {name}", name) for name in LABEL_FILTERS], value="all", allow_blank=False,
+                    yield Select([(f"label: {name}", name) for name in LABEL_FILTERS], value=label, allow_blank=False,
                                  id="filter-label", tooltip="Which labels to show (l)", compact=True)
-                    yield Select([("sort: file order", "file")], value="file", allow_blank=False, id="filter-sort",
+                    yield Select(sorts, value=sorts[0][1], allow_blank=False, id="filter-sort",
                                  tooltip="Sort by (s); r reverses", compact=True)
                     yield Checkbox("misclassified", id="filter-misclassified", tooltip="m", compact=True)
                     yield Checkbox("zero-spread", id="filter-zero_spread", tooltip="z", compact=True)
@@ -262,15 +268,21 @@ class SamplesScreen(WorkbenchScreen):
         self.rebuild()
         self.rs.schedule_save()
 
+    @staticmethod
+    def _superseded(event: Select.Changed) -> bool:
+        """A change the widget has already moved past (posted at mount, or before a sync set it)."""
+        return event.select.value != event.value
+
     @on(Select.Changed, "#filter-label")
     def _label_filter(self, event: Select.Changed) -> None:
-        if not self._syncing and event.value != self.session.view.label:
+        if not self._syncing and not self._superseded(event) and event.value != self.session.view.label:
             self.session.view.label = str(event.value)
             self._view_changed()
 
     @on(Select.Changed, "#filter-sort")
     def _sort_changed(self, event: Select.Changed) -> None:
-        if not self._syncing and event.value != self.session.view.sort and event.value is not Select.BLANK:
+        if (not self._syncing and not self._superseded(event) and event.value != self.session.view.sort
+                and event.value is not Select.BLANK):
             self.session.view.sort = str(event.value)
             self._view_changed()
 

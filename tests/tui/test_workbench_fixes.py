@@ -1,0 +1,102 @@
+"""Pilot tests of the workbench as a new user meets it: reopen, undo, export from the keyboard, help,
+footers, markup in names, one completion per prompt, audits (issue 12, part 5)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from textual.widgets import Input, Label
+
+from rewardsmith.tui.screens.confirm import ConfirmScreen
+from rewardsmith.tui.screens.export import ExportScreen
+from rewardsmith.tui.widgets.sample_table import SampleTable
+
+from .conftest import SIZE, plain, propose_offline, settle
+
+pytestmark = pytest.mark.slow
+
+
+async def test_reopen_restores_the_label_sort_and_filter(new_app, home):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s", "s", "s", "l", "l")  # sort: label; filter: bad
+        await settle(pilot)
+        assert (app.session.view.sort, app.session.view.label) == ("label", "bad")
+        shown = app.screen.query_one(SampleTable).row_count
+    saved = json.loads(next((home / "workspaces").glob("*.json")).read_text())
+    assert (saved["view"]["sort"], saved["view"]["label"]) == ("label", "bad")
+
+    again = new_app()
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.8)  # past the autosave delay: a reset would be written by now
+        assert (again.session.view.sort, again.session.view.label) == ("label", "bad")
+        assert again.screen.query_one("#filter-label").value == "bad"
+        assert again.screen.query_one("#filter-sort").value == "label"
+        assert again.screen.query_one(SampleTable).row_count == shown == 50
+    saved = json.loads(next((home / "workspaces").glob("*.json")).read_text())
+    assert (saved["view"]["sort"], saved["view"]["label"]) == ("label", "bad")
+
+
+async def test_u_undoes_the_last_decision_not_the_next_rule(new_app):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await propose_offline(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        first, second = app.session.names()[:2]
+        await pilot.press("x")  # reject the first; the cursor walks on to the second
+        await settle(pilot)
+        assert app.screen.current_name() == second
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.session.entry(first).status == "proposed"
+        assert app.session.entry(second).status == "proposed"  # the next rule is untouched
+        assert app.screen.current_name() == first  # back on the rule that was undone
+        await pilot.press("a", "a", "u", "u")  # two accepts, two undos: back where it started
+        await settle(pilot)
+        assert all(e.status == "proposed" for e in app.session.rules)
+        await pilot.press("A", "u")  # accept all is one step
+        await settle(pilot)
+        assert all(e.status == "proposed" for e in app.session.rules)
+        await pilot.press("u")
+        await pilot.pause()
+        assert any("nothing to undo" in str(n.message) for n in app._notifications)
+
+
+async def test_enter_in_the_export_path_writes_new_files(new_app, tmp_path):
+    out = tmp_path / "export" / "search"
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await propose_offline(pilot)
+        await pilot.press("2", "A")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        path = app.screen.query_one("#export-path", Input)
+        path.value = str(out)
+        await settle(pilot)
+        await pilot.pause(0.8)
+        await settle(pilot)
+        summary = plain(app.screen.query_one("#export-summary", Label))
+        assert f"{len(app.screen.plan.files)} new files" in summary and "would change" not in summary
+        path.focus()
+        await pilot.press("end", "2")  # a new path, Enter before its plan ran: it is planned, then written
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen)
+        assert (tmp_path / "export" / "search2" / "rewards.py").is_file()
+        assert not out.exists()
+        assert app.session.exported_path == str(out) + "2"
+
+        await pilot.press("x", "e")  # the spec changed: Enter now asks before replacing
+        await settle(pilot)
+        assert "changed (already on disk)" in plain(app.screen.query_one("#export-summary", Label))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
