@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 from . import _worker
 from .errors import BenchError
+from .judging import worker_env_allow
 from .kinds import get_kind
 from .render import render_module
 from .samples import SampleSet
@@ -297,7 +298,8 @@ def score_samples(
     """Render `spec` (or take `source`), run every rule on every sample, collect the matrix."""
     code = source if source is not None else render_module(spec)
     own = bench is None
-    bench = bench or Bench(time_limit=time_limit)
+    # a worker sees a key variable only for a judge rule the user approved (rewardsmith.judging)
+    bench = bench or Bench(time_limit=time_limit, env_allow=worker_env_allow(spec))
     try:
         bench.load(code)
         bench.set_samples(samples)
