@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence
 
 from . import _worker
 from .errors import BenchError
+from .judging import worker_env_allow
 from .kinds import get_kind
 from .render import render_module
 from .samples import SampleSet, shard_bounds
@@ -376,7 +377,8 @@ def score_samples(
             _score_shards(result, code, samples, shards, time_limit, extra, progress, total)
             return result
     own = bench is None
-    bench = bench or Bench(time_limit=time_limit)
+    # a worker sees a key variable only for a judge rule the user approved (rewardsmith.judging)
+    bench = bench or Bench(time_limit=time_limit, env_allow=worker_env_allow(spec))
     try:
         bench.load(code)
         bench.set_samples(samples)

@@ -100,6 +100,33 @@ def _field_args(kw: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def judge_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Where judge rules send requests and which key they carry: the user's choice (rewardsmith.judging)."""
+    options = [
+        click.option("--judge-base-url", metavar="URL", help="endpoint of judge rules (default "
+                     "$REWARDSMITH_JUDGE_BASE_URL, judge.base_url in the config, http://127.0.0.1:8000/v1)"),
+        click.option("--judge-key-env", metavar="VAR", help="the environment variable holding the judge's key "
+                     "(default $REWARDSMITH_JUDGE_KEY_ENV, judge.key_env in the config, OPENAI_API_KEY)"),
+        click.option("--trust-judge-endpoint", is_flag=True,
+                     help="use the endpoint and key variable the spec names (check them first)"),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _settle_judges(spec: Any, kw: dict[str, Any]) -> Any:
+    """`spec` with its judge rules on the user's endpoint and key (flags popped from `kw`); says what it ignored."""
+    from .judging import apply_judge_settings, judge_settings
+
+    settings = judge_settings(kw.pop("judge_base_url", None), kw.pop("judge_key_env", None),
+                              kw.pop("trust_judge_endpoint", False))
+    settled, notes = apply_judge_settings(spec, settings)
+    for note in notes:
+        err.print(f"note: {note}", highlight=False, markup=False)
+    return settled
+
+
 def _load(path: str, kw: dict[str, Any], lean: int | None = None) -> Any:
     from .samples import load_samples
 
@@ -302,6 +329,7 @@ def render(spec: str, output: str | None) -> None:
               show_default=True, help="TRL's scale_rewards")
 @engine_options
 @field_options
+@judge_options
 @handle_errors
 def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggregation: str,
          scale_rewards: str, workers: int | None, engine: str, ray_address: str | None, **kw: Any) -> None:
@@ -314,7 +342,7 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
 
     from .diagnostics import MAX_GROUPS
 
-    reward_spec = load_spec(spec)
+    reward_spec = _settle_judges(load_spec(spec), kw)
     # Lean: the workers read the texts themselves; this process keeps them for the diagnostics' groups only.
     sample_set = _load(samples, kw, lean=MAX_GROUPS)
     matrix = _score_with_progress(reward_spec, sample_set, time_limit, workers, engine, ray_address)
@@ -412,6 +440,7 @@ def audit(targets: tuple[str, ...], samples: str, functions: tuple[str, ...], we
 @click.option("--target", "trainer", type=click.Choice(EXPORT_TARGETS), default="trl", show_default=True,
               help="the trainer the module is for: TRL's reward_funcs, verl's compute_score, verifiers' task rewards")
 @field_options
+@judge_options
 @handle_errors
 def export(spec: str | None, samples: str | None, out_dir: str | None, preset: str | None, force: bool,
            allow_failing: bool, time_limit: float, trainer: str, **kw: Any) -> None:
@@ -421,7 +450,7 @@ def export(spec: str | None, samples: str | None, out_dir: str | None, preset: s
 
     if bool(spec) == bool(preset):
         _fail("give a SPEC file or --preset NAME (one of them)")
-    reward_spec = load_preset(preset) if preset else load_spec(spec)  # type: ignore[arg-type]
+    reward_spec = _settle_judges(load_preset(preset) if preset else load_spec(spec), kw)  # type: ignore[arg-type]
     sample_set = _load(samples, kw) if samples else None
     target = Path(out_dir) if out_dir else Path("generated") / reward_spec.name
     _do_export(reward_spec, target, sample_set, force=force, allow_failing=allow_failing, time_limit=time_limit,
@@ -493,6 +522,7 @@ def trial(spec: str, dataset: str, model: str, steps: int, ablate_rule: str | No
 @click.argument("samples", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--time-limit", type=float, default=2.0, show_default=True)
 @field_options
+@judge_options
 @handle_errors
 def check(export_dir: str, samples: str | None, time_limit: float, **kw: Any) -> None:
     """Re-render and re-score an export; exit 1 on drift, with a diff."""
@@ -501,8 +531,10 @@ def check(export_dir: str, samples: str | None, time_limit: float, **kw: Any) ->
 
     from .export import check_export
 
+    judges = {k: kw.pop(k, None) for k in ("judge_base_url", "judge_key_env", "trust_judge_endpoint")}
     sample_set = _load(samples, kw) if samples else None
-    result = check_export(export_dir, sample_set, time_limit=time_limit)
+    result = check_export(export_dir, sample_set, time_limit=time_limit,
+                          settle=lambda exported: _settle_judges(exported, dict(judges)))
     if result.module_diff:
         out.print("[bold red]The module differs from a fresh render of its spec:[/]")
         out.print(Syntax(result.module_diff, "diff", theme="ansi_dark"))

@@ -315,8 +315,12 @@ def _same(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
 
 
-def check_export(export_dir: str | Path, samples: SampleSet | None = None, *, time_limit: float = 2.0) -> CheckResult:
-    """Re-render and re-score an export; what changed since it was written."""
+def check_export(export_dir: str | Path, samples: SampleSet | None = None, *, time_limit: float = 2.0,
+                 settle: Callable[[RewardSpec], RewardSpec] | None = None) -> CheckResult:
+    """Re-render and re-score an export; what changed since it was written.
+
+    `settle` is applied to the exported spec first (the CLI passes the user's judge settings).
+    """
     out = Path(export_dir)
     if out.is_dir() or _staging(Path(os.path.realpath(out)))[1].exists():
         recover_export(out)
@@ -324,6 +328,8 @@ def check_export(export_dir: str | Path, samples: SampleSet | None = None, *, ti
         if not (out / name).is_file():
             raise ExportError(f"{out} is not a rewardsmith export: {name} is missing")
     spec = load_spec(out / SPEC)
+    if settle is not None:
+        spec = settle(spec)
     try:
         baseline = json.loads((out / BASELINE).read_text(encoding="utf-8"))
     except ValueError as exc:

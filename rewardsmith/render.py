@@ -10,6 +10,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -67,12 +68,20 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
     return make_environment(user_dir)
 
 
+_QUOTE_RUN = re.compile(r'"{3,}')
+
+
 def docstring_text(text: str, indent: str = "    ", width: int = 96) -> str:
-    """Text that is safe inside a triple-quoted docstring, wrapped and indented."""
+    """Text that is safe inside a triple-quoted docstring, wrapped and indented.
+
+    Escaping comes after wrapping: escaping first let a line break land inside an escaped pair
+    (a run of backslashes), so the pair came apart and the closing quotes were escaped.
+    """
     text = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     paragraphs = [textwrap.fill(p, width) for p in text.strip().split("\n") if p.strip()]
     out = "\n\n".join(paragraphs).replace("\n", "\n" + indent).replace(indent + "\n", "\n")
+    # Every backslash doubled, every quote of a run of three or more escaped: the text cannot end the string.
+    out = _QUOTE_RUN.sub(lambda m: '\\"' * len(m.group(0)), out.replace("\\", "\\\\"))
     return out + " " if out.endswith('"') else out
 
 
@@ -186,17 +195,18 @@ def _inline(code: str) -> list[str]:
             visit(dep)
         emitted.append(name)
 
-    for name in sorted(_names_in(ast.parse(code)) & table.keys(), key=lambda n: table[n].order):
+    # what the code reads (a helper is only ever called); parsed once, shared with _stdlib_imports
+    for name in sorted(_loaded_and_bound(code)[0] & table.keys(), key=lambda n: table[n].order):
         visit(name)
     return [table[name].source for name in emitted]
 
 
-def _stdlib_imports(code: str) -> list[str]:
-    """The standard-library modules `code` refers to by a name it does not bind itself, sorted."""
-    tree = ast.parse(code)
+@lru_cache(maxsize=512)
+def _loaded_and_bound(code: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The names `code` reads and the names it binds (cached: the inlined helpers recur in every module)."""
     bound: set[str] = set()
     loaded: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Name):
             (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
         elif isinstance(node, ast.alias):
@@ -205,6 +215,17 @@ def _stdlib_imports(code: str) -> list[str]:
             bound.add(node.arg)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(node.name)
+    return frozenset(loaded), frozenset(bound)
+
+
+def _stdlib_imports(*chunks: str) -> list[str]:
+    """The standard-library modules the code of `chunks` refers to by a name it does not bind itself, sorted."""
+    loaded: set[str] = set()
+    bound: set[str] = set()
+    for chunk in chunks:
+        reads, binds = _loaded_and_bound(chunk)
+        loaded |= reads
+        bound |= binds
     return sorted((loaded - bound) & sys.stdlib_module_names)
 
 
@@ -279,7 +300,7 @@ def render_module(
     # imports are read from everything emitted, so a spec literal holding "math." imports nothing.
     bare = template.render(**context, helpers=[], imports=[])
     helpers = _inline(bare)
-    imports = _stdlib_imports("\n\n".join([*helpers, bare]))
+    imports = _stdlib_imports(*helpers, bare)
     return template.render(**context, helpers=helpers, imports=imports)
 
 

@@ -34,6 +34,7 @@ from typing import Any, Sequence
 from ..bench import Bench, ScoreMatrix
 from ..checks import Check, Report
 from ..errors import BenchError
+from ..judging import worker_env_allow
 from ..render import render_module
 from ..samples import GroupReservoir, SampleSet
 from ..spec import RewardSpec
@@ -213,7 +214,7 @@ def _score_plans(spec: RewardSpec, plans: list[Plan], code: str, bench: Bench | 
     Returns the scores and, when the module could not be run, why (every candidate then goes unscored).
     """
     own = bench is None
-    worker = bench or Bench()
+    worker = bench or Bench(env_allow=worker_env_allow(spec))  # the approved judge's key only
     try:
         try:
             names = worker.load(code)

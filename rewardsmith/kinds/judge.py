@@ -4,8 +4,11 @@ The seed's ``reward_correctness`` (AutoDidact's verifier). The generated functio
 detects coroutine reward functions and runs them concurrently on its own event loop, so a batch of
 judge calls overlaps with the other async rewards instead of blocking the step.
 
-What the spec holds is configuration, never a secret: the endpoint URL (credentials in it are
-refused), the judge model's name, and the NAME of the environment variable that holds the key.
+What the spec holds is configuration, never a secret: the judge model's name and how to ask it.
+Where requests go and which environment variable holds the key are the user's settings
+(rewardsmith.judging): a spec may name ``base_url`` and ``api_key_env`` (credentials in the URL are
+refused), but they are used only once the user has confirmed them; a rule settled that way is
+*approved*, and only an approved rule's key variable reaches the bench's workers.
 The generated module imports ``openai`` lazily, the first time the rule runs.
 
 The verdict is parsed strictly: the whole reply, trimmed of whitespace, quotes, markdown emphasis
@@ -21,12 +24,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .answers import _identifier, extract_render
 from .base import Extract, Kind, KindParams, Render, Scope, py
 
-__all__ = ["DEFAULT_JUDGE_PROMPT", "Judge", "JudgeParams"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_JUDGE_PROMPT", "DEFAULT_KEY_ENV", "Judge", "JudgeParams", "check_base_url",
+           "check_env_name"]
 
 # The grading instruction AutoDidact's verifier uses, in substance: question, correct answer,
 # student answer, reply Yes or No. Placeholders are substituted in one pass (text that contains
@@ -41,13 +45,37 @@ DEFAULT_JUDGE_PROMPT = (
 )
 _PLACEHOLDERS = ("question", "reference", "answer")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
+# What a judge rule uses when neither the user nor an approved spec says otherwise: a local server.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+
+
+def check_base_url(value: str) -> str:
+    """An http(s) endpoint URL without credentials, query or fragment; ValueError says what to write."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("base_url must be an http(s) URL such as http://127.0.0.1:8000/v1")
+    if parts.username or parts.password or "@" in parts.netloc:
+        raise ValueError("base_url must not carry credentials; put the key in an environment variable "
+                         "and name that variable")
+    if parts.query or parts.fragment or len(value) > 500:
+        raise ValueError("base_url is a plain endpoint URL (no query, no fragment, at most 500 characters)")
+    return value
+
+
+def check_env_name(value: str) -> str:
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError("the key variable is the NAME of an environment variable (like OPENAI_API_KEY), "
+                         "never the key itself")
+    return value
 
 
 class JudgeParams(KindParams):
-    base_url: str = Field("http://127.0.0.1:8000/v1", description="the OpenAI-compatible endpoint (…/v1)")
+    base_url: str | None = Field(None, description="the OpenAI-compatible endpoint (…/v1); used only when the "
+                                                   "user confirms it (--trust-judge-endpoint), else theirs")
     model: str = Field(..., min_length=1, max_length=200, description="the judge model's name on that endpoint")
-    api_key_env: str = Field("OPENAI_API_KEY", description="NAME of the environment variable holding the key "
-                                                           "(never the key itself); unset means no key")
+    api_key_env: str | None = Field(None, description="NAME of the environment variable holding the key "
+                                                      "(never the key itself); used only when the user confirms it")
     prompt: str = Field(DEFAULT_JUDGE_PROMPT, description="the judge's instruction; {question}, {reference} "
                                                            "and {answer} are filled in")
     question: bool = Field(True, description="fill {question} with the prompt's last user message")
@@ -66,25 +94,25 @@ class JudgeParams(KindParams):
     concurrency: int = Field(16, ge=1, le=256, description="judge requests in flight at once")
     scope: Scope = "last"
 
+    _approved: bool = PrivateAttr(False)  # set by rewardsmith.judging only: never from a spec's text
+
     @field_validator("base_url")
     @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("base_url must be an http(s) URL such as http://127.0.0.1:8000/v1")
-        if parts.username or parts.password or "@" in parts.netloc:
-            raise ValueError("base_url must not carry credentials; put the key in the variable api_key_env names")
-        if parts.query or parts.fragment or len(value) > 500:
-            raise ValueError("base_url is a plain endpoint URL (no query, no fragment, at most 500 characters)")
-        return value
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_base_url(value)
 
     @field_validator("api_key_env")
     @classmethod
-    def _env_name(cls, value: str) -> str:
-        if not _ENV_NAME.fullmatch(value):
-            raise ValueError("api_key_env is the NAME of an environment variable (like OPENAI_API_KEY), "
-                             "never the key itself")
-        return value
+    def _env_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_env_name(value)
+
+    def approve(self) -> None:
+        """Mark the endpoint and key variable as the user's (rewardsmith.judging.apply_judge_settings)."""
+        self._approved = True
+
+    @property
+    def approved(self) -> bool:
+        return self._approved
 
     @field_validator("reference")
     @classmethod
@@ -141,11 +169,15 @@ class Judge(Kind):
     def render(cls, params: JudgeParams) -> Render:  # type: ignore[override]
         out = Render()
         extract_render(out, params.extract)
+        # What the spec names is rendered only once the user approved it: any other module asks the
+        # local default endpoint, and the bench gives its workers no key for it.
+        base_url = (params.base_url if params.approved else None) or DEFAULT_BASE_URL
+        key_env = (params.api_key_env if params.approved else None) or DEFAULT_KEY_ENV
         out.lit.update(
             question=py(params.question),
-            base_url=py(params.base_url),
+            base_url=py(base_url),
             model=py(params.model),
-            api_key_env=py(params.api_key_env),
+            api_key_env=py(key_env),
             prompt=py(params.prompt),
             yes_words=py(frozenset(params.yes_words)),
             no_words=py(frozenset(params.no_words)),

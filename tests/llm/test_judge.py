@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from rewardsmith.bench import score_samples
 from rewardsmith.errors import SpecError
+from rewardsmith.judging import JudgeSettings, apply_judge_settings
 from rewardsmith.presets import PRESETS_DIR, load_preset
 from rewardsmith.render import render_module
 from rewardsmith.samples import Sample, SampleSet
@@ -43,8 +44,14 @@ def _spec(server: ScriptedServer, **params: Any) -> RewardSpec:
     base = {"base_url": server.url, "model": "judge-model", "api_key_env": "JUDGE_KEY", "timeout": 5.0,
             "max_retries": 0}
     base.update(params)
-    return parse_spec(json.dumps({"name": "judge-test", "rules": [
+    spec = parse_spec(json.dumps({"name": "judge-test", "rules": [
         {"name": "correct", "kind": "judge", "role": "verifier", "params": base}]}))
+    return _trusted(spec)
+
+
+def _trusted(spec: RewardSpec) -> RewardSpec:
+    """The spec's endpoint and key variable, confirmed as the user does with --trust-judge-endpoint."""
+    return apply_judge_settings(spec, JudgeSettings(trust_spec=True))[0]
 
 
 def _fields(request: Recorded) -> dict[str, str]:
@@ -216,7 +223,7 @@ def _chat(final: str, tool: str = "Result: Paris is the capital of France.") -> 
 def _preset_on(server: ScriptedServer) -> types.ModuleType:
     spec = load_preset("autodidact")
     spec.rules[0].params.base_url = server.url
-    return _module(spec, "autodidact")
+    return _module(_trusted(spec), "autodidact")
 
 
 CHATS = [
