@@ -39,12 +39,25 @@ def _verdict(m: Measurement) -> str:
 
 
 def _baseline_what(name: str) -> str:
-    doc = BASELINES[SETS[name].baseline].__doc__ or ""
-    return doc.strip().splitlines()[0].rstrip(".").replace("``", "`")
+    """The baseline's docstring summary as the table words it: "1.0 when the last … parses" -> "the last … parses"."""
+    doc = (BASELINES[SETS[name].baseline].__doc__ or "").strip().splitlines()[0].rstrip(".").replace("``", "`")
+    doc = doc.removeprefix("1.0 when ")
+    return doc[:1].lower() + doc[1:]
+
+
+def _cpu() -> str:
+    """The processor's model name (Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown processor"
 
 
 def _machine() -> str:
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{_cpu()} ({platform.machine()}, {os.cpu_count()} cores), Python {platform.python_version()}"
 
 
 def _markdown(measured: list[Measurement]) -> str:

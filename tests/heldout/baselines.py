@@ -59,7 +59,7 @@ def boxed(text: str, gold: Any) -> float:
 
 
 def choice(text: str, gold: Any) -> float:
-    """1.0 when the last "The answer is (X)" letter is the gold letter."""
+    """1.0 when the last "answer is (X)" (or "answer is X") letter is the gold letter."""
     found = _CHOICE.findall(text)
     return float(bool(found) and found[-1] == str(gold).strip())
 

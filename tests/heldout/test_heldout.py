@@ -14,6 +14,8 @@ import functools
 
 import pytest
 
+from rewardsmith.checks import correctness_rules
+
 from .datasets import REAL, SETS
 from .measure import Measurement, measure
 
@@ -21,10 +23,7 @@ TOLERANCE = 0.01
 EXECUTION_AUC = 0.98  # HumanEval: the proposal against whether each completion really passes its `check`
 
 # What each test still misses, by set.
-MISSING_AUC = {
-    "mmlupro_mistral7b": "the proposal takes `choice`, but on the learned slot 'The answer is (…)', which misses "
-                         "answers without parentheses: 0.976 held out, the 'answer is (X)' baseline 0.996",
-}
+MISSING_AUC: dict[str, str] = {}
 MISSING_GATE: dict[str, str] = {}
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not REAL.is_dir(), reason=f"real generations not found at {REAL}")]
@@ -59,8 +58,13 @@ def test_correctness_carries_most_of_the_advantage_and_test_passes(name):
         assert "no gold-answer column" in m.spec.description
     else:
         assert m.waiver is None, m.row()
-        if m.correctness_share is not None:  # None: no group of two or more completions of one prompt
+        if m.correctness_share is not None:
             assert m.correctness_share > 0.5, m.row()
+        else:
+            # No group of two or more completions of one prompt, so no GRPO advantage to share out: the
+            # correctness rules must then carry most of the total's weight.
+            right = sum(abs(r.effective_weight) for r in correctness_rules(m.spec))
+            assert right > 0.5 * sum(abs(r.effective_weight) for r in m.spec.rules), m.row()
 
 
 @pytest.mark.parametrize("name", _sets({}, only=("humaneval",)))
