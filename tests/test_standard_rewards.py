@@ -211,3 +211,44 @@ def test_spec_errors_say_what_to_do():
     assert "should not be positive" in _error("open-r1", {"repetition_penalty_reward": {"max_penalty": 0.5}})
     assert "has no {value} to fill" in _error("open-r1", {"code_format_reward": {"pattern": "```python"}})
     assert "must be a column name" in _error("open-r1", {"code_format_reward": {"fill_column": "a-b"}})
+
+
+# ------------------------------------------------------------------ audit --to-spec recognises them by behaviour
+
+_SHAPES = [
+    "<think>\nStep 1: add.\nStep 2: check.\n</think>\n<answer>\n\\boxed{4}\n</answer>",
+    "<think>First, add. Next, check.</think><answer>4</answer>",
+    "<think>\nplan\n</think>\n4",
+    "1. add\n- check\n* done\nFinally, 4",
+    "just 4",
+    "<think>a</think>\n<think>b</think> 4",
+    "x<think>a</think> 4",
+    "<think>\nStep 1: a\n</think>\n<answer>\n5\n</answer>",
+]
+
+
+@pytest.mark.slow
+def test_to_spec_offers_the_presets_rules_for_the_peers_functions(tmp_path):
+    from pathlib import Path
+
+    from rewardsmith.audit import audit
+    from rewardsmith.audit.tospec import equivalents
+    from rewardsmith.samples import load_samples
+
+    rows = [{"id": f"s{k}", "group": f"g{k // 2}", "prompt": [{"role": "user", "content": "2+2?"}],
+             "completion": [{"role": "assistant", "content": text}], "solution": "4"}
+            for k, text in enumerate(_SHAPES)]
+    path = tmp_path / "shapes.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    samples = load_samples(path)
+    originals = Path(__file__).resolve().parent / "originals" / "open_r1_like.py"
+    targets = [str(originals)]
+    if importlib.util.find_spec("trl") is not None:
+        targets += ["trl.rewards:think_format_reward", "trl.rewards:get_repetition_penalty_reward(3, -1.0)"]
+    found = {e.function: (e.source, e.rule.kind if e.rule else None) for e in equivalents(audit(targets, samples))}
+    assert found["format_reward"][1] == "regex_format"
+    assert found["tag_count_reward"][1] == "tag_count"
+    assert found["reasoning_steps_reward"] == ("open-r1", "count_scaled")
+    if "think_format_reward" in found:
+        assert found["think_format_reward"] == ("trl-rewards", "regex_format")
+        assert found["repetition_penalty_reward"] == ("trl-rewards", "repetition")

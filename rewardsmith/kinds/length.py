@@ -134,7 +134,7 @@ class LengthSchedule(Kind):
     )
     Params = LengthScheduleParams
     chooses_by_gate = True
-    variants = ("crlf",)
+    variants = ()  # every formatting variant changes the length it scores
     probes = ()
     field_groups: FieldGroups = {"unit": {"words": {"words"}}}
 
