@@ -126,6 +126,8 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
         "column_defs": column_defs,
         "unwrap": bool(columns) and kind.unwraps_reference(rule.params),
         "gate": rule.gate,
+        "chooses": kind.chooses_by_gate,
+        "reads_ids": kind.reads_completion_ids(rule.params),
         "gate_async": rule.gate is not None and get_kind(gate_kinds[rule.gate]).asynchronous,
         "regex_defs": [(regex_names[k], f"{src}, {flags}") for k, (src, flags) in out.regexes.items()],
         "body": body,

@@ -131,6 +131,9 @@ def _check_gates(rules: list[Rule]) -> None:
     by_name = {rule.name: rule for rule in rules}
     for rule in rules:
         if rule.gate is None:
+            if get_kind(rule.kind).chooses_by_gate:
+                raise ValueError(f"rule {rule.name!r} ({rule.kind}) picks its value by correctness: set `gate` to "
+                                 "the verifier that says whether the answer is right")
             continue
         where = f"rule {rule.name!r}: gate {rule.gate!r}"
         if rule.gate == rule.name:

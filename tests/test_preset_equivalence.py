@@ -76,7 +76,8 @@ def _assert_same(preset: str, completions: list, refs: list[str]) -> None:
 
 # Presets checked against their oracle elsewhere: autodidact's judge needs an HTTP endpoint, so
 # tests/llm/test_judge.py runs it (and tests/originals/autodidact.py) against a scripted server.
-TESTED_ELSEWHERE = {"autodidact": "tests/llm/test_judge.py"}
+TESTED_ELSEWHERE = {"autodidact": "tests/llm/test_judge.py", "open-r1": "tests/test_standard_rewards.py",
+                    "trl-rewards": "tests/test_standard_rewards.py"}
 
 
 def test_every_preset_has_an_oracle() -> None:

@@ -39,7 +39,8 @@ def candidate_rules() -> list[tuple[str, Rule]]:
     out = []
     for name in preset_names():
         for rule in load_preset(name).rules:
-            if not rule.params.model_dump().get("model"):  # a judge needs an endpoint: never a match offline
+            # a judge needs an endpoint: never a match offline; a gated rule needs its verifier beside it
+            if not rule.params.model_dump().get("model") and rule.gate is None:
                 out.append((name, rule))
     return out
 

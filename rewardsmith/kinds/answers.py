@@ -93,6 +93,8 @@ def extract_render(out: Render, e: Extract, key: str = "extract") -> None:
         out.lit[f"{key}_last"] = py(e.occurrence == "last")
     elif e.method == "boxed":
         out.lit[f"{key}_last"] = py(e.occurrence == "last")
+    if e.then is not None:
+        extract_render(out, e.then, f"{key}_then")
 
 
 def normalize_render(out: Render, n: Normalize, key: str = "norm") -> None:

@@ -142,6 +142,9 @@ class Extract(KindParams):
     group: int = Field(1, ge=0, le=99)
     flags: list[RegexFlag] = Field(default_factory=list)
     strip: bool = True
+    then: Extract | None = Field(
+        None, description="a further extraction applied to what this one found (after </think>, then \\boxed{})"
+    )
 
     @field_validator("tag")
     @classmethod
@@ -160,6 +163,12 @@ class Extract(KindParams):
             check_regex(self.pattern, self.flags)
             if re.compile(self.pattern).groups < self.group:
                 raise ValueError(f"pattern has fewer than {self.group} capture groups")
+        depth, step = 0, self.then
+        while step is not None:
+            depth += 1
+            step = step.then
+        if depth > 3:
+            raise ValueError("then: at most 4 extraction steps")
         return self
 
 
@@ -262,7 +271,13 @@ def extract_span(text: str, e: Any) -> tuple[int, int, int, int] | None:
         span = _extract_last_line_span(text)
     else:
         span = _whole_span(text)
-    return _strip_span(text, span) if e.strip else span
+    span = _strip_span(text, span) if e.strip else span
+    if span is None or e.then is None:
+        return span
+    inner = extract_span(text[span[0] : span[1]], e.then)
+    if inner is None:
+        return None
+    return tuple(span[0] + k for k in inner)  # type: ignore[return-value]
 
 
 def tag_pattern(tag: str) -> str:
@@ -292,6 +307,14 @@ class Kind:
     field_groups: ClassVar[FieldGroups] = {}
     # Its verdict is exactly whether its pattern matches: lint scores demonstration strings through it.
     verdict_is_pattern: ClassVar[bool] = False
+    # It scores each completion as a pair (value if right, value if wrong) and its gate, a correctness
+    # verifier the rule must name, picks one (a length schedule chosen by correctness).
+    chooses_by_gate: ClassVar[bool] = False
+
+    @classmethod
+    def reads_completion_ids(cls, params: KindParams) -> bool:
+        """Whether the rule reads TRL's ``completion_ids`` (then a call with only the ids is enough)."""
+        return getattr(params, "unit", None) == "completion_ids"
 
     @classmethod
     def lints(cls, params: KindParams) -> tuple[str, ...]:

@@ -37,11 +37,30 @@ class RegexFormatParams(KindParams):
     score_match: float = 1.0
     score_miss: float = 0.0
     scope: Scope = "last"
+    fill_column: str | None = Field(
+        None, description="a dataset column whose value (regex-escaped) replaces each {value} in pattern, per row"
+    )
+    fill_default: str = Field("", description="the value for {value} where the call has no such column")
 
     @model_validator(mode="after")
     def _valid(self) -> RegexFormatParams:
-        check_regex(self.pattern, self.flags)
+        if self.fill_column is not None:
+            if not self.fill_column.isidentifier():
+                raise ValueError(f"fill_column {self.fill_column!r} must be a column name (an identifier)")
+            if FILL not in self.pattern:
+                raise ValueError(f"fill_column is set but pattern has no {FILL} to fill")
+        check_regex(filled(self), self.flags)
         return self
+
+
+FILL = "{value}"
+
+
+def filled(params: RegexFormatParams, value: str | None = None) -> str:
+    """The pattern with {value} filled (escaped) by `value`, or by the default: what the module compiles."""
+    if params.fill_column is None:
+        return params.pattern
+    return params.pattern.replace(FILL, re.escape(params.fill_default if value is None else value))
 
 
 class RegexFormat(Kind):
@@ -54,7 +73,9 @@ class RegexFormat(Kind):
         "when `.` must cross newlines: without it a pattern like <think>.*?</think> never matches "
         "multi-line reasoning (the bug that left Unsloth's format reward at zero). With score_match 0 "
         "and score_miss > 0 it rewards an absence: AutoDidact's 0.7 for a transcript (scope transcript) "
-        "in which no tool call failed (no 'Error during')."
+        "in which no tool call failed (no 'Error during'). With fill_column, each {value} in the pattern is "
+        "replaced per row by that column's value, regex-escaped (open-r1's code format with a per-row "
+        "`language`: ```{value}), and by fill_default where the call has no such column."
     )
     Params = RegexFormatParams
     binary = True
@@ -65,20 +86,26 @@ class RegexFormat(Kind):
 
     @classmethod
     def patterns(cls, params: RegexFormatParams) -> list[Pattern]:  # type: ignore[override]
-        return [Pattern("pattern", params.pattern, flag_value(params.flags), params.mode)]
+        return [Pattern("pattern", filled(params), flag_value(params.flags), params.mode)]
 
     @classmethod
     def spans(cls, params: RegexFormatParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
         """The stretch the format pattern matched."""
-        m = getattr(re.compile(params.pattern, flag_value(params.flags)), params.mode)(text)
+        value = refs.get(params.fill_column) if params.fill_column else None
+        pattern = filled(params, None if value is None else str(value))
+        m = getattr(re.compile(pattern, flag_value(params.flags)), params.mode)(text)
         if m is not None and m.end() > m.start():
             yield m.start(), m.end(), f"{params.mode} of the format", True
 
     @classmethod
     def render(cls, params: RegexFormatParams) -> Render:  # type: ignore[override]
         out = Render()
-        out.regexes["format"] = (py(params.pattern), flags_source(params.flags))
         out.lit.update(mode=params.mode, score_match=py(params.score_match), score_miss=py(params.score_miss))
+        if params.fill_column is None:
+            out.regexes["format"] = (py(params.pattern), flags_source(params.flags))
+        else:
+            out.lit.update(fill=py(params.pattern.split(FILL)), fill_column=py(params.fill_column),
+                           fill_default=py(params.fill_default), flags=flags_source(params.flags))
         return out
 
 

@@ -21,6 +21,17 @@ class MathEquivalentParams(AnswerParams):
     )
     score_match: float = 1.0
     score_miss: float = 0.0
+    gold_must_parse: bool = Field(
+        False, description="the gold must read as mathematics (math-verify's parse, as TRL and open-r1 check it): "
+        "'forty two' then counts as a gold that does not parse"
+    )
+    score_missing: float | None = Field(
+        None, description="score where no answer is extracted, whatever the gold (TRL's reasoning accuracy: 0.0 "
+        "when the reasoning never closes); null lets the gold decide"
+    )
+    score_unparsed_gold: float | None = Field(
+        None, description="score where the gold does not parse: null skips the row (TRL); open-r1 pays 1.0"
+    )
 
 
 class MathEquivalent(Kind):
@@ -70,5 +81,8 @@ class MathEquivalent(Kind):
             backend=py(params.backend),
             score_match=py(params.score_match),
             score_miss=py(params.score_miss),
+            score_unparsed_gold=py(params.score_unparsed_gold),
+            gold_must_parse=py(params.gold_must_parse),
+            score_missing=py(params.score_missing),
         )
         return out
