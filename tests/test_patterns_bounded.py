@@ -283,7 +283,7 @@ def _wait_gone(procs: list[Any], seconds: float = 5.0) -> list[Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("after", [4.0, 12.0])  # while the bench scores, then in the diagnostics
 def test_no_child_outlives_a_signalled_test_run(tmp_path: Path, sig: int, after: float) -> None:
     psutil = pytest.importorskip("psutil")
