@@ -598,5 +598,14 @@ def demo(out_dir: str) -> None:
     out.print(f"exports in {target}/ — run their tests with: pytest {target}")
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
+    import signal
+
+    # SIGTERM unwinds like Ctrl-C: the `finally`s that stop the bench worker, the pattern runner and the
+    # contract probe's process run, instead of the process vanishing and leaving them spinning.
+    signal.signal(signal.SIGTERM, _terminated)
     cli.main(args=argv, prog_name="rewardsmith")

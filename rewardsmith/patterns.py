@@ -25,9 +25,11 @@ with RE2 would change what matches: ``$`` before a final newline, Unicode ``\\d`
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import pickle
+import queue
 import re
 import select
 import struct
@@ -309,13 +311,14 @@ def confirm_shape(shape: Shape, find: Any) -> dict[str, Any] | None:
     Sizes grow one step at a time and stop as soon as one call takes 20 ms, so a pattern that
     does explode costs well under a second here; the big demonstration runs in the bench worker.
     """
-    import time
-
     def clock(text: str) -> float:
         best = math.inf
         for _ in range(3):  # the least of three: a scheduler hiccup must not fake (or hide) growth
             began = time.perf_counter()
-            find(text)
+            try:
+                find(text)
+            except PatternTimeout as exc:  # stopped by the per-call limit: as slow as that limit at least
+                return exc.seconds
             best = min(best, time.perf_counter() - began)
             if best > 0.01:
                 break
@@ -378,7 +381,9 @@ def vet_pattern(pattern: str, flags: list[str] | tuple[str, ...] = ()) -> str:
     try:
         parsed = sre_parse.parse(pattern, value)
     except (re.error, OverflowError, RecursionError) as exc:
-        raise ValueError(f"not a valid Python regular expression: {exc}") from None
+        advice = (f"; use + or * or a count up to {MAX_REPEAT_COUNT}" if "repetition number" in str(exc)
+                  else "; check it with Python's re (https://docs.python.org/3/library/re.html)")
+        raise ValueError(f"not a valid Python regular expression: {exc}{advice}") from None
     if _largest_count(parsed.data) > MAX_REPEAT_COUNT:
         raise ValueError(f"a repetition count is over {MAX_REPEAT_COUNT}; use + or * or a smaller count")
     try:
@@ -424,7 +429,7 @@ class PatternTimeout(Exception):
         shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
         super().__init__(
             f"pattern timed out: {shown!r} ran over {seconds:g} s on a {length:,}-character text and was stopped "
-            "(catastrophic backtracking); rewrite it so each piece of text can be matched one way only — merge "
+            "(it backtracks on this text); rewrite it so each piece of text can be matched one way only — merge "
             "adjacent repeats, use a negated class such as [^<]* instead of .*?, or bound the repeat ({0,200})")
 
 
@@ -605,6 +610,38 @@ class _Died(Exception):
     """The child exited (or was killed) before answering."""
 
 
+_owner_jobs: queue.SimpleQueue[tuple[Callable[[], Any], queue.SimpleQueue[Any]]] = queue.SimpleQueue()
+_owner: threading.Thread | None = None
+_owner_lock = threading.Lock()
+
+
+def _from_owner_thread(job: Callable[[], Any]) -> Any:
+    """job() on one thread that lives as long as the process.
+
+    PR_SET_PDEATHSIG fires when the *thread* that started the child ends, not the process: a child started
+    from a TUI worker thread would die with that worker. Starting it here ties it to the process.
+    """
+    global _owner
+    with _owner_lock:
+        if _owner is None or not _owner.is_alive():
+            def serve() -> None:
+                while True:
+                    fn, reply = _owner_jobs.get()
+                    try:
+                        reply.put((True, fn()))
+                    except BaseException as exc:  # handed back to the caller
+                        reply.put((False, exc))
+
+            _owner = threading.Thread(target=serve, name="rewardsmith-pattern-runner", daemon=True)
+            _owner.start()
+    reply: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    _owner_jobs.put((job, reply))
+    ok, value = reply.get()
+    if not ok:
+        raise value
+    return value
+
+
 class _Runner:
     """One child process that runs patterns and rewardsmith functions under a wall-clock limit.
 
@@ -622,8 +659,9 @@ class _Runner:
         # The child imports this very rewardsmith (a worktree or an editable install alike).
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         env[_IN_RUNNER] = "1"
-        self._proc = subprocess.Popen([sys.executable, "-c", _RUNNER, str(os.getpid())], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, env=env, close_fds=True, bufsize=0)
+        self._proc = _from_owner_thread(lambda: subprocess.Popen(
+            [sys.executable, "-c", _RUNNER, str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env=env, close_fds=True, bufsize=0))
         self._exchange(("ping",), 60.0)
 
     def kill(self) -> None:
@@ -676,14 +714,12 @@ class _Runner:
         """The child's answer; raises _Stopped past `limit`, or what the child raised."""
         with self._lock:
             for attempt in (0, 1):
-                if self._proc is None or self._proc.poll() is not None:
-                    self.kill()
-                    self._start()
                 try:
+                    if self._proc is None or self._proc.poll() is not None:
+                        self.kill()
+                        self._start()
                     return self._exchange(message, limit)
-                except _Died:
-                    # PR_SET_PDEATHSIG fires when the *thread* that started the child ends (a finished TUI
-                    # worker): start a new child once; a second death is a real crash.
+                except _Died:  # killed from outside between two requests: start a new child once
                     if attempt:
                         raise RuntimeError("the pattern process died while running a pattern") from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -697,8 +733,6 @@ _slow_lock = threading.Lock()
 def _close_runner() -> None:
     _runner.kill()
 
-
-import atexit  # noqa: E402 - beside the runner it stops
 
 atexit.register(_close_runner)
 
@@ -812,6 +846,8 @@ def _trial(pattern: str, flags: int, mode: str) -> dict[str, Any] | None:
             return {"text": texts[-1], "seconds": math.inf, "length": len(texts[-1])}
         except (re.error, OverflowError, RecursionError, MemoryError):
             return None  # vet_pattern reports the pattern itself
+        except (RuntimeError, OSError):  # no child to time it in: every evaluation stays under its limit anyway
+            return None
         for k, seconds in enumerate(spent):
             if seconds > TRIAL_BUDGET and (k == 0 or seconds / max(spent[k - 1], 1e-4) > 5.5):
                 return {"text": texts[k], "seconds": seconds, "length": len(texts[k])}

@@ -30,7 +30,7 @@ from typing import Any, TextIO, overload
 from rewardsmith.demo import DEMO_SETS, demo_path  # re-exported for older imports; the catalogue is rewardsmith.demo
 from rewardsmith.errors import SampleError
 from rewardsmith.gold import gold_key
-from rewardsmith.patterns import vet_pattern
+from rewardsmith.patterns import PatternTimeout, find, vet_pattern
 
 __all__ = [
     "DEMO_SETS",
@@ -1092,7 +1092,7 @@ def _iter_text(path: Path, fields: FieldMap, grouper: _Grouper) -> Iterator[Samp
     """Completions between separator lines; no prompt, so each is its own group."""
     try:
         # Vetted like a spec's patterns: the separator runs on every line of the file.
-        separator = re.compile(vet_pattern(fields.separator))
+        separator = vet_pattern(fields.separator)
     except ValueError as exc:
         raise SampleError(f"--separator {fields.separator!r}: {exc}", path=str(path)) from None
     count = 0
@@ -1111,7 +1111,13 @@ def _iter_text(path: Path, fields: FieldMap, grouper: _Grouper) -> Iterator[Samp
 
     with _open_text(path) as fh:
         for line_no, line in _lines(path, fh):
-            if separator.search(line.rstrip("\r\n")):
+            try:  # under the per-call limit: vetting cannot make every pattern fast on a long line
+                is_separator = find(separator, line.rstrip("\r\n")) is not None
+            except PatternTimeout as exc:
+                raise SampleError(f"--separator {fields.separator!r}: {exc}; a separator line is short, so "
+                                  "anchor the pattern at both ends (e.g. ^={3,}$)", path=str(path),
+                                  line=line_no) from None
+            if is_separator:
                 yield from flush()
             elif start or line.strip():
                 start = start or line_no

@@ -19,7 +19,8 @@ from ..completions import messages_of, scoped_text
 from ..checks import Check
 from ..errors import BenchError
 from ..fmt import fmt as _fmt
-from ..kinds import Extract, Kind, extract_span, get_kind
+from ..kinds import Extract, Kind, extract_span, flag_value, get_kind
+from ..patterns import run_bounded
 from ..samples import Sample, SampleSet
 from ..spec import RewardSpec, Rule
 
@@ -207,6 +208,8 @@ def locate_answer(text: str, extract: Extract | None) -> Slot | None:
     differs: a split with no `start` in the text has no slot (the idiom then reads the whole text),
     and a closing `start` marker (``</think>``) ends the section before the answer, so it stays out
     of the answer's block.
+
+    A regex extraction (a spec's pattern) runs under the per-call limit: PatternTimeout when it is over.
     """
     if extract is None:
         if "</answer>" in text:
@@ -218,7 +221,9 @@ def locate_answer(text: str, extract: Extract | None) -> Slot | None:
             extract = Extract(method="last_line")
     if extract.method == "split" and extract.start not in text:
         return None
-    span = extract_span(text, extract.model_copy(update={"strip": False}))
+    patterns = [(extract.pattern, flag_value(extract.flags))] if extract.method == "regex" else []
+    span = run_bounded(extract_span, text, extract.model_copy(update={"strip": False}), patterns=patterns,
+                       length=len(text))
     if span is None:
         return None
     start, end, block_start, block_end = span

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -59,7 +60,14 @@ _OPEN_TAG_AT_END = re.compile(r"<([A-Za-z_][\w.\-]*)>\s*$")
 _TOOL_ROLES = {"tool", "function", "ipython", "environment"}
 
 _PROBE_SCRIPT = r'''
-import asyncio, inspect, json, math, pickle, sys, types
+import asyncio, inspect, json, math, os, pickle, sys, types
+try:  # die with rewardsmith: a rule spinning here never reads a pipe that would tell it
+    import ctypes
+    ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG = 1, SIGKILL = 9
+except Exception:
+    pass
+if os.getppid() != int(sys.argv[1]):  # rewardsmith died before prctl took effect
+    sys.exit(0)
 data = json.loads(sys.stdin.read())
 TRL = set(data["trl"])
 out = {"load": None, "funcs": []}
@@ -122,10 +130,12 @@ def runtime_probe(source: str, prompts: list[Any], completions: list[Any], colum
     payload = json.dumps({"source": source, "prompts": prompts, "completions": completions,
                           "columns": columns, "trl": list(TRL_KEYWORDS)}, default=str)
     try:
-        done = subprocess.run([sys.executable, "-c", _PROBE_SCRIPT], input=payload, capture_output=True,
-                              text=True, timeout=timeout)
+        # subprocess.run kills the child on any exception, SystemExit from SIGTERM included (cli.main).
+        done = subprocess.run([sys.executable, "-c", _PROBE_SCRIPT, str(os.getpid())], input=payload,
+                              capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"load": f"loading and calling the module took over {timeout:g} s", "funcs": []}
+        return {"load": f"loading the module and calling each rule on these samples, as TRL would, took over "
+                        f"{timeout:g} s (a rule is slow here: see its timed-out calls)", "funcs": []}
     try:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):

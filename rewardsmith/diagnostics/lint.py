@@ -30,7 +30,7 @@ from typing import Any
 from ..patterns import sre_c
 
 from ..kinds import Extract, get_kind
-from ..patterns import Shape, _parsed, _walk, confirm_shape, regex_shapes  # noqa: F401 - Shape re-exported
+from ..patterns import PatternTimeout, Shape, _parsed, _walk, confirm_shape, find, regex_shapes  # noqa: F401 - Shape re-exported
 from ._common import (
     Candidate,
     Context,
@@ -99,8 +99,11 @@ def _literal_newline(parsed: Any) -> bool:
     return any(op == sre_c.LITERAL and av == 10 for op, av in _walk(parsed.data))
 
 
-def _finder(rx: re.Pattern[str], mode: str) -> Any:
-    return {"match": rx.match, "search": rx.search, "fullmatch": rx.fullmatch}[mode]
+def _finder(pattern: str, flags: int, mode: str, limit: float | None = None) -> Any:
+    """`mode` of the spec's pattern, under the per-call limit (patterns.find): a timeout raises PatternTimeout."""
+    if limit is None:
+        return lambda text: find(pattern, text, flags, mode)
+    return lambda text: find(pattern, text, flags, mode, limit=limit)
 
 
 # --------------------------------------------------------------------------- what each rule carries
@@ -150,13 +153,27 @@ def plan(ctx: Context) -> LintPlan:
     """Findings from the patterns themselves, and the strings that show them, to score through the module."""
     result = LintPlan()
     for pat in _patterns(ctx):
-        _lint_pattern(ctx, pat, result)
+        _guarded(ctx, pat.rule, pat.where, result, _lint_pattern, pat)
     for pat in _patterns(ctx) + _pattern_only(ctx):
-        _lint_backtracking(ctx, pat, result)
+        _guarded(ctx, pat.rule, pat.where, result, _lint_backtracking, pat)
     for rule in ctx.spec.rules:
-        _lint_isdigit(ctx, rule, result)
-        _lint_whole_text(ctx, rule, result)
+        _guarded(ctx, rule, "extract.pattern", result, _lint_isdigit, rule)
+        _guarded(ctx, rule, "extract.pattern", result, _lint_whole_text, rule)
     return result
+
+
+def _guarded(ctx: Context, rule: Any, where: str, result: LintPlan, check: Any, item: Any) -> None:
+    """Run one check; a spec pattern that runs past its limit on a sample is a finding, not a hang."""
+    try:
+        check(ctx, item, result)
+    except PatternTimeout as exc:
+        if any(f.code == "pattern_timeout" and f.rule == rule.name for f in result.findings):
+            return  # once per rule is enough to act on
+        sample = next((s for s in ctx.samples if len(scoped_text(s.completion, ctx.scope(rule))) >= exc.length),
+                      None)
+        result.findings.append(Finding(rule.name, "pattern_timeout", f"{rule.name}: {where}: {exc}",
+                                       short(scoped_text(sample.completion, ctx.scope(rule)), 60) if sample else "",
+                                       sample.id if sample else None, as_is=True))
 
 
 def _generated(ctx: Context, result: LintPlan, finding: Finding, i: int, text: str) -> None:
@@ -175,12 +192,11 @@ def _lint_pattern(ctx: Context, pat: _Pattern, result: LintPlan) -> None:
     rule = pat.rule
     where = f"{pat.where} {short(pat.pattern, 60)}"
     texts = _texts(ctx, rule)
-    rx = re.compile(pat.pattern, pat.flags)
-    find = _finder(rx, pat.mode)
+    find = _finder(pat.pattern, pat.flags, pat.mode)
     dot_issue = _has_dot(parsed) and not (pat.flags | parsed.state.flags) & re.DOTALL
     # The other checks look through the dot issue, so each finding stands on its own.
-    rx_i = re.compile(pat.pattern, pat.flags | re.DOTALL) if dot_issue else rx
-    find_i = _finder(rx_i, pat.mode)
+    flags_i = pat.flags | re.DOTALL if dot_issue else pat.flags
+    find_i = _finder(pat.pattern, flags_i, pat.mode)
 
     if dot_issue:
         hits = [(i, t) for i, t in texts if find_i(t) and not find(t)]
@@ -205,10 +221,10 @@ def _lint_pattern(ctx: Context, pat: _Pattern, result: LintPlan) -> None:
                     break
 
     if pat.mode == "match" and not _anchored_start(parsed):
-        rx_search = rx_i.search
+        rx_search, rx_match = _finder(pat.pattern, flags_i, "search"), _finder(pat.pattern, flags_i, "match")
         for i, t in texts:
             m = rx_search(t)
-            if m and m.start() > 0 and not rx_i.match(t):
+            if m and m.start() > 0 and not rx_match(t):
                 result.findings.append(Finding(
                     rule.name, "match_for_search",
                     f"{rule.name}: re.match only looks at the start, but the pattern has no ^ and samples have "
@@ -273,7 +289,7 @@ def _lint_backtracking(ctx: Context, pat: _Pattern, result: LintPlan) -> None:
     shapes = regex_shapes(pat.pattern, pat.flags)
     if not shapes:
         return
-    find = _finder(re.compile(pat.pattern, pat.flags), pat.mode)
+    find = _finder(pat.pattern, pat.flags, pat.mode, limit=0.5)  # near misses stop growing at 20 ms anyway
     for shape in shapes:
         measured = confirm_shape(shape, find)
         if measured is None:

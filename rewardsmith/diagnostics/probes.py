@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..kinds import Extract, get_kind
+from ..patterns import PatternTimeout, find
 from ..runtime.code import _FENCE, _stdio_cases
 from ._common import (
     EPS,
@@ -173,10 +174,12 @@ def _spam_example(ctx: Context, rule: Any) -> str | None:
     """A real instance of what a count rule counts (the line it sits on), from the samples."""
     p = rule.params
     cap = ctx.kind(rule).count_cap(p)
-    regex = re.compile(cap.pattern, cap.flags)
     for sample in ctx.samples:
         for text in assistant_texts(sample.completion):
-            m = regex.search(text)
+            try:
+                m = find(cap.pattern, text, cap.flags)
+            except PatternTimeout:  # the lint reports it; another sample may still give an example
+                continue
             if m is None or not m.group(0):
                 continue
             if "\n" in m.group(0) or len(m.group(0)) > 20:
@@ -408,7 +411,10 @@ def _templates(ctx: Context, extract: Extract | None, reference: str | None) -> 
         for i in order:
             sample = ctx.samples[i]
             text = last_text(sample.completion)
-            slot = locate_answer(text, extract)
+            try:
+                slot = locate_answer(text, extract)
+            except PatternTimeout:  # the extraction pattern ran past its limit here (the lint reports it)
+                continue
             if slot is None:
                 continue
             gold = _first(sample.refs.get(reference)) if reference else None

@@ -65,12 +65,16 @@ RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE", "ASCII"]
 MAX_TEXT = 4000  # longest literal a spec may carry (patterns, keywords, separators)
 
 
-def check_regex(pattern: str, flags: list[str] | tuple[str, ...] = ()) -> str:
+def check_regex(pattern: str, flags: list[str] | tuple[str, ...] = (), field: str = "pattern") -> str:
     """Validate a pattern that will be compiled into a generated module (see :mod:`rewardsmith.patterns`).
 
-    Returns the pattern unchanged, or raises ValueError with a reason a person can act on.
+    Returns the pattern unchanged, or raises ValueError with a reason a person can act on, naming `field`
+    (the validators run on the whole params, so the error's location alone stops at ``params``).
     """
-    return vet_pattern(pattern, flags)
+    try:
+        return vet_pattern(pattern, flags)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None
 
 
 flag_value = compile_flags  # the kinds' name for it

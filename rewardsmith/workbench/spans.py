@@ -15,6 +15,7 @@ from typing import Any
 
 from ..completions import message_text, messages_of
 from ..kinds import extract_span, get_kind
+from ..patterns import PatternTimeout, run_bounded
 from ..runtime.text import _text_turns
 from ..spec import Rule
 
@@ -55,18 +56,28 @@ def _to_turns(rule: str, start: int, end: int, note: str, region: bool, offsets:
             yield Span(rule, turn, lo - base, hi - base, note, region)
 
 
+def _kind_spans(kind_name: str, params: Any, text: str, refs: dict[str, Any]) -> list[tuple[int, int, str, bool]]:
+    return list(get_kind(kind_name).spans(params, text, refs))
+
+
 def rule_spans(rule: Rule, completion: Any, refs: dict[str, Any] | None = None) -> list[Span]:
     """The spans `rule` matched in `completion`, in the turns of `turns_of(completion)`.
 
-    A rule whose params cannot be mirrored here (an invalid regex left by hand) gives no spans.
+    A rule whose params cannot be mirrored here (an invalid regex left by hand) gives no spans. The rule's
+    patterns run under the per-call limit (patterns.run_bounded; the TUI calls this from its UI thread): past
+    it, one region over the whole text whose note says the pattern timed out.
     """
     kind = get_kind(rule.kind)
     text, offsets = _text_turns(completion, kind.scope(rule.params))
     turns = turns_of(completion)
     out: list[Span] = []
     try:
-        for lo, hi, note, region in kind.spans(rule.params, text, refs or {}):
-            out.extend(_to_turns(rule.name, lo, hi, note, region, offsets, turns))
+        found = run_bounded(_kind_spans, rule.kind, rule.params, text, refs or {},
+                            patterns=[(p.pattern, p.flags) for p in kind.patterns(rule.params)], length=len(text))
     except re.error:
         return []
+    except PatternTimeout as exc:
+        return list(_to_turns(rule.name, 0, len(text), str(exc), True, offsets, turns))
+    for lo, hi, note, region in found:
+        out.extend(_to_turns(rule.name, lo, hi, note, region, offsets, turns))
     return out
