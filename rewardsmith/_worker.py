@@ -136,6 +136,8 @@ def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
             checked = _check(scores, stop - start)
         except Exception as exc:  # a rule's failure is data for the report, not a crash
             return ("error", _describe(exc))
+        finally:
+            limit_cpu(0)  # the allowance is the call's: reading the next samples is not charged to it
         return ("ok", *pack(checked), time.perf_counter() - began)
 
     while True:

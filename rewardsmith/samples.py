@@ -325,6 +325,7 @@ def _load_lean(path: Path, fields: FieldMap, groups: int, seed: int,
     dropped: dict[str, str] = {}
     reservoir = GroupReservoir(groups, seed)
     kept: dict[str, list[tuple[int, Sample]]] = {}
+    groups: dict[str, str] = {}
     h = hashlib.sha256()
     for i, s in enumerate(iter_samples(path, fields, dropped=dropped)):
         h.update(_canonical_json(sample_to_record(s)).encode("utf-8"))
@@ -336,8 +337,10 @@ def _load_lean(path: Path, fields: FieldMap, groups: int, seed: int,
             kept.pop(out, None)  # type: ignore[arg-type]
         if s.group in kept:
             kept[s.group].append((i, s))
-        samples.append(Sample(id=s.id, prompt=None, completion="", group=s.group, label=s.label, refs=s.refs,
-                              source=s.source))
+        # What the report needs, and no more: one string per group, no texts, no file:line (messages about
+        # a sample come from the reading above, or from the groups kept whole in `texts`).
+        group = groups.setdefault(s.group, s.group)
+        samples.append(Sample(id=s.id, prompt=None, completion="", group=group, label=s.label, refs=s.refs))
         if progress is not None and len(samples) % _PROGRESS_EVERY == 0:
             progress(len(samples))
     if progress is not None:
@@ -381,17 +384,20 @@ def iter_samples(path: str | Path, fields: FieldMap | None = None, *,
         produced = _RowParser(path, fields, grouper, from_csv=fmt == "csv",
                               dropped={} if dropped is None else dropped).run(rows)
 
-    seen: dict[str, str] = {}
+    # id -> where it was first seen: the line number when that says it all (a million ids keep no strings)
+    seen: dict[str, int | str] = {}
     labels: set[float] = set()
     for s in produced:
         if s.id in seen:
+            first = seen[s.id]
             raise SampleError(
-                f"duplicate id {s.id!r} (first at {seen[s.id]}); ids must be unique: fix the data "
-                "or pass --id-field to use another column",
+                f"duplicate id {s.id!r} (first at {f'{where}:{first}' if isinstance(first, int) else first}); "
+                "ids must be unique: fix the data or pass --id-field to use another column",
                 path=where,
                 line=_line_of(s.source),
             )
-        seen[s.id] = s.source
+        line = _line_of(s.source)
+        seen[s.id] = line if line is not None and s.source == f"{where}:{line}" else s.source
         if s.label is not None:
             labels.add(s.label)
         yield s
