@@ -37,6 +37,9 @@ __all__ = ["RewardsmithApp", "make_app", "run"]
 AUTOSAVE_DELAY = 0.5  # seconds of quiet before the workspace is written
 
 
+SCREENS = Binding.Group("screens")  # one footer entry: `1 2 3 screens`
+
+
 class RewardsmithApp(WorkbenchJobs, App[None]):
     CSS_PATH = "rewardsmith.tcss"
     TITLE = "rewardsmith"
@@ -50,9 +53,9 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         Binding("p", "propose", "Propose", id="app.propose", tooltip="Propose rules from the samples"),
         Binding("e", "export", "Export", id="app.export", tooltip="Export the spec as a TRL-ready module"),
         Binding("o", "open", "Open", id="app.open", tooltip="Open another samples file or a demo set"),
-        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", tooltip="The samples table and detail pane"),
-        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", tooltip="Review proposed rules: accept, reject, edit"),
-        Binding("3", "switch_mode('report')", "Report", id="app.report", tooltip="Stats, separation, group signal, plots"),
+        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", group=SCREENS, tooltip="The samples table and detail pane"),
+        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", group=SCREENS, tooltip="Review proposed rules: accept, reject, edit"),
+        Binding("3", "switch_mode('report')", "Report", id="app.report", group=SCREENS, tooltip="Stats, separation, group signal, plots"),
         Binding("f1,question_mark", "help", "Keys", id="app.help", tooltip="Every key of every screen"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit (asks when the spec is not exported)", priority=True),
     ]

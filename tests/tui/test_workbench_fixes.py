@@ -100,3 +100,55 @@ async def test_enter_in_the_export_path_writes_new_files(new_app, tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_help_scrolls_to_the_last_key_and_lists_d(new_app):
+    app = new_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        ids = [row[-1] for row in app.screen.rows()]
+        assert "report.diagnostics" in ids and ids[-1] == "help.home"
+        keys = plain(app.screen.query_one("#help-keys"))
+        assert "Run robustness, probes and GRPO advantage diagnostics" in keys
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 0  # longer than the screen: it has to scroll
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+        await pilot.press("home")
+        await pilot.pause()
+        assert scroll.scroll_y == 0
+
+
+@pytest.mark.parametrize("mode", ["1", "2", "3"])
+async def test_the_footer_keeps_propose_export_open_at_100_columns(new_app, mode):
+    from textual.widgets._footer import FooterKey, FooterLabel
+
+    app = new_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(mode)
+        await settle(pilot)
+        shown = {k.action: k for k in app.screen.query(FooterKey)
+                 if k.region.width and k.region.right <= 100 and "-command-palette" not in k.classes}
+        assert {"propose", "export", "open", "help"} <= set(shown)
+        if mode == "1":
+            keys = [k.key for k in app.screen.query(FooterKey) if "-grouped" in k.classes and k.region.right <= 100]
+            assert {"s", "r", "l", "m", "z", "slash"} <= set(keys)
+            labels = [str(lbl.render()) for lbl in app.screen.query(FooterLabel)]
+            assert "sort/filter" in labels
+
+
+async def test_filtering_says_how_many_are_shown(new_app):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "shown" not in app.screen.sub_title
+        await pilot.press("l")  # good only
+        await settle(pilot)
+        assert app.screen.sub_title.startswith("38 of 88 shown · ")
+        await pilot.press("l", "l", "l")
+        await settle(pilot)
+        assert "shown" not in app.screen.sub_title

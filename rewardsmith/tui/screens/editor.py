@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Header, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from ...errors import RewardsmithError
@@ -26,6 +26,7 @@ from ...spec import RewardSpec, Rule
 from ...workbench.rulecode import rule_source
 from ...workbench.scoring import RuleScores, rule_digest
 from ..widgets.code_view import CodeView
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.param_form import Conditional, ParamForm
 from .base import WorkbenchScreen
 
@@ -98,7 +99,7 @@ class EditorScreen(WorkbenchScreen):
             with Vertical(id="editor-side"):
                 yield CodeView(id="editor-code")
                 yield Static(id="editor-scores")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

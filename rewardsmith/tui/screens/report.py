@@ -16,13 +16,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...checks import Report, zero_spread_groups
 from ...fmt import fmt, pct
 from ..widgets.plots import DistributionPlot, GroupSpreadPlot, ZeroSpreadPlot, group_spreads
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.status import StatusLine
 from .base import WorkbenchScreen
 
@@ -125,7 +126,7 @@ class ReportScreen(WorkbenchScreen):
                 with VerticalScroll():
                     yield Static("", id="report-diagnostics")
         yield StatusLine()
-        yield Footer()
+        yield WorkbenchFooter()
 
     def sync(self, what: str = "all") -> None:
         super().sync(what)

@@ -13,13 +13,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from ...errors import RewardsmithError
 from ...kinds import get_kind
 from ...workbench.rulecode import params_yaml, rule_source
 from ..widgets.code_view import CodeView
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.status import StatusLine
 from .base import WorkbenchScreen
 from .editor import EditorScreen
@@ -61,12 +62,13 @@ class RulesScreen(WorkbenchScreen):
                     yield Static(id="rule-card")
                 yield CodeView(id="rule-code")
         yield StatusLine()
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#rules-table", DataTable)
-        for key, label in (("status", " "), ("name", "rule"), ("kind", "kind"), ("role", "role"), ("weight", "weight"),
-                           ("mean", "mean"), ("auc", "AUC"), ("flat", "flat"), ("errors", "errors")):
+        # The numbers to decide on first: at 100 columns kind and role (also on the card) are the ones cut.
+        for key, label in (("status", " "), ("name", "rule"), ("auc", "AUC"), ("flat", "flat"), ("mean", "mean"),
+                           ("weight", "weight"), ("errors", "errors"), ("role", "role"), ("kind", "kind")):
             table.add_column(label, key=key)
         super().on_mount()
         table.focus()
@@ -113,9 +115,9 @@ class RulesScreen(WorkbenchScreen):
             s = self.stats.get(r.name, {})
             style = {"accepted": "bold", "rejected": "strike dim", "proposed": ""}[e.status]
             table.add_row(
-                STATUS_MARK[e.status], Text(r.name, style=style), r.kind, r.role, f"{r.weight:g}",
-                _num(s.get("mean")), _num(s.get("auc")), _num(s.get("zero_spread"), pct=True),
-                str(s.get("errors", "")) if s.get("errors") else "", key=r.name,
+                STATUS_MARK[e.status], Text(r.name, style=style), _num(s.get("auc")),
+                _num(s.get("zero_spread"), pct=True), _num(s.get("mean")), f"{r.weight:g}",
+                str(s.get("errors", "")) if s.get("errors") else "", r.role, r.kind, key=r.name,
             )
         names = self.session.names()
         if current in names:
