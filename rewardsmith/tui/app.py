@@ -86,7 +86,7 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
     def on_mount(self) -> None:
         self._load_keymap()
         for problem in self._problems:
-            self.notify(problem, title="Workspace", severity="warning", timeout=10)
+            self.notify(problem, title="Workspace", severity="warning", timeout=10, markup=False)
         self.start_load()
 
     def _load_keymap(self) -> None:
@@ -98,7 +98,7 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
             if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
                 raise ValueError("expected {\"binding id\": \"keys\"}")
         except ValueError as exc:
-            self.notify(f"{self.keymap_path}: {exc}", title="Keymap ignored", severity="warning")
+            self.notify(f"{self.keymap_path}: {exc}", title="Keymap ignored", severity="warning", markup=False)
             return
         self.keymap = keymap
         self.set_keymap(keymap)
@@ -127,31 +127,31 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         try:
             self.session.save(self.workspace)
         except OSError as exc:
-            self.notify(f"{self.workspace}: {exc.strerror}", title="Autosave failed", severity="error")
+            self.notify(f"{self.workspace}: {exc.strerror}", title="Autosave failed", severity="error", markup=False)
 
     def action_save_workspace(self) -> None:
         self.save_workspace()
-        self.notify(f"saved {self.workspace}", timeout=3)
+        self.notify(f"saved {self.workspace}", timeout=3, markup=False)
 
     @on(ProposalsReady)
     def _proposals_ready(self, message: ProposalsReady) -> None:
         added = self.session.add_proposals(message.spec, message.origin)
         self.notify(f"{len(added)} rules proposed ({message.origin}{took(message.seconds, ',')}); "
                     "review them on the Rules screen (2)",
-                    title="Proposals ready", timeout=6)
+                    title="Proposals ready", timeout=6, markup=False)
         self.session_changed(rules=True)
 
     # ------------------------------------------------------------------ actions
 
     def action_propose(self) -> None:
         if self.workbench.samples is None:
-            self.notify("the samples are still loading", severity="warning")
+            self.notify("the samples are still loading", severity="warning", markup=False)
             return
         self.push_screen(ProposeScreen())
 
     def action_export(self) -> None:
         if self.session.spec() is None:
-            self.notify("accept at least one rule before exporting (Rules screen, key 2)", severity="warning")
+            self.notify("accept at least one rule before exporting (Rules screen, key 2)", severity="warning", markup=False)
             return
         self.push_screen(ExportScreen())
 

@@ -201,7 +201,7 @@ class WorkbenchJobs(_Base):
     def on_scoring_failed(self, message: ScoringFailed) -> None:
         self.progress = None
         self.status = "scoring failed"
-        self.notify(message.error, title="Scoring failed", severity="error", timeout=30)
+        self.notify(message.error, title="Scoring failed", severity="error", timeout=30, markup=False)
 
     def on_scores_ready(self, message: ScoresReady) -> None:
         if message.samples is not self.workbench.samples:

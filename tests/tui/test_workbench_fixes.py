@@ -152,3 +152,20 @@ async def test_filtering_says_how_many_are_shown(new_app):
         await pilot.press("l", "l", "l")
         await settle(pilot)
         assert "shown" not in app.screen.sub_title
+
+
+async def test_square_brackets_in_a_file_name_are_shown(new_app, tmp_path):
+    from rewardsmith.demo import demo_path
+
+    samples = tmp_path / "runs[v2].jsonl"
+    samples.write_bytes(demo_path("search").read_bytes())
+    app = new_app(samples)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert plain(app.screen.query_one("#status-text", Label)).startswith("88 samples loaded")
+        app.status = f"loading {samples.name} …"
+        await pilot.pause()
+        assert "runs[v2].jsonl" in plain(app.screen.query_one("#status-text", Label))
+        app.open_samples(str(tmp_path / "gone[v2].jsonl"), {})  # a failed open names the file, brackets and all
+        await settle(pilot)
+        assert any("gone[v2].jsonl" in str(n.message) and not n.markup for n in app._notifications)

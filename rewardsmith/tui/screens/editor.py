@@ -145,7 +145,7 @@ class EditorScreen(WorkbenchScreen):
                            for e in exc.errors()]
         elif form.params is None:
             errors.append("fix the params below")
-        self.query_one("#rule-errors", Label).update("\n".join(errors))
+        self.query_one("#rule-errors", Label).update(Text("\n".join(errors)))
         self.query_one("#rule-errors", Label).set_class(bool(errors), "-shown")
         self.draft = draft
         self.query_one("#editor-save", Button).disabled = draft is None
@@ -302,7 +302,7 @@ class EditorScreen(WorkbenchScreen):
     def action_save(self, accept: bool) -> None:
         draft = self.draft
         if draft is None:
-            self.notify("the rule is not valid yet: see the messages in the form", severity="warning")
+            self.notify("the rule is not valid yet: see the messages in the form", severity="warning", markup=False)
             return
         self.session.replace_rule(self.original_name, draft)
         if accept:
@@ -310,7 +310,7 @@ class EditorScreen(WorkbenchScreen):
         if self.preview is not None and self.preview.digest == rule_digest(draft):
             self.rs.apply_scores({draft.name: self.preview})  # already scored: no second run
         self.rs.session_changed(rules=True)
-        self.notify(f"saved {draft.name}" + (" and accepted it" if accept else ""), timeout=3)
+        self.notify(f"saved {draft.name}" + (" and accepted it" if accept else ""), timeout=3, markup=False)
         self.dismiss()
 
     def action_cancel(self) -> None:

@@ -209,13 +209,13 @@ class RulesScreen(WorkbenchScreen):
     def action_accept_all(self) -> None:
         proposed = [e.rule.name for e in self.session.rules if e.status == "proposed"]
         if self.session.decide(proposed, "accepted"):
-            self.notify(f"accepted {len(proposed)} rules (u undoes)", timeout=3)
+            self.notify(f"accepted {len(proposed)} rules (u undoes)", timeout=3, markup=False)
             self.rs.session_changed(rules=True)
 
     def action_undo(self) -> None:
         restored = self.session.undo_decision()
         if not restored:
-            self.notify("nothing to undo: no accept or reject since the workbench opened", timeout=3)
+            self.notify("nothing to undo: no accept or reject since the workbench opened", timeout=3, markup=False)
             return
         names = self.session.names()
         self.rs.session_changed(rules=True)
@@ -223,7 +223,7 @@ class RulesScreen(WorkbenchScreen):
         self.query_one("#rules-table", DataTable).move_cursor(row=names.index(restored[0]), animate=False)
         status = self.session.entry(restored[0]).status
         what = restored[0] if len(restored) == 1 else f"{len(restored)} rules"
-        self.notify(f"undone: {what} back to {status}", timeout=3)
+        self.notify(f"undone: {what} back to {status}", timeout=3, markup=False)
 
     def action_edit(self) -> None:
         name = self.current_name()

@@ -349,7 +349,7 @@ class SamplesScreen(WorkbenchScreen):
         names = [None, *[r.name for r in self.session.live()]]
         k = names.index(self.focus_rule) if self.focus_rule in names else 0
         self.focus_rule = names[(k + 1) % len(names)]
-        self.notify(f"highlighting {self.focus_rule or 'every rule'}", timeout=2)
+        self.notify(f"highlighting {self.focus_rule or 'every rule'}", timeout=2, markup=False)
         self.show_detail()
 
     # ------------------------------------------------------------------ labels and pins
@@ -368,7 +368,7 @@ class SamplesScreen(WorkbenchScreen):
             return
         rules = self.session.live()
         if not rules:
-            self.notify("no rules to pin yet: propose some first (p)", severity="warning")
+            self.notify("no rules to pin yet: propose some first (p)", severity="warning", markup=False)
             return
         sample = self.workbench.sample(i)
         current = {r.name: self.workbench.score_of(r.name, i) for r in rules}
@@ -380,10 +380,10 @@ class SamplesScreen(WorkbenchScreen):
             rule, score, remove = result
             if remove:
                 self.session.remove_pin(sample.id, rule)
-                self.notify(f"unpinned {rule} on {sample.id}", timeout=3)
+                self.notify(f"unpinned {rule} on {sample.id}", timeout=3, markup=False)
             else:
                 self.session.set_pin(sample.id, rule, score)
-                self.notify(f"pinned {rule} on {sample.id} at {fmt_score(score)}", timeout=3)
+                self.notify(f"pinned {rule} on {sample.id} at {fmt_score(score)}", timeout=3, markup=False)
             self.rs.session_changed(scores=True)
 
         self.app.push_screen(PinScreen(sample.id, current, default, self.session.pins_of(sample.id)), done)
