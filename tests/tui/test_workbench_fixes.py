@@ -169,3 +169,29 @@ async def test_square_brackets_in_a_file_name_are_shown(new_app, tmp_path):
         app.open_samples(str(tmp_path / "gone[v2].jsonl"), {})  # a failed open names the file, brackets and all
         await settle(pilot)
         assert any("gone[v2].jsonl" in str(n.message) and not n.markup for n in app._notifications)
+
+
+async def test_one_completion_per_prompt_says_there_are_no_groups(new_app, tmp_path):
+    from rewardsmith.demo import demo_path
+
+    rows, seen = [], set()
+    for line in demo_path("search").read_text().splitlines():
+        row = json.loads(line)
+        if row["group"] not in seen:  # the first completion of each prompt only
+            seen.add(row["group"])
+            rows.append({k: v for k, v in row.items() if k != "group"})
+    samples = tmp_path / "one_each.jsonl"
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    app = new_app(samples)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert all(len(idx) == 1 for idx in app.workbench.groups.values())
+        await propose_offline(pilot)
+        await pilot.press("2", "A", "3")
+        await settle(pilot)
+        assert "No groups: one completion per prompt" in plain(app.screen.query_one("#report-overview"))
+        await pilot.press("d")
+        await settle(pilot)
+        text = plain(app.screen.query_one("#report-diagnostics"))
+        assert "This file has no groups" in text and "several completions of the same prompt" in text
+        assert "frac_reward_zero_std" not in text and "0/0 groups" not in text

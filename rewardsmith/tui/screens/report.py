@@ -52,6 +52,9 @@ def overview(report: Report, proposed: bool) -> RenderableType:
     samples = d["samples"]
     head.append(f"{samples['count']:,} samples ({samples['good']} good, {samples['bad']} bad) · "
                 f"{d['groups']['count']:,} groups, {d['groups']['multi']:,} with several completions\n")
+    if samples["count"] and not d["groups"]["multi"]:
+        head.append("No groups: one completion per prompt, so no GRPO group signal (it needs several "
+                    "completions per prompt).\n", style="bold")
     parts.append(head)
     table = Table(title="Rules", title_justify="left", header_style="bold", expand=False)
     for col, right in (("rule", False), ("kind", False), ("role", False), ("weight", True), ("mean", True),
@@ -94,6 +97,11 @@ def overview(report: Report, proposed: bool) -> RenderableType:
     checks.append("PASSED" if report.passed else "FAILED", style="bold reverse")
     parts.append(checks)
     return Group(*parts)
+
+
+NO_GROUPS = ("This file has no groups: each prompt has one completion. GRPO learns from the spread of the "
+             "rewards among several completions of the same prompt, so there is no group signal to measure here; "
+             "sample several completions per prompt (num_generations) and give them a group column (--group-field).")
 
 
 class ReportScreen(WorkbenchScreen):
@@ -240,12 +248,18 @@ class ReportScreen(WorkbenchScreen):
             target.update(Text(f"the diagnostics failed: {error}", style="bold"))
             return
         text = Text()
+        # One completion per prompt: every "group" is one sample, so zero-spread shares and advantages
+        # would read 1.00 and 0/0 — say what the file lacks instead.
+        groupless = bool(self.workbench.groups) and all(len(idx) < 2 for idx in self.workbench.groups.values())
         for section in result.sections:
             text.append(f"{section['title']}\n", style="bold underline")
+            if groupless and section["title"].startswith("GRPO signal"):
+                text.append(NO_GROUPS + "\n\n")
+                continue
             for line in section["lines"]:
                 text.append(f"{line}\n")
             text.append("\n")
-        failing = [c for c in result.checks if not c.ok]
+        failing = [c for c in result.checks if not c.ok and not (groupless and c.id.startswith("grpo"))]
         text.append(f"{len(failing)} findings", style="bold")
         text.append(f" ({sum(c.severity == 'error' for c in failing)} errors)\n")
         for c in failing:
