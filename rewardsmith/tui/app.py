@@ -21,6 +21,7 @@ from .commands import WorkbenchCommands
 from .jobs import Opening, WorkbenchJobs, took
 from .messages import ProposalsReady
 from ..workbench.scoring import Scorer
+from .screens.audit import AuditScreen
 from .screens.confirm import ConfirmScreen
 from .screens.export import ExportScreen
 from .screens.help import HelpScreen
@@ -68,8 +69,10 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
     progress: reactive[tuple[float, float] | None] = reactive(None)
 
     def __init__(self, samples_path: str | Path | None = None, *, home: Path | None = None,
-                 fields: dict[str, Any] | None = None, autosave: bool = True, time_limit: float = 2.0) -> None:
+                 fields: dict[str, Any] | None = None, autosave: bool = True, time_limit: float = 2.0,
+                 audit: list[str] | None = None) -> None:
         super().__init__()
+        self._audit_targets = list(audit or [])  # opened as an audit once the samples are in
         self.home = home or default_home()
         self.autosave = autosave
         self.scorer = Scorer(time_limit=time_limit)
@@ -180,6 +183,11 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         self._bench_ready = False
         self.rules_version += 1
 
+    def samples_ready(self) -> None:
+        if self._audit_targets:
+            targets, self._audit_targets = self._audit_targets, []
+            self.push_screen(AuditScreen(targets))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -218,5 +226,5 @@ def make_app(samples_path: str | Path | None = None, **kwargs: Any) -> Rewardsmi
     return RewardsmithApp(samples_path, **kwargs)
 
 
-def run(samples_path: str | None = None, fields: dict[str, Any] | None = None) -> None:
-    make_app(samples_path, fields=fields or None).run()
+def run(samples_path: str | None = None, fields: dict[str, Any] | None = None, audit: list[str] | None = None) -> None:
+    make_app(samples_path, fields=fields or None, audit=audit).run()

@@ -155,6 +155,10 @@ class WorkbenchJobs(_Base):
         self.samples_version += 1
         if self.session.view.screen in self.MODES and self.session.view.screen != self.current_mode:
             self.switch_mode(self.session.view.screen)
+        self.samples_ready()
+
+    def samples_ready(self) -> None:
+        """The samples of a load are in (the app opens a pending audit here)."""
 
     def _on_bench_ready(self) -> None:
         self._bench_ready = True

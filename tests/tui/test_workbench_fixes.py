@@ -4,6 +4,7 @@ footers, markup in names, one completion per prompt, audits (issue 12, part 5)."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +196,55 @@ async def test_one_completion_per_prompt_says_there_are_no_groups(new_app, tmp_p
         text = plain(app.screen.query_one("#report-diagnostics"))
         assert "This file has no groups" in text and "several completions of the same prompt" in text
         assert "frac_reward_zero_std" not in text and "0/0 groups" not in text
+
+
+UNSLOTH = Path(__file__).resolve().parents[1] / "originals" / "unsloth_gsm8k.py"
+
+
+def test_tui_audit_flag_reaches_the_app(monkeypatch):
+    from click.testing import CliRunner
+
+    from rewardsmith import cli as cli_module
+    from rewardsmith.demo import demo_path
+    from rewardsmith.tui import app as app_module
+
+    opened = []
+    monkeypatch.setattr(app_module, "run", lambda samples, fields, audit=None: opened.append((samples, audit)))
+    math = str(demo_path("math"))
+    result = CliRunner().invoke(cli_module.cli, ["tui", "--audit", str(UNSLOTH), math])
+    assert result.exit_code == 0, result.output
+    assert opened == [(math, [str(UNSLOTH)])]
+    result = CliRunner().invoke(cli_module.cli, ["tui", "--audit", str(UNSLOTH)])
+    assert result.exit_code == 2 and "--audit needs a SAMPLES file" in result.output
+
+
+async def test_an_audit_opens_with_scores_report_and_to_spec(new_app):
+    from textual.widgets import DataTable
+
+    from rewardsmith.demo import demo_path
+    from rewardsmith.tui.screens.audit import AuditScreen
+    from rewardsmith.tui.screens.rules import RulesScreen
+
+    app = new_app(demo_path("math"), audit=[str(UNSLOTH)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        functions = screen.query_one("#audit-functions", DataTable)
+        names = [str(functions.get_row_at(i)[0]) for i in range(functions.row_count)]
+        assert names == [r.name for r in screen.result.spec.rules] and "correctness_reward_func" in names
+        assert {str(functions.get_row_at(i)[1]) for i in range(functions.row_count)} == {"opaque"}
+        scores = screen.query_one("#audit-scores", DataTable)
+        assert scores.row_count == len(app.workbench.samples) == 87
+        k = names.index("correctness_reward_func")
+        row = scores.get_row_at(0)
+        assert row[3 + k] == f"{screen.result.matrix.scores['correctness_reward_func'][0]:.3g}"
+        assert "Rules" in plain(screen.query_one("#audit-report"))
+        assert "findings" in plain(screen.query_one("#audit-diagnostics"))
+        assert not app.session.rules
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, RulesScreen)
+        origins = {e.origin for e in app.session.rules}
+        assert origins == {"audit"} and "correctness_reward_func" in app.session.names()
+        assert app.session.entry("correctness_reward_func").rule.kind == "exact_match"
