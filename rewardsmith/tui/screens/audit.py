@@ -9,6 +9,7 @@ the same (`audit --to-spec`) and queues them for review on the Rules screen, to 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Group
@@ -58,7 +59,8 @@ class AuditScreen(Screen[None]):
         yield Header()
         with TabbedContent(id="audit-tabs"):
             with TabPane("Functions", id="tab-audit-functions"):
-                yield Static(Text("auditing " + ", ".join(self.targets) + " …", style="italic"), id="audit-status")
+                yield Static(Text("auditing " + ", ".join(Path(t).name for t in self.targets) + " in the bench worker …",
+                                  style="italic"), id="audit-status")
                 yield DataTable(id="audit-functions", cursor_type="row", zebra_stripes=True)
                 yield DataTable(id="audit-scores", cursor_type="row", zebra_stripes=True)
             with TabPane("Report", id="tab-audit-report"):
@@ -71,7 +73,7 @@ class AuditScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "rewardsmith · audit"
-        self.sub_title = ", ".join(self.targets)
+        self.sub_title = ", ".join(Path(t).name for t in self.targets)  # the folder is the user's to know
         self._worker = self._audit()
 
     @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
@@ -108,7 +110,7 @@ class AuditScreen(Screen[None]):
             r = rules.get(rule.name, {})
             functions.add_row(Text(rule.name), rule.kind, f"{rule.weight:g}", _num(r.get("mean")), _num(r.get("auc")),
                               "—" if r.get("zero_spread_share") is None else f"{100 * r['zero_spread_share']:.0f}%",
-                              str(r.get("errors", "")), Text(rule.params.origin), key=rule.name)
+                              str(r.get("errors", "")), Text(Path(rule.params.origin).name), key=rule.name)
         matrix = result.matrix
         scores = self.query_one("#audit-scores", DataTable)
         scores.clear(columns=True)
