@@ -241,6 +241,10 @@ async def test_an_audit_opens_with_scores_report_and_to_spec(new_app):
         assert row[3 + k] == f"{screen.result.matrix.scores['correctness_reward_func'][0]:.3g}"
         assert "Rules" in plain(screen.query_one("#audit-report"))
         assert "findings" in plain(screen.query_one("#audit-diagnostics"))
+        await pilot.press("d")
+        assert screen.query_one("#audit-tabs").active == "tab-audit-diagnostics"
+        await pilot.press("f")
+        assert screen.query_one("#audit-tabs").active == "tab-audit-functions"
         assert not app.session.rules
         await pilot.press("t")
         await settle(pilot)

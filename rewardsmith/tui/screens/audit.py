@@ -41,6 +41,11 @@ class AuditScreen(Screen[None]):
     BINDINGS = [
         Binding("t", "to_spec", "To spec", id="audit.to_spec",
                 tooltip="Find library rules that score like these functions and review them on the Rules screen"),
+        Binding("f", "tab('functions')", "Functions", show=False, id="audit.functions",
+                tooltip="The functions and their scores per sample"),
+        Binding("r", "tab('report')", "Report", show=False, id="audit.report", tooltip="The report `test` gives"),
+        Binding("d", "tab('diagnostics')", "Diagnostics", show=False, id="audit.diagnostics",
+                tooltip="Robustness, probes, GRPO signal, the TRL contract"),
         Binding("escape", "app.pop_screen", "Back", id="audit.back", tooltip="Back to the workbench"),
     ]
 
@@ -148,6 +153,9 @@ class AuditScreen(Screen[None]):
         for c in failing:
             text.append(f"{'✗' if c.severity == 'error' else '!'} {c.message}\n")
         return Group(text)
+
+    def action_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-audit-{name}"
 
     # ------------------------------------------------------------------ to spec
 

@@ -25,6 +25,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
     """(where, bindings) for the app, each screen and the widgets with keys of their own."""
     from ..app import RewardsmithApp
     from ..widgets.sample_table import SampleTable
+    from .audit import AuditScreen
     from .confirm import ConfirmScreen
     from .editor import EditorScreen
     from .export import ExportScreen
@@ -44,6 +45,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("report", list(ReportScreen.BINDINGS)),
         ("propose dialog", list(ProposeScreen.BINDINGS)),
         ("export dialog", list(ExportScreen.BINDINGS)),
+        ("audit", list(AuditScreen.BINDINGS)),
         ("open dialog", list(OpenScreen.BINDINGS)),
         ("pin dialog", list(PinScreen.BINDINGS)),
         ("questions", list(ConfirmScreen.BINDINGS)),
