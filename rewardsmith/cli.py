@@ -194,25 +194,33 @@ def cli(ctx: click.Context) -> None:
         _open_tui(None, {})
 
 
-def _open_tui(path: str | None, fields: dict[str, Any]) -> None:
+def _open_tui(path: str | None, fields: dict[str, Any], audit: list[str] | None = None) -> None:
     try:
         from .tui.app import run
     except ImportError as exc:
         _fail(f"the workbench is not available in this install ({exc}); the headless commands work: rewardsmith --help")
-    run(path, fields)
+    run(path, fields, audit=audit)
 
 
 @cli.command()
 @click.argument("samples", required=False, type=click.Path(dir_okay=False))
+@click.option("--audit", "audit_targets", multiple=True, metavar="REWARDS.py",
+              help="audit reward functions (a file, FILE.py:name or module:name; repeatable) on SAMPLES in the workbench")
 @field_options
-def tui(samples: str | None, **kw: Any) -> None:
-    """Open the workbench on SAMPLES (default: the bundled demo data), mapping its columns with the flags."""
+def tui(samples: str | None, audit_targets: tuple[str, ...], **kw: Any) -> None:
+    """Open the workbench on SAMPLES (default: the bundled demo data), mapping its columns with the flags.
+
+    With --audit REWARDS.py it opens as an audit of those functions: their scores, the report and the
+    diagnostics, and `t` for the library rules that score the same, to go on in the workbench.
+    """
+    if audit_targets and samples is None:
+        _fail("--audit needs a SAMPLES file: rewardsmith tui --audit REWARDS.py SAMPLES")
     args = _field_args(kw)
     # Only what the user set is stored: a default would override the workspace's mapping on every reopen.
     fields = {k: v for k, v in args.items() if v not in (None, (), "auto")}
     if fields and samples is None:
         _fail("the column flags need a SAMPLES file: rewardsmith FILE --prompt-field …")
-    _open_tui(samples, fields)
+    _open_tui(samples, fields, list(audit_targets) or None)
 
 
 @cli.command()

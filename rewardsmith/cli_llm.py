@@ -74,6 +74,13 @@ def _pop_llm(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: kw.pop(k, None) for k in _KEYS}
 
 
+def _esc(value: Any) -> str:
+    """Text from data (names, paths, a model's rationale) for a rich console: its brackets stay brackets."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def _fmt(value: float | None, pct: bool = False) -> str:
     if value is None:
         return "–"
@@ -91,12 +98,12 @@ def run_propose(sample_set: Any, *, output: str, name: str, task: str, candidate
     opts = _pop_llm(kw)
     settings = settings_from_options(dict(opts))
     cancel = threading.Event()
-    with err.status(f"asking {settings.model} …") as status:
+    with err.status(f"asking {_esc(settings.model)} …") as status:
         try:
             proposal = run_proposal(
                 sample_set, settings=settings, name=name, task=task, persona=opts["persona"],
                 instructions=opts["instructions"] or "", candidates=candidates, cancel=cancel,
-                progress=lambda text: status.update(str(text)),
+                progress=lambda text: status.update(_esc(text)),
             )
         except KeyboardInterrupt:
             cancel.set()
@@ -108,18 +115,18 @@ def run_propose(sample_set: Any, *, output: str, name: str, task: str, candidate
             table.add_column(col)
         for c in proposal.candidates:
             h = c.headline()
-            rules = ", ".join(r.name for r in c.spec.rules) if c.spec else ""
-            note = "chosen" if c.spec is proposal.spec else (c.error.splitlines()[0][:60] if c.error else "")
+            rules = _esc(", ".join(r.name for r in c.spec.rules)) if c.spec else ""
+            note = "chosen" if c.spec is proposal.spec else (_esc(c.error.splitlines()[0][:60]) if c.error else "")
             table.add_row(str(c.index + 1), _fmt(h["auc"]), _fmt(h["zero_spread"], pct=True),
                           "–" if h["failures"] is None else str(h["failures"]), rules, note)
         out.print(table)
     save_spec(proposal.spec, output)
     for rule in proposal.spec.rules:
-        out.print(f"  [bold]{rule.name}[/] ({rule.kind}, {rule.role}, weight {rule.weight:g}): {rule.rationale}",
-                  highlight=False)
+        out.print(f"  [bold]{_esc(rule.name)}[/] ({_esc(rule.kind)}, {rule.role}, weight {rule.weight:g}): "
+                  f"{_esc(rule.rationale)}", highlight=False)
     out.print(f"wrote {output} ({len(proposal.spec.rules)} rules; {settings.model}, persona {proposal.persona})",
-              highlight=False)
-    out.print(f"usage: {proposal.usage.summary()}", highlight=False)
+              highlight=False, markup=False)
+    out.print(f"usage: {proposal.usage.summary()}", highlight=False, markup=False)
 
 
 def run_refine(spec_path: str, sample_set: Any, *, rounds: int, out_dir: str | None, min_auc: float | None,
@@ -147,18 +154,18 @@ def run_refine(spec_path: str, sample_set: Any, *, rounds: int, out_dir: str | N
     cancel = threading.Event()
     result = None
     try:
-        with err.status(f"refining with {settings.model} …") as status:
+        with err.status(f"refining with {_esc(settings.model)} …") as status:
             result = refine(spec, sample_set, options, settings=settings, cancel=cancel,
-                            progress=lambda text: status.update(str(text)))
+                            progress=lambda text: status.update(_esc(text)))
     except KeyboardInterrupt:
         cancel.set()
-        err.print(f"interrupted; the rounds so far are in {folder}/")
+        err.print(f"interrupted; the rounds so far are in {folder}/", markup=False)
         raise
     except Exception:
         if folder.is_dir():
-            err.print(f"the rounds so far are kept in {folder}/ (see its summary.json)")
+            err.print(f"the rounds so far are kept in {folder}/ (see its summary.json)", markup=False)
         raise
-    table = Table(title=f"refine: {result.stopped}", title_justify="left", header_style="bold")
+    table = Table(title=_esc(f"refine: {result.stopped}"), title_justify="left", header_style="bold")
     for col in ("round", "AUC", "zero spread", "failed checks", "warnings", "passed", "tokens", "cost", "folder"):
         table.add_column(col)
     for rnd in result.rounds:
@@ -171,10 +178,10 @@ def run_refine(spec_path: str, sample_set: Any, *, rounds: int, out_dir: str | N
             "–" if h.get("failed") is None else str(h["failed"]), str(h.get("warnings", "–")),
             "yes" if h.get("passed") else "no", f"{usage.get('tokens', 0):,}",
             f"${cost:.4f}" + ("" if known else " (unknown)"),
-            str(rnd.directory) if rnd.directory else "",
+            _esc(rnd.directory) if rnd.directory else "",
         )
     out.print(table)
     best = result.best
-    out.print(f"best: round {best.number} ({best.directory}/spec.yaml)", highlight=False)
-    out.print(f"usage: {result.usage.summary()}", highlight=False)
+    out.print(f"best: round {best.number} ({best.directory}/spec.yaml)", highlight=False, markup=False)
+    out.print(f"usage: {result.usage.summary()}", highlight=False, markup=False)
     return 0 if result.passed else 1

@@ -21,6 +21,7 @@ from .commands import WorkbenchCommands
 from .jobs import Opening, WorkbenchJobs, took
 from .messages import ProposalsReady
 from ..workbench.scoring import Scorer
+from .screens.audit import AuditScreen
 from .screens.confirm import ConfirmScreen
 from .screens.export import ExportScreen
 from .screens.help import HelpScreen
@@ -37,6 +38,9 @@ __all__ = ["RewardsmithApp", "make_app", "run"]
 AUTOSAVE_DELAY = 0.5  # seconds of quiet before the workspace is written
 
 
+SCREENS = Binding.Group("screens")  # one footer entry: `1 2 3 screens`
+
+
 class RewardsmithApp(WorkbenchJobs, App[None]):
     CSS_PATH = "rewardsmith.tcss"
     TITLE = "rewardsmith"
@@ -50,9 +54,9 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         Binding("p", "propose", "Propose", id="app.propose", tooltip="Propose rules from the samples"),
         Binding("e", "export", "Export", id="app.export", tooltip="Export the spec as a TRL-ready module"),
         Binding("o", "open", "Open", id="app.open", tooltip="Open another samples file or a demo set"),
-        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", tooltip="The samples table and detail pane"),
-        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", tooltip="Review proposed rules: accept, reject, edit"),
-        Binding("3", "switch_mode('report')", "Report", id="app.report", tooltip="Stats, separation, group signal, plots"),
+        Binding("1", "switch_mode('samples')", "Samples", id="app.samples", group=SCREENS, tooltip="The samples table and detail pane"),
+        Binding("2", "switch_mode('rules')", "Rules", id="app.rules", group=SCREENS, tooltip="Review proposed rules: accept, reject, edit"),
+        Binding("3", "switch_mode('report')", "Report", id="app.report", group=SCREENS, tooltip="Stats, separation, group signal, plots"),
         Binding("f1,question_mark", "help", "Keys", id="app.help", tooltip="Every key of every screen"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit (asks when the spec is not exported)", priority=True),
     ]
@@ -65,8 +69,10 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
     progress: reactive[tuple[float, float] | None] = reactive(None)
 
     def __init__(self, samples_path: str | Path | None = None, *, home: Path | None = None,
-                 fields: dict[str, Any] | None = None, autosave: bool = True, time_limit: float = 2.0) -> None:
+                 fields: dict[str, Any] | None = None, autosave: bool = True, time_limit: float = 2.0,
+                 audit: list[str] | None = None) -> None:
         super().__init__()
+        self._audit_targets = list(audit or [])  # opened as an audit once the samples are in
         self.home = home or default_home()
         self.autosave = autosave
         self.scorer = Scorer(time_limit=time_limit)
@@ -83,7 +89,7 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
     def on_mount(self) -> None:
         self._load_keymap()
         for problem in self._problems:
-            self.notify(problem, title="Workspace", severity="warning", timeout=10)
+            self.notify(problem, title="Workspace", severity="warning", timeout=10, markup=False)
         self.start_load()
 
     def _load_keymap(self) -> None:
@@ -95,7 +101,7 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
             if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
                 raise ValueError("expected {\"binding id\": \"keys\"}")
         except ValueError as exc:
-            self.notify(f"{self.keymap_path}: {exc}", title="Keymap ignored", severity="warning")
+            self.notify(f"{self.keymap_path}: {exc}", title="Keymap ignored", severity="warning", markup=False)
             return
         self.keymap = keymap
         self.set_keymap(keymap)
@@ -124,31 +130,31 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         try:
             self.session.save(self.workspace)
         except OSError as exc:
-            self.notify(f"{self.workspace}: {exc.strerror}", title="Autosave failed", severity="error")
+            self.notify(f"{self.workspace}: {exc.strerror}", title="Autosave failed", severity="error", markup=False)
 
     def action_save_workspace(self) -> None:
         self.save_workspace()
-        self.notify(f"saved {self.workspace}", timeout=3)
+        self.notify(f"saved {self.workspace}", timeout=3, markup=False)
 
     @on(ProposalsReady)
     def _proposals_ready(self, message: ProposalsReady) -> None:
         added = self.session.add_proposals(message.spec, message.origin)
         self.notify(f"{len(added)} rules proposed ({message.origin}{took(message.seconds, ',')}); "
                     "review them on the Rules screen (2)",
-                    title="Proposals ready", timeout=6)
+                    title="Proposals ready", timeout=6, markup=False)
         self.session_changed(rules=True)
 
     # ------------------------------------------------------------------ actions
 
     def action_propose(self) -> None:
         if self.workbench.samples is None:
-            self.notify("the samples are still loading", severity="warning")
+            self.notify("the samples are still loading", severity="warning", markup=False)
             return
         self.push_screen(ProposeScreen())
 
     def action_export(self) -> None:
         if self.session.spec() is None:
-            self.notify("accept at least one rule before exporting (Rules screen, key 2)", severity="warning")
+            self.notify("accept at least one rule before exporting (Rules screen, key 2)", severity="warning", markup=False)
             return
         self.push_screen(ExportScreen())
 
@@ -176,6 +182,11 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         self.workbench = Workbench(opening.session)
         self._bench_ready = False
         self.rules_version += 1
+
+    def samples_ready(self) -> None:
+        if self._audit_targets:
+            targets, self._audit_targets = self._audit_targets, []
+            self.push_screen(AuditScreen(targets))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -215,5 +226,5 @@ def make_app(samples_path: str | Path | None = None, **kwargs: Any) -> Rewardsmi
     return RewardsmithApp(samples_path, **kwargs)
 
 
-def run(samples_path: str | None = None, fields: dict[str, Any] | None = None) -> None:
-    make_app(samples_path, fields=fields or None).run()
+def run(samples_path: str | None = None, fields: dict[str, Any] | None = None, audit: list[str] | None = None) -> None:
+    make_app(samples_path, fields=fields or None, audit=audit).run()

@@ -155,6 +155,10 @@ class WorkbenchJobs(_Base):
         self.samples_version += 1
         if self.session.view.screen in self.MODES and self.session.view.screen != self.current_mode:
             self.switch_mode(self.session.view.screen)
+        self.samples_ready()
+
+    def samples_ready(self) -> None:
+        """The samples of a load are in (the app opens a pending audit here)."""
 
     def _on_bench_ready(self) -> None:
         self._bench_ready = True
@@ -201,7 +205,7 @@ class WorkbenchJobs(_Base):
     def on_scoring_failed(self, message: ScoringFailed) -> None:
         self.progress = None
         self.status = "scoring failed"
-        self.notify(message.error, title="Scoring failed", severity="error", timeout=30)
+        self.notify(message.error, title="Scoring failed", severity="error", timeout=30, markup=False)
 
     def on_scores_ready(self, message: ScoresReady) -> None:
         if message.samples is not self.workbench.samples:

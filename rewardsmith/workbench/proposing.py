@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,17 +19,26 @@ from ..render import templates_dir
 from ..samples import SampleSet
 from ..spec import RewardSpec
 
-__all__ = ["DEFAULT_PERSONA", "llm_available", "normal_persona", "personas", "run_proposer"]
+__all__ = ["DEFAULT_PERSONA", "LLM_INSTALL_HINT", "llm_available", "normal_persona", "personas", "public_api_base",
+           "run_proposer"]
 
 DEFAULT_PERSONA = "search-engine-expert"
 
 
+LLM_INSTALL_HINT = "pip install 'rewardsmith[llm]'"
+
+
 def llm_available() -> bool:
-    """Whether the LLM proposer module exists (without importing it or litellm)."""
+    """Whether the LLM proposer can run: its module and litellm, its client, are installed (neither imported)."""
     try:
-        return importlib.util.find_spec("rewardsmith.propose.llm") is not None
+        return all(importlib.util.find_spec(m) is not None for m in ("rewardsmith.propose.llm", "litellm"))
     except (ImportError, ValueError):
         return False
+
+
+def public_api_base(url: str) -> str:
+    """The API base without credentials (`https://user:key@host/v1` → `https://host/v1`): what may be saved."""
+    return re.sub(r"//[^/@]*@", "//", url.strip())
 
 
 def _normal(name: str) -> str:
@@ -55,6 +65,7 @@ def run_proposer(
     name: str,
     task: str,
     model: str = "",
+    api_base: str = "",
     persona: str = DEFAULT_PERSONA,
     persona_file: str = "",
     instructions: str = "",
@@ -68,10 +79,12 @@ def run_proposer(
     if proposer == "llm":
         if not model:
             raise ValueError("the LLM proposer needs a model string (for example openai/gpt-4o-mini)")
+        if not llm_available():
+            raise ValueError(f"the LLM proposer needs litellm; install it with: {LLM_INSTALL_HINT}")
         try:
             from ..propose.llm import propose_llm  # litellm is imported in there, only now
         except ImportError as exc:
-            raise ValueError(f"the LLM proposer is not available: {exc}") from None
+            raise ValueError(f"the LLM proposer is not available ({exc}); install it with: {LLM_INSTALL_HINT}") from None
         chosen = persona_file.strip() or persona
         if persona_file.strip() and not Path(persona_file).expanduser().is_file():
             raise ValueError(f"persona file not found: {persona_file}")
@@ -79,6 +92,7 @@ def run_proposer(
             "name": name,
             "task": task,
             "model": model,
+            "api_base": api_base.strip() or None,  # None: $REWARDSMITH_API_BASE or the config file
             "persona": chosen,
             "instructions": instructions,
             "progress": progress,

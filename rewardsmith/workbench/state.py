@@ -107,6 +107,7 @@ class ProposeOptions:
 
     proposer: str = "offline"  # offline | llm
     model: str = ""
+    api_base: str = ""  # saved without credentials (workbench.proposing.public_api_base); keys stay in the environment
     persona: str = "search-engine-expert"
     persona_file: str = ""
     selection: str = "balanced"  # selected | balanced | all

@@ -98,3 +98,16 @@ def test_refine_without_a_model_is_a_usage_error(tmp_path):
     (tmp_path / "spec.yaml").write_text(json.dumps(FORMAT_ONLY), encoding="utf-8")
     done = _run(["refine", "spec.yaml", str(demo_path("search"))], tmp_path)
     assert done.returncode == 2 and "refine needs a model" in done.stderr
+
+
+@needs_litellm
+def test_propose_prints_brackets_from_data_as_they_are(server, tmp_path):
+    # A rationale from the model and a file name with brackets: rich markup must not eat them.
+    answer = json.loads(json.dumps(MATH_GOOD))
+    answer["rules"][0]["rationale"] = "only the final number decides [bold]not markup[/bold]"
+    server.push(Reply.json(answer))
+    done = _run(["propose", str(demo_path("math")), "--model", MODEL, "--api-base", server.url,
+                 "-o", "runs[v2].yaml"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "decides [bold]not markup[/bold]" in done.stdout
+    assert "wrote runs[v2].yaml" in done.stdout

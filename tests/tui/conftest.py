@@ -63,5 +63,8 @@ DEMO_SEARCH = demo_path("search")
 def plain(widget: Static) -> str:
     """What a Static shows, as plain text (its content may be any rich renderable)."""
     console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    if isinstance(widget.content, str):
+        # As the widget shows it: parsed as markup only when the widget was made with markup on.
+        return widget.render().plain + "\n"  # type: ignore[union-attr]
     console.print(widget.content)
     return console.export_text()

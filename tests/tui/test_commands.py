@@ -17,7 +17,7 @@ from rewardsmith.tui.screens.help import binding_groups
 from rewardsmith.tui.screens.propose import ProposeScreen
 from rewardsmith.tui.screens.rules import RulesScreen
 
-from .conftest import SIZE, settle
+from .conftest import SIZE, plain, settle
 
 
 def test_every_binding_has_an_id_and_a_tooltip():
@@ -108,6 +108,7 @@ async def test_the_llm_proposer_gets_the_dialogs_choices(new_app, monkeypatch):
         screen = app.screen
         screen.query_one("#proposer-llm").value = True
         screen.query_one("#propose-model").value = "openai/gpt-4o-mini"
+        screen.query_one("#propose-api-base").value = "http://user:sk-secret@127.0.0.1:8000/v1"
         screen.query_one("#propose-persona").value = "code-reviewer"
         screen.query_one("#propose-instructions").text = "If the answer sounds too robotic, deduct 3 points."
         screen.query_one("#selection-balanced").value = True
@@ -115,6 +116,10 @@ async def test_the_llm_proposer_gets_the_dialogs_choices(new_app, monkeypatch):
         await pilot.click("#propose-run")
         await settle(pilot)
         assert calls["model"] == "openai/gpt-4o-mini"
+        assert calls["api_base"] == "http://user:sk-secret@127.0.0.1:8000/v1"  # this run gets it as typed
+        assert app.session.propose.api_base == "http://127.0.0.1:8000/v1"  # the workspace never holds the key
+        app.save_workspace()
+        assert "sk-secret" not in app.workspace.read_text()
         assert calls["persona"] == "code-reviewer"
         assert calls["instructions"] == "If the answer sounds too robotic, deduct 3 points."
         assert calls["count"] == 10 and calls["name"] == "search-demo"
@@ -122,3 +127,17 @@ async def test_the_llm_proposer_gets_the_dialogs_choices(new_app, monkeypatch):
         entry = app.session.entry("answer_right")
         assert entry.status == "proposed" and entry.origin == "llm openai/gpt-4o-mini"
         assert app.session.propose.proposer == "llm" and app.session.propose.per_class == 5
+
+
+async def test_without_litellm_the_llm_proposer_says_how_to_install_it(new_app, monkeypatch):
+    monkeypatch.setattr("rewardsmith.tui.screens.propose.llm_available", lambda: False)
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#proposer-llm").disabled
+        assert screen.query_one("#propose-llm-fields").disabled
+        hint = plain(screen.query_one("#propose-llm-missing"))
+        assert "pip install 'rewardsmith[llm]'" in hint  # the brackets survive: not read as markup

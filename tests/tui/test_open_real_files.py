@@ -39,7 +39,7 @@ def test_rewardsmith_file_takes_the_mapping_flags(tmp_path, monkeypatch):
     path = _their_csv(tmp_path)
     opened = []
     # The seam is where the terminal would start; the flags' parsing before it is what is tested.
-    monkeypatch.setattr(app_module, "run", lambda samples, fields: opened.append((samples, fields)))
+    monkeypatch.setattr(app_module, "run", lambda samples, fields, audit=None: opened.append((samples, fields)))
     for args in ([str(path), *FLAGS], ["tui", str(path), *FLAGS]):
         result = CliRunner().invoke(cli_module.cli, args)
         assert result.exit_code == 0, result.output

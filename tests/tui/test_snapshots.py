@@ -105,7 +105,22 @@ def test_help_screen(snap_compare, fixture_app):
 FITS = [(100, 30), (180, 50)]
 
 
+SCREENS = {"samples": (), "rules": ("2",), "editor": ("2", "enter"), "report": ("3", "right"),
+           "groups": ("3", "right", "right"), "help": ("f1",), "open": ("o",), "propose": ("p",), "export": ("e",)}
+
+
 @pytest.mark.parametrize("size", FITS, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("keys", [(), ("2",), ("3", "right"), ("f1",), ("o",)], ids=["samples", "rules", "report", "help", "open"])
+@pytest.mark.parametrize("keys", list(SCREENS.values()), ids=list(SCREENS))
 def test_screens_fit_the_terminal(snap_compare, fixture_app, keys, size):
     assert snap_compare(fixture_app, terminal_size=size, run_before=lambda pilot: _ready(pilot, *keys))
+
+
+@pytest.mark.parametrize("size", FITS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_audit_fits_the_terminal(snap_compare, tmp_path, monkeypatch, size):
+    """The audit's first tab (its report tab holds timings, which vary run to run)."""
+    from rewardsmith.demo import demo_path
+
+    monkeypatch.chdir(tmp_path)
+    unsloth = Path(__file__).resolve().parents[1] / "originals" / "unsloth_gsm8k.py"
+    app = make_app(demo_path("math"), home=Path("home"), autosave=False, audit=[str(unsloth)])
+    assert snap_compare(app, terminal_size=size, run_before=_ready)

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Header, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from ...errors import RewardsmithError
@@ -26,6 +26,7 @@ from ...spec import RewardSpec, Rule
 from ...workbench.rulecode import rule_source
 from ...workbench.scoring import RuleScores, rule_digest
 from ..widgets.code_view import CodeView
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.param_form import Conditional, ParamForm
 from .base import WorkbenchScreen
 
@@ -98,7 +99,7 @@ class EditorScreen(WorkbenchScreen):
             with Vertical(id="editor-side"):
                 yield CodeView(id="editor-code")
                 yield Static(id="editor-scores")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -144,7 +145,7 @@ class EditorScreen(WorkbenchScreen):
                            for e in exc.errors()]
         elif form.params is None:
             errors.append("fix the params below")
-        self.query_one("#rule-errors", Label).update("\n".join(errors))
+        self.query_one("#rule-errors", Label).update(Text("\n".join(errors)))
         self.query_one("#rule-errors", Label).set_class(bool(errors), "-shown")
         self.draft = draft
         self.query_one("#editor-save", Button).disabled = draft is None
@@ -301,7 +302,7 @@ class EditorScreen(WorkbenchScreen):
     def action_save(self, accept: bool) -> None:
         draft = self.draft
         if draft is None:
-            self.notify("the rule is not valid yet: see the messages in the form", severity="warning")
+            self.notify("the rule is not valid yet: see the messages in the form", severity="warning", markup=False)
             return
         self.session.replace_rule(self.original_name, draft)
         if accept:
@@ -309,7 +310,7 @@ class EditorScreen(WorkbenchScreen):
         if self.preview is not None and self.preview.digest == rule_digest(draft):
             self.rs.apply_scores({draft.name: self.preview})  # already scored: no second run
         self.rs.session_changed(rules=True)
-        self.notify(f"saved {draft.name}" + (" and accepted it" if accept else ""), timeout=3)
+        self.notify(f"saved {draft.name}" + (" and accepted it" if accept else ""), timeout=3, markup=False)
         self.dismiss()
 
     def action_cancel(self) -> None:

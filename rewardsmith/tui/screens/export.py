@@ -256,11 +256,11 @@ class ExportScreen(ModalScreen[None]):
                                  answer)
             return
         except OSError as exc:
-            self.notify(f"{exc}", title="Export failed", severity="error", timeout=15)
+            self.notify(f"{exc}", title="Export failed", severity="error", timeout=15, markup=False)
             return
         self.rs.session.mark_exported(plan.out_dir)
         self.rs.schedule_save()
-        self.notify(f"wrote {plan.out_dir}/ — run its tests with: pytest {plan.out_dir}", title="Exported", timeout=10)
+        self.notify(f"wrote {plan.out_dir}/ — run its tests with: pytest {plan.out_dir}", title="Exported", timeout=10, markup=False)
         self.dismiss()
 
     @on(Button.Pressed, "#export-close")

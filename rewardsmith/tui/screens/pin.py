@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -51,7 +52,7 @@ class PinScreen(ModalScreen[tuple[str, float | None, bool] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Pin a score on [b]{self.sample_id}[/b]")
+            yield Label(Text.assemble("Pin a score on ", (self.sample_id, "bold")))
             yield Label("Rule")
             yield Select([(f"{name}  (now {_fmt(score)})", name) for name, score in self.current.items()],
                          value=self.rule, allow_blank=False, id="pin-rule")

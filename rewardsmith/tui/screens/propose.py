@@ -12,6 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +22,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, Radi
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..messages import ProposalsReady
-from ...workbench.proposing import llm_available, normal_persona, personas, run_proposer
+from ...workbench.proposing import LLM_INSTALL_HINT, llm_available, normal_persona, personas, public_api_base, run_proposer
 
 if TYPE_CHECKING:
     from ..app import RewardsmithApp
@@ -36,6 +37,7 @@ class ProposeScreen(ModalScreen[None]):
         width: 96; height: 90%; background: $panel; border: thick $primary; padding: 0 1;
     }
     ProposeScreen #propose-form { height: 1fr; }
+    ProposeScreen #propose-llm-fields { height: auto; }
     ProposeScreen Label.field-name { color: $text-accent; margin-top: 1; }
     ProposeScreen .hint { color: $text-muted; width: 1fr; }
     ProposeScreen #propose-per-class-row .hint { width: auto; }
@@ -59,6 +61,7 @@ class ProposeScreen(ModalScreen[None]):
         super().__init__()
         self._worker: Worker[None] | None = None
         self._cancel = threading.Event()
+        self._api_base = ""
 
     @property
     def rs(self) -> RewardsmithApp:
@@ -82,9 +85,20 @@ class ProposeScreen(ModalScreen[None]):
                     yield RadioButton("LLM: a model writes the spec" + ("" if has_llm else " (not installed)"),
                                       id="proposer-llm", value=options.proposer == "llm" and has_llm,
                                       disabled=not has_llm)
-                yield Label("Model", classes="field-name")
-                yield Input(options.model or os.environ.get("REWARDSMITH_MODEL", ""),
-                            placeholder="provider/model, e.g. openai/gpt-4o-mini", id="propose-model", compact=True)
+                if not has_llm:
+                    # markup=False: the brackets of rewardsmith[llm] are text, not a style
+                    yield Label(f"The LLM proposer needs litellm: {LLM_INSTALL_HINT}, then reopen this dialog.",
+                                id="propose-llm-missing", classes="hint", markup=False)
+                with Vertical(id="propose-llm-fields", disabled=not has_llm):
+                    yield Label("Model", classes="field-name")
+                    yield Input(options.model or os.environ.get("REWARDSMITH_MODEL", ""),
+                                placeholder="provider/model, e.g. openai/gpt-4o-mini", id="propose-model", compact=True)
+                    yield Label("API base", classes="field-name")
+                    yield Input(options.api_base or os.environ.get("REWARDSMITH_API_BASE", ""),
+                                placeholder="an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 "
+                                            "(empty: the provider's own)", id="propose-api-base", compact=True)
+                    yield Label("The key is read from the provider's variable (OPENAI_API_KEY, …) or "
+                                "$REWARDSMITH_API_KEY, never saved.", classes="hint")
                 yield Label("Persona", classes="field-name")
                 persona_options = personas()
                 values = [v for _, v in persona_options]
@@ -129,6 +143,9 @@ class ProposeScreen(ModalScreen[None]):
         options = self.rs.session.propose
         options.proposer = self._radio("propose-proposer", "proposer-") or "offline"
         options.model = self.query_one("#propose-model", Input).value.strip()
+        api_base = self.query_one("#propose-api-base", Input).value.strip()
+        self._api_base = api_base  # as typed, for this run; the workspace gets it without credentials
+        options.api_base = public_api_base(api_base)
         options.persona = str(self.query_one("#propose-persona", Select).value)
         options.persona_file = self.query_one("#propose-persona-file", Input).value.strip()
         options.selection = self._radio("propose-selection", "selection-") or "balanced"
@@ -150,7 +167,7 @@ class ProposeScreen(ModalScreen[None]):
         self.add_class("-running")
         self.query_one("#propose-run", Button).disabled = True
         self.query_one("#propose-status", Label).update(
-            f"proposing from {len(subset):,} samples with the {options.proposer} proposer …")
+            Text(f"proposing from {len(subset):,} samples with the {options.proposer} proposer …"))
         self._cancel = threading.Event()
         self._worker = self._propose(subset, self._cancel)
 
@@ -172,6 +189,7 @@ class ProposeScreen(ModalScreen[None]):
             name=self.rs.session.name,
             task=self.rs.session.task,
             model=options.model,
+            api_base=self._api_base,
             persona=options.persona,
             persona_file=options.persona_file,
             instructions=options.instructions,
@@ -183,7 +201,7 @@ class ProposeScreen(ModalScreen[None]):
 
     def _progress_text(self, text: str) -> None:
         if self._worker is not None:
-            self.query_one("#propose-status", Label).update(text)
+            self.query_one("#propose-status", Label).update(Text(text))  # text: a proposer's words, not markup
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
@@ -194,8 +212,8 @@ class ProposeScreen(ModalScreen[None]):
             self.remove_class("-running")
             self.query_one("#propose-run", Button).disabled = False
             error = event.worker.error
-            self.query_one("#propose-status", Label).update(f"failed: {error}")
-            self.notify(str(error), title="Proposing failed", severity="error", timeout=15)
+            self.query_one("#propose-status", Label).update(Text(f"failed: {error}"))
+            self.notify(str(error), title="Proposing failed", severity="error", timeout=15, markup=False)
 
     @on(Button.Pressed, "#propose-cancel")
     def action_cancel(self) -> None:

@@ -16,13 +16,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...checks import Report, zero_spread_groups
 from ...fmt import fmt, pct
 from ..widgets.plots import DistributionPlot, GroupSpreadPlot, ZeroSpreadPlot, group_spreads
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.status import StatusLine
 from .base import WorkbenchScreen
 
@@ -51,6 +52,9 @@ def overview(report: Report, proposed: bool) -> RenderableType:
     samples = d["samples"]
     head.append(f"{samples['count']:,} samples ({samples['good']} good, {samples['bad']} bad) · "
                 f"{d['groups']['count']:,} groups, {d['groups']['multi']:,} with several completions\n")
+    if samples["count"] and not d["groups"]["multi"]:
+        head.append("No groups: one completion per prompt, so no GRPO group signal (it needs several "
+                    "completions per prompt).\n", style="bold")
     parts.append(head)
     table = Table(title="Rules", title_justify="left", header_style="bold", expand=False)
     for col, right in (("rule", False), ("kind", False), ("role", False), ("weight", True), ("mean", True),
@@ -95,6 +99,11 @@ def overview(report: Report, proposed: bool) -> RenderableType:
     return Group(*parts)
 
 
+NO_GROUPS = ("This file has no groups: each prompt has one completion. GRPO learns from the spread of the "
+             "rewards among several completions of the same prompt, so there is no group signal to measure here; "
+             "sample several completions per prompt (num_generations) and give them a group column (--group-field).")
+
+
 class ReportScreen(WorkbenchScreen):
     BINDINGS = [
         Binding("r", "rebuild", "Rebuild", id="report.rebuild", tooltip="Build the report again"),
@@ -125,7 +134,7 @@ class ReportScreen(WorkbenchScreen):
                 with VerticalScroll():
                     yield Static("", id="report-diagnostics")
         yield StatusLine()
-        yield Footer()
+        yield WorkbenchFooter()
 
     def sync(self, what: str = "all") -> None:
         super().sync(what)
@@ -239,12 +248,18 @@ class ReportScreen(WorkbenchScreen):
             target.update(Text(f"the diagnostics failed: {error}", style="bold"))
             return
         text = Text()
+        # One completion per prompt: every "group" is one sample, so zero-spread shares and advantages
+        # would read 1.00 and 0/0 — say what the file lacks instead.
+        groupless = bool(self.workbench.groups) and all(len(idx) < 2 for idx in self.workbench.groups.values())
         for section in result.sections:
             text.append(f"{section['title']}\n", style="bold underline")
+            if groupless and section["title"].startswith("GRPO signal"):
+                text.append(NO_GROUPS + "\n\n")
+                continue
             for line in section["lines"]:
                 text.append(f"{line}\n")
             text.append("\n")
-        failing = [c for c in result.checks if not c.ok]
+        failing = [c for c in result.checks if not c.ok and not (groupless and c.id.startswith("grpo"))]
         text.append(f"{len(failing)} findings", style="bold")
         text.append(f" ({sum(c.severity == 'error' for c in failing)} errors)\n")
         for c in failing:

@@ -13,13 +13,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from ...errors import RewardsmithError
 from ...kinds import get_kind
 from ...workbench.rulecode import params_yaml, rule_source
 from ..widgets.code_view import CodeView
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.status import StatusLine
 from .base import WorkbenchScreen
 from .editor import EditorScreen
@@ -61,12 +62,13 @@ class RulesScreen(WorkbenchScreen):
                     yield Static(id="rule-card")
                 yield CodeView(id="rule-code")
         yield StatusLine()
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#rules-table", DataTable)
-        for key, label in (("status", " "), ("name", "rule"), ("kind", "kind"), ("role", "role"), ("weight", "weight"),
-                           ("mean", "mean"), ("auc", "AUC"), ("flat", "flat"), ("errors", "errors")):
+        # The numbers to decide on first: at 100 columns kind and role (also on the card) are the ones cut.
+        for key, label in (("status", " "), ("name", "rule"), ("auc", "AUC"), ("flat", "flat"), ("mean", "mean"),
+                           ("weight", "weight"), ("errors", "errors"), ("role", "role"), ("kind", "kind")):
             table.add_column(label, key=key)
         super().on_mount()
         table.focus()
@@ -113,9 +115,9 @@ class RulesScreen(WorkbenchScreen):
             s = self.stats.get(r.name, {})
             style = {"accepted": "bold", "rejected": "strike dim", "proposed": ""}[e.status]
             table.add_row(
-                STATUS_MARK[e.status], Text(r.name, style=style), r.kind, r.role, f"{r.weight:g}",
-                _num(s.get("mean")), _num(s.get("auc")), _num(s.get("zero_spread"), pct=True),
-                str(s.get("errors", "")) if s.get("errors") else "", key=r.name,
+                STATUS_MARK[e.status], Text(r.name, style=style), _num(s.get("auc")),
+                _num(s.get("zero_spread"), pct=True), _num(s.get("mean")), f"{r.weight:g}",
+                str(s.get("errors", "")) if s.get("errors") else "", r.role, r.kind, key=r.name,
             )
         names = self.session.names()
         if current in names:
@@ -207,13 +209,13 @@ class RulesScreen(WorkbenchScreen):
     def action_accept_all(self) -> None:
         proposed = [e.rule.name for e in self.session.rules if e.status == "proposed"]
         if self.session.decide(proposed, "accepted"):
-            self.notify(f"accepted {len(proposed)} rules (u undoes)", timeout=3)
+            self.notify(f"accepted {len(proposed)} rules (u undoes)", timeout=3, markup=False)
             self.rs.session_changed(rules=True)
 
     def action_undo(self) -> None:
         restored = self.session.undo_decision()
         if not restored:
-            self.notify("nothing to undo: no accept or reject since the workbench opened", timeout=3)
+            self.notify("nothing to undo: no accept or reject since the workbench opened", timeout=3, markup=False)
             return
         names = self.session.names()
         self.rs.session_changed(rules=True)
@@ -221,7 +223,7 @@ class RulesScreen(WorkbenchScreen):
         self.query_one("#rules-table", DataTable).move_cursor(row=names.index(restored[0]), animate=False)
         status = self.session.entry(restored[0]).status
         what = restored[0] if len(restored) == 1 else f"{len(restored)} rules"
-        self.notify(f"undone: {what} back to {status}", timeout=3)
+        self.notify(f"undone: {what} back to {status}", timeout=3, markup=False)
 
     def action_edit(self) -> None:
         name = self.current_name()

@@ -8,13 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Checkbox, Footer, Header, Input, Select
+from textual.widgets import Checkbox, Header, Input, Select
 
 from ...spec import Rule
 from ...workbench.state import LABEL_FILTERS
 from ...workbench.tableview import row_order
 from ..widgets.sample_detail import DetailRule, SampleDetail
 from ..widgets.sample_table import Column, SampleTable
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.status import StatusLine
 from ...workbench.workbench import Workbench
 from .base import WorkbenchScreen
@@ -45,8 +46,9 @@ class SamplesSource:
             Column("id", "id", id_width),
             Column("group", "group", group_width),
             Column("label", "label", 5),
-            *[Column(f"rule:{r.name}", r.name, max(7, min(10, len(r.name))), right=True) for r in self.rules],
+            # The total before the rules: with many rules, or at 100 columns, it stays on screen.
             Column("total", total_title, 7, right=True),
+            *[Column(f"rule:{r.name}", r.name, max(7, min(10, len(r.name))), right=True) for r in self.rules],
         ]
         view = workbench.session.view
         arrow = " ▼" if view.descending else " ▲"
@@ -79,39 +81,46 @@ class SamplesSource:
         if column == 3:
             good = sample.is_good
             return {True: ("good", "good"), False: ("bad", "bad"), None: ("—", "dim")}[good]
-        k = column - 4
-        if k < len(self.rules):
-            if i in self._errors[k]:
-                return "error", "error"
-            values = self._scores[k]
-            value = None if values is None else values[i]
-            pin = self.pins.get((sample.id, self.rules[k].name))
-            if pin is not None:
-                return fmt_score(value), "pinned"
-            return fmt_score(value), "dim" if value is None else ""
-        total = self.workbench.total[i] if self.workbench.total else None
-        return fmt_score(total), "dim" if total is None else ""
+        if column == 4:
+            total = self.workbench.total[i] if self.workbench.total else None
+            return fmt_score(total), "dim" if total is None else ""
+        k = column - 5
+        if i in self._errors[k]:
+            return "error", "error"
+        values = self._scores[k]
+        value = None if values is None else values[i]
+        pin = self.pins.get((sample.id, self.rules[k].name))
+        if pin is not None:
+            return fmt_score(value), "pinned"
+        return fmt_score(value), "dim" if value is None else ""
+
+
+# Shown in the footer as one entry each (`g b u label`, `s r l m z / sort/filter`): one by one they
+# would not fit 100 columns.
+LABEL_KEYS = Binding.Group("label")
+VIEW_KEYS = Binding.Group("sort/filter")
 
 
 class SamplesScreen(WorkbenchScreen):
     BINDINGS = [
-        Binding("g", "label(1.0)", "Good", id="samples.good", tooltip="Label the sample good"),
-        Binding("b", "label(0.0)", "Bad", id="samples.bad", tooltip="Label the sample bad"),
-        Binding("u", "label(None)", "Unlabel", id="samples.unlabel", tooltip="Remove the sample's label"),
+        Binding("g", "label(1.0)", "Good", id="samples.good", tooltip="Label the sample good", group=LABEL_KEYS),
+        Binding("b", "label(0.0)", "Bad", id="samples.bad", tooltip="Label the sample bad", group=LABEL_KEYS),
+        Binding("u", "label(None)", "Unlabel", id="samples.unlabel", tooltip="Remove the sample's label",
+                group=LABEL_KEYS),
         Binding("P,shift+p", "pin", "Pin", id="samples.pin", tooltip="Pin the expected score of a rule on this sample"),
-        Binding("l", "cycle_label", "Label filter", show=False, id="samples.label_filter",
-                tooltip="Show all / good / bad / unlabelled samples"),
-        Binding("s", "cycle_sort", "Sort", show=False, id="samples.sort", tooltip="Sort by the next column"),
-        Binding("r", "reverse", "Reverse", show=False, id="samples.reverse", tooltip="Reverse the sort order"),
-        Binding("m", "toggle('misclassified')", "Misclassified", show=False, id="samples.misclassified",
-                tooltip="Only samples the total gets wrong (at the best threshold)"),
-        Binding("z", "toggle('zero_spread')", "Zero-spread", show=False, id="samples.zero_spread",
-                tooltip="Only groups whose total has no spread (no GRPO signal)"),
+        Binding("s", "cycle_sort", "Sort", id="samples.sort", tooltip="Sort by the next column", group=VIEW_KEYS),
+        Binding("r", "reverse", "Reverse", id="samples.reverse", tooltip="Reverse the sort order", group=VIEW_KEYS),
+        Binding("l", "cycle_label", "Label filter", id="samples.label_filter",
+                tooltip="Show all / good / bad / unlabelled samples", group=VIEW_KEYS),
+        Binding("m", "toggle('misclassified')", "Misclassified", id="samples.misclassified",
+                tooltip="Only samples the total gets wrong (at the best threshold)", group=VIEW_KEYS),
+        Binding("z", "toggle('zero_spread')", "Zero-spread", id="samples.zero_spread",
+                tooltip="Only groups whose total has no spread (no GRPO signal)", group=VIEW_KEYS),
+        Binding("slash", "search", "Search", id="samples.search", tooltip="Filter by id or group", group=VIEW_KEYS),
         Binding("v", "toggle('marked_only')", "Marked only", show=False, id="samples.marked_only",
                 tooltip="Only the marked samples"),
         Binding("h", "cycle_highlight", "Highlight", id="samples.highlight",
                 tooltip="Highlight the spans of all rules, or of one rule at a time"),
-        Binding("slash", "search", "Search", show=False, id="samples.search", tooltip="Filter by id or group"),
         Binding("escape", "focus_table", "Table", show=False, id="samples.focus_table", tooltip="Back to the table"),
     ]
 
@@ -144,7 +153,7 @@ class SamplesScreen(WorkbenchScreen):
                 yield SampleTable(id="samples-table")
             yield SampleDetail(id="sample-detail")
         yield StatusLine()
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -211,7 +220,14 @@ class SamplesScreen(WorkbenchScreen):
                 # The sample left the view (labelled out of a filter): the next one takes its row.
                 row = old_row
         table.set_source(self.source, row)
+        self.refresh_title()
         self.show_detail()
+
+    def refresh_title(self) -> None:
+        super().refresh_title()
+        samples = self.workbench.samples
+        if samples is not None and self.source is not None and len(self.source) != len(samples):
+            self.sub_title = f"{len(self.source):,} of {len(samples):,} shown · " + self.sub_title.split(" · ", 1)[-1]
 
     def current_index(self) -> int | None:
         """The sample index under the cursor (None when no row is shown)."""
@@ -333,7 +349,7 @@ class SamplesScreen(WorkbenchScreen):
         names = [None, *[r.name for r in self.session.live()]]
         k = names.index(self.focus_rule) if self.focus_rule in names else 0
         self.focus_rule = names[(k + 1) % len(names)]
-        self.notify(f"highlighting {self.focus_rule or 'every rule'}", timeout=2)
+        self.notify(f"highlighting {self.focus_rule or 'every rule'}", timeout=2, markup=False)
         self.show_detail()
 
     # ------------------------------------------------------------------ labels and pins
@@ -352,7 +368,7 @@ class SamplesScreen(WorkbenchScreen):
             return
         rules = self.session.live()
         if not rules:
-            self.notify("no rules to pin yet: propose some first (p)", severity="warning")
+            self.notify("no rules to pin yet: propose some first (p)", severity="warning", markup=False)
             return
         sample = self.workbench.sample(i)
         current = {r.name: self.workbench.score_of(r.name, i) for r in rules}
@@ -364,10 +380,10 @@ class SamplesScreen(WorkbenchScreen):
             rule, score, remove = result
             if remove:
                 self.session.remove_pin(sample.id, rule)
-                self.notify(f"unpinned {rule} on {sample.id}", timeout=3)
+                self.notify(f"unpinned {rule} on {sample.id}", timeout=3, markup=False)
             else:
                 self.session.set_pin(sample.id, rule, score)
-                self.notify(f"pinned {rule} on {sample.id} at {fmt_score(score)}", timeout=3)
+                self.notify(f"pinned {rule} on {sample.id} at {fmt_score(score)}", timeout=3, markup=False)
             self.rs.session_changed(scores=True)
 
         self.app.push_screen(PinScreen(sample.id, current, default, self.session.pins_of(sample.id)), done)

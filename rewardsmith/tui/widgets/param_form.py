@@ -9,6 +9,8 @@ under the fields they belong to; `Changed` carries the valid params, or None and
 
 from __future__ import annotations
 
+from rich.text import Text
+
 import json
 import types
 import typing
@@ -384,12 +386,12 @@ class ParamForm(Vertical):
         for spec in self.fields:
             text = messages.get(spec.key, "")
             error = self.query_one(f"#err-{spec.key}", Label)
-            error.update(text)
+            error.update(Text(text))
             error.set_class(bool(text), "-shown")
             if spec.kind not in ("bool", "choice", "flags", "model"):
                 self.query_one(f"#f-{spec.key}").set_class(bool(text), "-invalid")
         summary = self.query_one("#form-errors", Label)
-        summary.update("\n".join(general))
+        summary.update(Text("\n".join(general)))
         summary.set_class(bool(general), "-shown")
         self.params = params
         self.errors = general + [f"{k.replace('-', '.')}: {v}" for k, v in messages.items()]

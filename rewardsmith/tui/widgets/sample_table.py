@@ -262,7 +262,19 @@ class SampleTable(ScrollView, can_focus=True):
                 # mixing partial and full lookups of one component would return the wrong one.
                 line_style = line_style + self.get_component_rich_style("sample-table--cursor", partial=True)
             segments = self._line_text(row)
-        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        strip = Strip(segments).crop(scroll_x, self._visible_end(scroll_x, width))
         return strip.apply_style(line_style).extend_cell_length(width, line_style)
+
+    def _visible_end(self, scroll_x: int, width: int) -> int:
+        """Where the drawn part ends: at the last column that fits whole, so "1.58" never shows as "1.5"."""
+        end = 0
+        fitted = scroll_x
+        for column in self.source.columns:
+            end += column.width
+            if end > scroll_x + width:
+                break
+            fitted = end
+            end += _GAP
+        return fitted if fitted > scroll_x else scroll_x + width
 
     _cell_styles: dict[str, Style] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
@@ -26,7 +28,7 @@ class StatusLine(Horizontal):
         self.watch(self.app, "progress", self._progress)
 
     def _status(self, text: str) -> None:
-        self.query_one("#status-text", Label).update(text)
+        self.query_one("#status-text", Label).update(Text(text))  # file names are text, not markup
 
     def _progress(self, value: tuple[float, float] | None) -> None:
         self.set_class(value is not None, "-busy")
