@@ -595,3 +595,10 @@ def test_code_without_tests_gets_format_and_syntax_rules_and_a_written_waiver() 
     compiles = next(r for r in spec.rules if r.kind == "code_compiles").name
     scores = run_spec(spec, SampleSet(samples))[compiles]
     assert [sc for sc, s in zip(scores, samples) if s in broken] == [0.0] * len(broken)
+
+
+def test_mining_more_candidates_than_a_spec_may_hold() -> None:
+    """The TUI's 26-sample search file yields over 64 candidates: mining renders them in chunks, not one spec."""
+    samples = load_samples(Path(__file__).parent / "tui" / "fixtures" / "search.jsonl")
+    spec = propose_offline(samples)
+    assert any(rule.kind == "exact_match" for rule in spec.rules)

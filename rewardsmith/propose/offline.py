@@ -37,7 +37,7 @@ from ..gold import gold_columns, is_gold_name, is_metadata_name
 from ..kinds import KINDS
 from ..render import render_module
 from ..samples import SampleSet
-from ..spec import Expectations, Provenance, RewardSpec, Rule
+from ..spec import MAX_RULES, Expectations, Provenance, RewardSpec, Rule
 from .heldout import advantage_shares, group_folds, mean_fold_auc
 from .slots import find_hits, gold_is_wrapped, normalise_gold, slots_from_hits
 
@@ -208,6 +208,12 @@ def _score_candidates(candidates: list[_Candidate], view: _View) -> list[_Candid
 
 def _run_all(candidates: list[_Candidate], view: _View) -> None:
     """Score each candidate with the rendered module; one that cannot run keeps empty scores."""
+    # A spec holds at most MAX_RULES rules (a bound for untrusted specs), so mining renders in chunks of that size.
+    for start in range(0, len(candidates), MAX_RULES):
+        _run_chunk(candidates[start:start + MAX_RULES], view)
+
+
+def _run_chunk(candidates: list[_Candidate], view: _View) -> None:
     spec = RewardSpec(name="offline-mining", rules=[c.rule(name=f"c{i:03d}") for i, c in enumerate(candidates)])
     namespace: dict[str, Any] = {"__name__": "rewardsmith_offline_mining"}
     exec(compile(render_module(spec), "<rewardsmith offline mining>", "exec"), namespace)  # noqa: S102 - our own render
