@@ -286,7 +286,7 @@ def _wait_gone(procs: list[Any], seconds: float = 5.0) -> list[Any]:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("after", [4.0, 12.0])  # while the bench scores, then in the diagnostics
 def test_no_child_outlives_a_signalled_test_run(tmp_path: Path, sig: int, after: float) -> None:
-    psutil = pytest.importorskip("psutil")
+    import psutil  # in the dev extra: CI runs this, never skips it
     samples = tmp_path / "big.jsonl"
     # One call of this rule takes minutes (quadratic search over 200,000 characters): a hanging rule.
     samples.write_text("".join(json.dumps({"prompt": "q", "completion": "a" * 200_000 + "!", "label": k == 0})
