@@ -23,7 +23,7 @@ import jinja2
 from . import __version__, runtime
 from .errors import RenderError
 from .kinds import get_kind, py
-from .runtime.batch import _literal_count, _required_literal
+from .runtime.batch import _literal_count, _literal_head, _required_literal
 from .spec import RewardSpec, Rule, check_rule_name
 
 __all__ = ["TARGETS", "docstring_text", "make_environment", "render_module", "render_test_module", "templates_dir"]
@@ -96,7 +96,8 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
     # worked out here, once, and written into the module as constants (the runtime's batch prefilters).
     plans = {key: _regex_plan(src, flags) for key, (src, flags) in out.regexes.items()}
     ctx = {"fn": rule.name, "lit": out.lit, "re": regex_names, "scope": scope,
-           "literal": {key: py(plan[1]) for key, plan in plans.items()}}
+           "literal": {key: py(plan[1]) for key, plan in plans.items()},
+           "head": {key: py(plan[2]) for key, plan in plans.items()}}
     macros = env.get_template(f"kinds/{kind.family}.jinja").module
     body = getattr(macros, kind.name)(ctx).strip("\n")
     # What the rule reads of the whole batch before its loop (shared with the module's other rules through
@@ -141,11 +142,12 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
     }
 
 
-def _regex_plan(source: str, flags: str) -> tuple[str, str | None]:
-    """(required literal, literal its matches count or None) of a kind's pattern, given as Python source.
+def _regex_plan(source: str, flags: str) -> tuple[str, str | None, str]:
+    """(required literal, literal its matches count or None, literal its matches start with) of a kind's pattern,
+    given as Python source.
 
     The source is a string literal and the flags ``0`` or ``re.NAME | ...``, as the kinds write them; anything
-    else gets no prefilter ("", None), which changes no score.
+    else gets no prefilter ("", None, ""), which changes no score.
     """
     try:
         value = 0
@@ -153,12 +155,12 @@ def _regex_plan(source: str, flags: str) -> tuple[str, str | None]:
             part = part.strip()
             if part != "0":
                 if not part.startswith("re.") or not part[3:].isidentifier():
-                    return "", None
+                    return "", None, ""
                 value |= int(getattr(re, part[3:]))
         pattern = re.compile(ast.literal_eval(source), value)
     except (ValueError, SyntaxError, AttributeError, re.error):
-        return "", None
-    return _required_literal(pattern), _literal_count(pattern)
+        return "", None, ""
+    return _required_literal(pattern), _literal_count(pattern), _literal_head(pattern)
 
 
 # --------------------------------------------------------------------------- inlining the runtime

@@ -31,6 +31,7 @@ __all__ = [
     "_answers",
     "_batch",
     "_literal_count",
+    "_literal_head",
     "_literal_runs",
     "_match_counts",
     "_parsed",
@@ -90,16 +91,15 @@ def _texts_at_c_speed(completions, scope):
     All strings (the text under every scope), or, under scope "first", message lists whose first message
     holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
     """
-    kinds = set(map(type, completions))
-    if kinds == {str}:
-        return list(completions)
-    if scope != "first" or dict in kinds:  # a dict is one message or a transcript, never completion[0]
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
         return None
     try:
-        texts = [c[0]["content"] for c in completions]
-    except (IndexError, KeyError, TypeError):  # an empty list, a message without content, a string
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
         return None
-    return texts if set(map(type, texts)) == {str} else None
 
 
 def _split_answer(text, start, end, index):
@@ -192,6 +192,28 @@ def _required_literal(pattern):
     runs = []
     runs.append("".join(_literal_runs(list(parsed), runs, [])))
     return max(runs, key=len)
+
+
+def _literal_head(pattern):
+    """The literal every match starts with (after any leading anchors), "" when there is none to rely on.
+
+    ``pattern.match(text)`` and ``fullmatch`` need the text to start with it, which ``str.startswith`` checks
+    without reading the rest of the text.
+    """
+    if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
+        return ""
+    parsed = _parsed(pattern)
+    if parsed is None or parsed.state.flags & re.IGNORECASE:
+        return ""
+    head = []
+    for op, arg in parsed:
+        name = getattr(op, "name", str(op))
+        if name == "AT" and not head:
+            continue  # an anchor consumes nothing: the literal after it still starts the match
+        if name != "LITERAL":
+            break
+        head.append(chr(arg))
+    return "".join(head)
 
 
 def _literal_count(pattern):

@@ -17,6 +17,7 @@ from rewardsmith.runtime.batch import (
     _answers,
     _batch,
     _literal_count,
+    _literal_head,
     _match_counts,
     _required_literal,
     _split_answer,
@@ -252,6 +253,26 @@ def test_a_text_without_the_required_literal_never_matches(pattern, text):
     compiled = re.compile(pattern)
     if _required_literal(compiled) not in text:
         assert compiled.search(text) is None and not compiled.findall(text)
+
+
+@pytest.mark.parametrize(("pattern", "flags", "head"), [
+    (r"^<reasoning>\n.*?\n</reasoning>$", 0, "<reasoning>\n"),
+    (r"\A\bab(c)", 0, "ab"),
+    (r"<a>|<b>", 0, "<"),  # the parser takes a shared start out of the alternatives
+    (r"a|b", 0, ""),
+    (r"abc", re.IGNORECASE, ""),
+    (r"(ab)c", 0, ""),
+])
+def test_literal_head(pattern, flags, head):
+    assert _literal_head(re.compile(pattern, flags)) == head
+
+
+@given(st.sampled_from(PATTERNS + [r"^\s*<a>", r"\A<a>\n(.*)", r"<a>|<b>", r"$a"]), _regex_text)
+@settings(max_examples=600, deadline=None)
+def test_a_text_without_the_head_never_matches_at_its_start(pattern, text):
+    compiled = re.compile(pattern, re.MULTILINE)
+    if not text.startswith(_literal_head(compiled)):
+        assert compiled.match(text) is None and compiled.fullmatch(text) is None
 
 
 @pytest.mark.parametrize(("pattern", "literal"), [
