@@ -131,16 +131,15 @@ def _texts_at_c_speed(completions, scope):
     All strings (the text under every scope), or, under scope "first", message lists whose first message
     holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
     """
-    kinds = set(map(type, completions))
-    if kinds == {str}:
-        return list(completions)
-    if scope != "first" or dict in kinds:  # a dict is one message or a transcript, never completion[0]
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
         return None
     try:
-        texts = [c[0]["content"] for c in completions]
-    except (IndexError, KeyError, TypeError):  # an empty list, a message without content, a string
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
         return None
-    return texts if set(map(type, texts)) == {str} else None
 
 
 def _texts(readings, completions, scope):
@@ -415,7 +414,7 @@ def format_tags(prompts=None, completions=None, **kwargs):
     texts = _texts(batch, completions, 'last')
     scores = []
     for i, text in enumerate(texts):
-        score = 1.0 if _RE_FORMAT_TAGS_FORMAT_NEED in text and _RE_FORMAT_TAGS_FORMAT.fullmatch(text) else 0.0
+        score = 1.0 if text.startswith('') and _RE_FORMAT_TAGS_FORMAT.fullmatch(text) else 0.0
         scores.append(score)
     return scores
 

@@ -130,16 +130,15 @@ def _texts_at_c_speed(completions, scope):
     All strings (the text under every scope), or, under scope "first", message lists whose first message
     holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
     """
-    kinds = set(map(type, completions))
-    if kinds == {str}:
-        return list(completions)
-    if scope != "first" or dict in kinds:  # a dict is one message or a transcript, never completion[0]
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
         return None
     try:
-        texts = [c[0]["content"] for c in completions]
-    except (IndexError, KeyError, TypeError):  # an empty list, a message without content, a string
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
         return None
-    return texts if set(map(type, texts)) == {str} else None
 
 
 def _texts(readings, completions, scope):
@@ -350,7 +349,7 @@ def soft_format_reward_func(prompts=None, completions=None, **kwargs):
     texts = _texts(batch, completions, 'first')
     scores = []
     for i, text in enumerate(texts):
-        score = 0.5 if _RE_SOFT_FORMAT_REWARD_FUNC_FORMAT_NEED in text and _RE_SOFT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0
+        score = 0.5 if text.startswith('<reasoning>') and _RE_SOFT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0
         scores.append(score)
     return scores
 
@@ -369,7 +368,7 @@ def strict_format_reward_func(prompts=None, completions=None, **kwargs):
     texts = _texts(batch, completions, 'first')
     scores = []
     for i, text in enumerate(texts):
-        score = 0.5 if _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT_NEED in text and _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0
+        score = 0.5 if text.startswith('<reasoning>\n') and _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0
         scores.append(score)
     return scores
 

@@ -152,16 +152,15 @@ def _texts_at_c_speed(completions, scope):
     All strings (the text under every scope), or, under scope "first", message lists whose first message
     holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
     """
-    kinds = set(map(type, completions))
-    if kinds == {str}:
-        return list(completions)
-    if scope != "first" or dict in kinds:  # a dict is one message or a transcript, never completion[0]
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
         return None
     try:
-        texts = [c[0]["content"] for c in completions]
-    except (IndexError, KeyError, TypeError):  # an empty list, a message without content, a string
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
         return None
-    return texts if set(map(type, texts)) == {str} else None
 
 
 def _texts(readings, completions, scope):

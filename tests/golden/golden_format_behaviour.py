@@ -108,16 +108,15 @@ def _texts_at_c_speed(completions, scope):
     All strings (the text under every scope), or, under scope "first", message lists whose first message
     holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
     """
-    kinds = set(map(type, completions))
-    if kinds == {str}:
-        return list(completions)
-    if scope != "first" or dict in kinds:  # a dict is one message or a transcript, never completion[0]
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
         return None
     try:
-        texts = [c[0]["content"] for c in completions]
-    except (IndexError, KeyError, TypeError):  # an empty list, a message without content, a string
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
         return None
-    return texts if set(map(type, texts)) == {str} else None
 
 
 def _texts(readings, completions, scope):
@@ -315,9 +314,6 @@ def _repetition(text, n, max_penalty):
     return max_penalty * (1.0 - len(set(grams)) / len(grams)) + 0.0
 
 
-_WHITESPACE = re.compile(r"\s+")
-
-
 # --- think_layout: regex_format, role verifier, weight 1.0
 
 _RE_THINK_LAYOUT_FORMAT = re.compile('^<think>\\n.*?\\n</think>\\n', re.DOTALL)
@@ -332,7 +328,7 @@ def think_layout(prompts=None, completions=None, **kwargs):
     texts = _texts(batch, completions, 'last')
     scores = []
     for i, text in enumerate(texts):
-        score = 1.0 if _RE_THINK_LAYOUT_FORMAT_NEED in text and _RE_THINK_LAYOUT_FORMAT.match(text) else 0.0
+        score = 1.0 if text.startswith('<think>\n') and _RE_THINK_LAYOUT_FORMAT.match(text) else 0.0
         scores.append(score)
     return scores
 
@@ -375,7 +371,7 @@ def whole_answer(prompts=None, completions=None, **kwargs):
     texts = _texts(batch, completions, 'first')
     scores = []
     for i, text in enumerate(texts):
-        score = 1.0 if _RE_WHOLE_ANSWER_FORMAT_NEED in text and _RE_WHOLE_ANSWER_FORMAT.fullmatch(text) else 0.0
+        score = 1.0 if text.startswith('<answer>') and _RE_WHOLE_ANSWER_FORMAT.fullmatch(text) else 0.0
         scores.append(score)
     return scores
 
@@ -427,7 +423,7 @@ def direction_tokens(prompts=None, completions=None, **kwargs):
     scores = []
     for i, text in enumerate(texts):
         answer = answers[i]
-        sequence = "" if answer is None else _WHITESPACE.sub("", answer)
+        sequence = "" if answer is None else "".join(answer.split())  # what _WHITESPACE.sub("", answer) gives, faster
         ok = bool(sequence) and "".join(_RE_DIRECTION_TOKENS_TOKENS.findall(sequence)) == sequence
         score = 1.0 if ok else 0.0
         scores.append(score)
