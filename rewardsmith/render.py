@@ -106,6 +106,11 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
     reading = [env.get_template("_macros.jinja").module.reading(ctx).strip("\n")]
     if hasattr(macros, f"{kind.name}_reading"):
         reading.append(getattr(macros, f"{kind.name}_reading")(ctx).strip("\n"))
+    # A kind may also give its scores as one comprehension over the batch (`<kind>_scores`, empty when its
+    # params need the per-completion loop): no Python statement per completion.
+    scores = ""
+    if not kind.asynchronous and hasattr(macros, f"{kind.name}_scores"):
+        scores = getattr(macros, f"{kind.name}_scores")(ctx).strip()
     finish = getattr(macros, f"{kind.name}_finish")(ctx).strip("\n") if kind.asynchronous else ""
     columns = kind.columns(rule.params)
     for column in columns:
@@ -127,6 +132,7 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
         "weight": py(weight),
         "scope": scope,
         "reading": "\n".join(line for line in reading if line),
+        "scores": scores,
         "doc": docstring_text(doc),
         "columns": columns,
         "column_defs": column_defs,
