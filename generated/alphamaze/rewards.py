@@ -356,20 +356,8 @@ def correctness_reward_func(prompts=None, completions=None, **kwargs):
     Why: A correct path earns 0.2 per move, so longer solved mazes earn more."""
     refs = _column(kwargs, 'answer', len(completions), 'correctness_reward_func')
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'first')
     answers = _answers(batch, completions, 'first', ("split", '</think>', '', 1), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is not None and answer == ref:
-            score = len(answer.split('|><|')) * 0.2
-        else:
-            score = 0.0
-        scores.append(score)
-    return scores
+    return [None if ref is None else len(answer.split('|><|')) * 0.2 if answer is not None and answer == ref else 0.0 for answer, ref in zip(answers, refs)]
 
 
 REWARD_FUNCS = [xmlcount_reward_func, int_reward_func, correctness_reward_func]

@@ -422,11 +422,7 @@ def format_tags(prompts=None, completions=None, **kwargs):
     25%)"""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'last')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 1.0 if text.startswith('') and _RE_FORMAT_TAGS_FORMAT.fullmatch(text) else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if text.startswith('') and _RE_FORMAT_TAGS_FORMAT.fullmatch(text) else 0.0 for text in texts]
 
 
 REWARD_FUNCS = [answer_exact_match, answer_is_bare_number, format_tags]

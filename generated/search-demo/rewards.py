@@ -412,11 +412,7 @@ def format_tags(prompts=None, completions=None, **kwargs):
     bad do not; held-out AUC of the total 0.960 → 0.970; 17% of the GRPO advantage (at most 25%)"""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'last')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 1.0 if text.startswith('') and _RE_FORMAT_TAGS_FORMAT.fullmatch(text) else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if text.startswith('') and _RE_FORMAT_TAGS_FORMAT.fullmatch(text) else 0.0 for text in texts]
 
 
 # --- calls_search: count_in_range, role reward, weight 0.2
@@ -433,14 +429,8 @@ def calls_search(prompts=None, completions=None, **kwargs):
     so retries cannot be farmed; held-out AUC of the total 0.970 → 0.996; 11% of the GRPO advantage
     (at most 25%)"""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'assistant')
     counts = _match_counts(batch, completions, 'assistant', _RE_CALLS_SEARCH_COUNT, _RE_CALLS_SEARCH_COUNT_NEED, '<search>')
-    scores = []
-    for i, text in enumerate(texts):
-        count = counts[i]
-        score = 1.0 if 1 <= count <= 4 else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if 1 <= count <= 4 else 0.0 for count in counts]
 
 
 # --- length_penalty: length, role reward, weight 0.2

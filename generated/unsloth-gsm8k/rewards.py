@@ -347,11 +347,7 @@ def soft_format_reward_func(prompts=None, completions=None, **kwargs):
     Why: Reasoning then answer tags, anywhere in the layout (as written, without DOTALL)."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'first')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 0.5 if text.startswith('<reasoning>') and _RE_SOFT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0
-        scores.append(score)
-    return scores
+    return [0.5 if text.startswith('<reasoning>') and _RE_SOFT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0 for text in texts]
 
 
 # --- strict_format_reward_func: regex_format, role reward, weight 1.0
@@ -366,11 +362,7 @@ def strict_format_reward_func(prompts=None, completions=None, **kwargs):
     Why: The exact newline layout of the system prompt's format."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'first')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 0.5 if text.startswith('<reasoning>\n') and _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0
-        scores.append(score)
-    return scores
+    return [0.5 if text.startswith('<reasoning>\n') and _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0 for text in texts]
 
 
 # --- int_reward_func: answer_shape, role reward, weight 1.0
@@ -381,18 +373,8 @@ def int_reward_func(prompts=None, completions=None, **kwargs):
 
     Why: The extracted answer is a whole number (str.isdigit)."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'first')
     answers = _answers(batch, completions, 'first', ("split", '<answer>', '</answer>', -1), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        if answer is None:
-            ok = False
-        else:
-            ok = answer.isdigit()
-        score = 0.5 if ok else 0.0
-        scores.append(score)
-    return scores
+    return [0.5 if answer is not None and answer.isdigit() else 0.0 for answer in answers]
 
 
 # --- correctness_reward_func: exact_match, role reward, weight 1.0
@@ -404,23 +386,8 @@ def correctness_reward_func(prompts=None, completions=None, **kwargs):
     Why: The extracted answer equals the reference exactly."""
     refs = _column(kwargs, 'answer', len(completions), 'correctness_reward_func')
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'first')
     answers = _answers(batch, completions, 'first', ("split", '<answer>', '</answer>', -1), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is None:
-            score = 0.0
-        elif ref.__class__ is str:
-            score = 2.0 if answer == ref else 0.0
-        else:
-            accepted = (a if isinstance(a, str) else str(a) for a in _as_list(ref))
-            score = 2.0 if any(answer == a for a in accepted) else 0.0
-        scores.append(score)
-    return scores
+    return [None if ref is None else 0.0 if answer is None else (2.0 if answer == ref else 0.0) if ref.__class__ is str else 2.0 if any(answer == (a if isinstance(a, str) else str(a)) for a in _as_list(ref)) else 0.0 for answer, ref in zip(answers, refs)]
 
 
 REWARD_FUNCS = [xmlcount_reward_func, soft_format_reward_func, strict_format_reward_func, int_reward_func, correctness_reward_func]

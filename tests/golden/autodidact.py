@@ -459,11 +459,7 @@ def reward_formatting(prompts=None, completions=None, **kwargs):
     Why: No tool call failed anywhere in the transcript (no message contains "Error during")."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'transcript')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 0.0 if _RE_REWARD_FORMATTING_FORMAT_NEED in text and _RE_REWARD_FORMATTING_FORMAT.search(text) else 0.7
-        scores.append(score)
-    return scores
+    return [0.0 if _RE_REWARD_FORMATTING_FORMAT_NEED in text and _RE_REWARD_FORMATTING_FORMAT.search(text) else 0.7 for text in texts]
 
 
 REWARD_FUNCS = [reward_correctness, reward_formatting]

@@ -466,23 +466,8 @@ def exact_whole(prompts=None, completions=None, **kwargs):
     Why: The whole first message equals the reference, byte for byte."""
     refs = _column(kwargs, 'answer', len(completions), 'exact_whole')
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'first')
     answers = _answers(batch, completions, 'first', ("whole",), False)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is None:
-            score = 0.0
-        elif ref.__class__ is str:
-            score = 1.0 if answer == ref else 0.0
-        else:
-            accepted = (a if isinstance(a, str) else str(a) for a in _as_list(ref))
-            score = 1.0 if any(answer == a for a in accepted) else 0.0
-        scores.append(score)
-    return scores
+    return [None if ref is None else 0.0 if answer is None else (1.0 if answer == ref else 0.0) if ref.__class__ is str else 1.0 if any(answer == (a if isinstance(a, str) else str(a)) for a in _as_list(ref)) else 0.0 for answer, ref in zip(answers, refs)]
 
 
 # --- mentions_city: contains, role reward, weight 0.5
@@ -637,20 +622,8 @@ def maze_steps(prompts=None, completions=None, **kwargs):
     Why: 0.25 per step of an exactly correct path."""
     refs = _column(kwargs, 'answer', len(completions), 'maze_steps')
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'transcript')
     answers = _answers(batch, completions, 'transcript', ("split", '</think>', '', 1), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is not None and answer == ref:
-            score = len(answer.split('|><|')) * 0.25
-        else:
-            score = 0.0
-        scores.append(score)
-    return scores
+    return [None if ref is None else len(answer.split('|><|')) * 0.25 if answer is not None and answer == ref else 0.0 for answer, ref in zip(answers, refs)]
 
 
 # --- split_digits: answer_shape, role reward, weight 1.0
@@ -661,18 +634,8 @@ def split_digits(prompts=None, completions=None, **kwargs):
 
     Why: The lenient split extraction is all digits."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'last')
     answers = _answers(batch, completions, 'last', ("split", '<answer>', '</answer>', -1), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        if answer is None:
-            ok = False
-        else:
-            ok = answer.isdigit()
-        score = 0.5 if ok else 0.0
-        scores.append(score)
-    return scores
+    return [0.5 if answer is not None and answer.isdigit() else 0.0 for answer in answers]
 
 
 # --- choice_letter: answer_shape, role metric, weight 0.0

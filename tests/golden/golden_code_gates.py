@@ -885,11 +885,7 @@ def _fenced_bonus_ungated(prompts=None, completions=None, **kwargs):
     Why: A bonus for the fence, paid only on code that passes, so it cannot be farmed."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'last')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 1.0 if _RE_FENCED_BONUS_FORMAT_NEED in text and _RE_FENCED_BONUS_FORMAT.search(text) else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if _RE_FENCED_BONUS_FORMAT_NEED in text and _RE_FENCED_BONUS_FORMAT.search(text) else 0.0 for text in texts]
 
 
 def fenced_bonus(prompts=None, completions=None, **kwargs):

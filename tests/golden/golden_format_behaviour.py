@@ -326,11 +326,7 @@ def think_layout(prompts=None, completions=None, **kwargs):
     Why: Reasoning in a think block at the start, across lines (DOTALL)."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'last')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 1.0 if text.startswith('<think>\n') and _RE_THINK_LAYOUT_FORMAT.match(text) else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if text.startswith('<think>\n') and _RE_THINK_LAYOUT_FORMAT.match(text) else 0.0 for text in texts]
 
 
 def verify_think_layout(prompts=None, completions=None, **kwargs):
@@ -350,11 +346,7 @@ def no_urls(prompts=None, completions=None, **kwargs):
     Why: Penalise pasted links anywhere in the assistant turns."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'assistant')
-    scores = []
-    for i, text in enumerate(texts):
-        score = -1.0 if _RE_NO_URLS_FORMAT_NEED in text and _RE_NO_URLS_FORMAT.search(text) else 0.0
-        scores.append(score)
-    return scores
+    return [-1.0 if _RE_NO_URLS_FORMAT_NEED in text and _RE_NO_URLS_FORMAT.search(text) else 0.0 for text in texts]
 
 
 # --- whole_answer: regex_format, role reward, weight 1.0
@@ -369,11 +361,7 @@ def whole_answer(prompts=None, completions=None, **kwargs):
     Why: The first message is only an answer block."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'first')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 1.0 if text.startswith('<answer>') and _RE_WHOLE_ANSWER_FORMAT.fullmatch(text) else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if text.startswith('<answer>') and _RE_WHOLE_ANSWER_FORMAT.fullmatch(text) else 0.0 for text in texts]
 
 
 # --- xml_tags: tag_count, role reward, weight 1.0
@@ -472,14 +460,8 @@ def search_budget(prompts=None, completions=None, **kwargs):
 
     Why: 2 to 5 searches in the assistant turns; never more for more."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'assistant')
     counts = _match_counts(batch, completions, 'assistant', _RE_SEARCH_BUDGET_COUNT, _RE_SEARCH_BUDGET_COUNT_NEED, 'Searching for:')
-    scores = []
-    for i, text in enumerate(texts):
-        count = counts[i]
-        score = 0.5 if 2 <= count <= 5 else 0.0
-        scores.append(score)
-    return scores
+    return [0.5 if 2 <= count <= 5 else 0.0 for count in counts]
 
 
 def verify_search_budget(prompts=None, completions=None, **kwargs):
@@ -499,14 +481,8 @@ def tool_calls(prompts=None, completions=None, **kwargs):
 
     Why: Logged only - tool calls in the whole transcript."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'transcript')
     counts = _match_counts(batch, completions, 'transcript', _RE_TOOL_CALLS_COUNT, _RE_TOOL_CALLS_COUNT_NEED, None)
-    scores = []
-    for i, text in enumerate(texts):
-        count = counts[i]
-        score = 1.0 if 1 <= count <= 3 else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if 1 <= count <= 3 else 0.0 for count in counts]
 
 
 # --- loops: repetition, role reward, weight 1.0

@@ -371,23 +371,8 @@ def split_on_quotes(prompts=None, completions=None, **kwargs):
     Why: Triple quotes \"\"\" inside a rationale, and a backslash at the end \\"""
     refs = _column(kwargs, 'answer', len(completions), 'split_on_quotes')
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'last')
     answers = _answers(batch, completions, 'last', ("split", "'''", '"""', 1), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is None:
-            score = 0.0
-        elif ref.__class__ is str:
-            score = 1.0 if answer == ref else 0.0
-        else:
-            accepted = (a if isinstance(a, str) else str(a) for a in _as_list(ref))
-            score = 1.0 if any(answer == a for a in accepted) else 0.0
-        scores.append(score)
-    return scores
+    return [None if ref is None else 0.0 if answer is None else (1.0 if answer == ref else 0.0) if ref.__class__ is str else 1.0 if any(answer == (a if isinstance(a, str) else str(a)) for a in _as_list(ref)) else 0.0 for answer, ref in zip(answers, refs)]
 
 
 # --- odd_separator: step_scaled_match, role reward, weight 1.0
@@ -399,20 +384,8 @@ def odd_separator(prompts=None, completions=None, **kwargs):
     Why: {% if True %}template syntax{% endif %} is text"""
     refs = _column(kwargs, 'answer', len(completions), 'odd_separator')
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'last')
     answers = _answers(batch, completions, 'last', ("after_tag", '</out>', False), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is not None and answer == ref:
-            score = len(answer.split('\\n"\'')) * 0.2
-        else:
-            score = 0.0
-        scores.append(score)
-    return scores
+    return [None if ref is None else len(answer.split('\\n"\'')) * 0.2 if answer is not None and answer == ref else 0.0 for answer, ref in zip(answers, refs)]
 
 
 # --- quoted_pattern: regex_format, role reward, weight 1.0
@@ -431,11 +404,7 @@ def quoted_pattern(prompts=None, completions=None, **kwargs):
     os.system('echo no')"""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'last')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 1.0 if _RE_QUOTED_PATTERN_FORMAT_NEED in text and _RE_QUOTED_PATTERN_FORMAT.search(text) else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if _RE_QUOTED_PATTERN_FORMAT_NEED in text and _RE_QUOTED_PATTERN_FORMAT.search(text) else 0.0 for text in texts]
 
 
 # --- quoted_count: count_in_range, role reward, weight 1.0
@@ -450,14 +419,8 @@ def quoted_count(prompts=None, completions=None, **kwargs):
 
     Why: A literal pattern with quotes and a backslash."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'assistant')
     counts = _match_counts(batch, completions, 'assistant', _RE_QUOTED_COUNT_COUNT, _RE_QUOTED_COUNT_COUNT_NEED, '""" \\ \'\'\'')
-    scores = []
-    for i, text in enumerate(texts):
-        count = counts[i]
-        score = 0.5 if 1 <= count <= 2 else 0.0
-        scores.append(score)
-    return scores
+    return [0.5 if 1 <= count <= 2 else 0.0 for count in counts]
 
 
 # --- odd_tokens: allowed_tokens, role reward, weight 1.0

@@ -335,23 +335,8 @@ def reward_exact_match(prompts=None, completions=None, **kwargs):
     Why: The response equals the expected result exactly."""
     refs = _column(kwargs, 'expected_result', len(completions), 'reward_exact_match')
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'first')
     answers = _answers(batch, completions, 'first', ("whole",), False)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is None:
-            score = 0.0
-        elif ref.__class__ is str:
-            score = 1.0 if answer == ref else 0.0
-        else:
-            accepted = (a if isinstance(a, str) else str(a) for a in _as_list(ref))
-            score = 1.0 if any(answer == a for a in accepted) else 0.0
-        scores.append(score)
-    return scores
+    return [None if ref is None else 0.0 if answer is None else (1.0 if answer == ref else 0.0) if ref.__class__ is str else 1.0 if any(answer == (a if isinstance(a, str) else str(a)) for a in _as_list(ref)) else 0.0 for answer, ref in zip(answers, refs)]
 
 
 # --- reward_retry_behavior: count_in_range, role reward, weight 1.0
@@ -366,14 +351,8 @@ def reward_retry_behavior(prompts=None, completions=None, **kwargs):
 
     Why: Reward 2-5 search attempts; more earn nothing, so retrying cannot be farmed."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'first')
     counts = _match_counts(batch, completions, 'first', _RE_REWARD_RETRY_BEHAVIOR_COUNT, _RE_REWARD_RETRY_BEHAVIOR_COUNT_NEED, 'Searching for:')
-    scores = []
-    for i, text in enumerate(texts):
-        count = counts[i]
-        score = 0.5 if 2 <= count <= 5 else 0.0
-        scores.append(score)
-    return scores
+    return [0.5 if 2 <= count <= 5 else 0.0 for count in counts]
 
 
 REWARD_FUNCS = [reward_exact_match, reward_retry_behavior]
