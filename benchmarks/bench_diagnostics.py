@@ -25,19 +25,20 @@ from rewardsmith.samples import demo_path, load_samples
 from _samples import build_file  # benchmarks/ is on sys.path when a script here runs
 
 
-def _timed(label: str, fn) -> object:
+def _timed(label: str, fn, times: dict[str, float] | None = None) -> object:
     began = time.perf_counter()
     out = fn()
-    print(f"  {label:<34} {time.perf_counter() - began:7.2f} s")
+    seconds = time.perf_counter() - began
+    print(f"  {label:<34} {seconds:7.2f} s")
+    if times is not None:
+        times[label] = seconds
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=100_000)
-    parser.add_argument("--set", default="math", choices=["search", "math", "maze"])
-    parser.add_argument("--preset", default="unsloth-gsm8k")
-    args = parser.parse_args()
+def measure(samples: int = 100_000, set_name: str = "math", preset: str = "unsloth-gsm8k") -> dict[str, float]:
+    """Time each part (printing it); returns seconds by part."""
+    args = argparse.Namespace(samples=samples, set=set_name, preset=preset)
+    times: dict[str, float] = {}
 
     spec = load_preset(args.preset)
     base = load_samples(demo_path(args.set))
@@ -56,10 +57,27 @@ def main() -> None:
     rows = [[matrix.scores[r][i] for r in matrix.rules] for i in range(n)]
     print(f"{n} samples from the {args.set} demo set, {len(groups)} groups, {len(spec.rules)} rules ({args.preset})")
     ctx = Context(spec, samples, matrix, "")
-    _timed("trl_advantages (one setting)", lambda: trl_advantages(rows, matrix.weights, groups))
-    _timed("GRPO section (grpo.conclude)", lambda: grpo.conclude(ctx, Plan(), Scored()))
-    _timed("weights section (weights.conclude)", lambda: weights.conclude(ctx, Plan(), Scored()))
-    _timed("diagnose() as a whole", lambda: diagnose(spec, samples, matrix))
+    _timed("trl_advantages (one setting)", lambda: trl_advantages(rows, matrix.weights, groups), times)
+    _timed("GRPO section (grpo.conclude)", lambda: grpo.conclude(ctx, Plan(), Scored()), times)
+    _timed("weights section (weights.conclude)", lambda: weights.conclude(ctx, Plan(), Scored()), times)
+    _timed("diagnose() as a whole", lambda: diagnose(spec, samples, matrix), times)
+    return times
+
+
+def rows(samples: int = 100_000, set_name: str = "math", preset: str = "unsloth-gsm8k") -> list[dict]:
+    """The rows benchmarks/run.py collects: informative figures, no target of their own (issue 11 sets one
+    for the whole command, in bench_cli.py)."""
+    return [dict(figure=f"diagnostics: {label}, {samples:,} {set_name} samples", target="–",
+                 measured=f"{seconds:.2f} s", met=None) for label, seconds in measure(samples, set_name, preset).items()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=100_000)
+    parser.add_argument("--set", default="math", choices=["search", "math", "maze"])
+    parser.add_argument("--preset", default="unsloth-gsm8k")
+    args = parser.parse_args()
+    measure(args.samples, args.set, args.preset)
 
 
 if __name__ == "__main__":

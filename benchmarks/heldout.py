@@ -73,6 +73,18 @@ def _markdown(measured: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
+def rows(sets: list[str] | None = None) -> list[dict]:
+    """The rows benchmarks/run.py collects: per set, the proposal's held-out AUC against the baseline's."""
+    out = []
+    for name in sets or list(SETS):
+        m = measure(name)
+        print(f"{name}: proposed {_fmt(m.proposed_auc)}, baseline {_fmt(m.baseline_auc)}, {_verdict(m)}", flush=True)
+        out.append(dict(figure=f"held-out {name} ({m.n} samples): offline proposal, AUC vs the baseline's",
+                        target="rewardsmith test passes", met=m.passed,
+                        measured=f"AUC {_fmt(m.proposed_auc)} vs {_fmt(m.baseline_auc)}, {_verdict(m)}"))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", choices=[[], *SETS], default=[], metavar="SET",

@@ -23,6 +23,7 @@ import jinja2
 from . import __version__, runtime
 from .errors import RenderError
 from .kinds import get_kind, py
+from .runtime.batch import _literal_count, _literal_head, _required_literal
 from .spec import RewardSpec, Rule, check_rule_name
 
 __all__ = ["TARGETS", "docstring_text", "make_environment", "render_module", "render_test_module", "templates_dir"]
@@ -98,9 +99,26 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
     for name in regex_names.values():
         if not name.isidentifier():
             raise RenderError(f"rule {rule.name!r}: cannot name a regex {name!r}")
-    ctx = {"fn": rule.name, "lit": out.lit, "re": regex_names}
+    scope = py(kind.scope(rule.params))
+    # What each pattern needs before it can match, and the literal its matches count when that is all they are:
+    # worked out here, once, and written into the module as constants (the runtime's batch prefilters).
+    plans = {key: _regex_plan(src, flags) for key, (src, flags) in out.regexes.items()}
+    ctx = {"fn": rule.name, "lit": out.lit, "re": regex_names, "scope": scope,
+           "literal": {key: py(plan[1]) for key, plan in plans.items()},
+           "head": {key: py(plan[2]) for key, plan in plans.items()}}
     macros = env.get_template(f"kinds/{kind.family}.jinja").module
     body = getattr(macros, kind.name)(ctx).strip("\n")
+    # What the rule reads of the whole batch before its loop (shared with the module's other rules through
+    # the runtime's batch cache): the answers of an extracting kind, then anything the kind's own
+    # `<kind>_reading` macro asks for.
+    reading = [env.get_template("_macros.jinja").module.reading(ctx).strip("\n")]
+    if hasattr(macros, f"{kind.name}_reading"):
+        reading.append(getattr(macros, f"{kind.name}_reading")(ctx).strip("\n"))
+    # A kind may also give its scores as one comprehension over the batch (`<kind>_scores`, empty when its
+    # params need the per-completion loop): no Python statement per completion.
+    scores = ""
+    if not kind.asynchronous and hasattr(macros, f"{kind.name}_scores"):
+        scores = getattr(macros, f"{kind.name}_scores")(ctx).strip()
     finish = getattr(macros, f"{kind.name}_finish")(ctx).strip("\n") if kind.asynchronous else ""
     columns = kind.columns(rule.params)
     for column in columns:
@@ -120,7 +138,9 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
         "kind": kind.name,
         "role": rule.role,
         "weight": py(weight),
-        "scope": py(kind.scope(rule.params)),
+        "scope": scope,
+        "reading": "\n".join(line for line in reading if line),
+        "scores": scores,
         "doc": docstring_text(doc),
         "columns": columns,
         "column_defs": column_defs,
@@ -129,13 +149,34 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
         "chooses": kind.chooses_by_gate,
         "reads_ids": kind.reads_completion_ids(rule.params),
         "gate_async": rule.gate is not None and get_kind(gate_kinds[rule.gate]).asynchronous,
-        "regex_defs": [(regex_names[k], f"{src}, {flags}") for k, (src, flags) in out.regexes.items()],
+        "regex_defs": [(regex_names[k], f"{src}, {flags}", py(plans[k][0])) for k, (src, flags) in out.regexes.items()],
         "body": body,
         "asynchronous": kind.asynchronous,
         "finish": finish,
         "pass_score": py(float(kind.pass_score(rule.params))) if rule.role == "verifier" else "None",
         "needs": kind.needs(rule.params),
     }
+
+
+def _regex_plan(source: str, flags: str) -> tuple[str, str | None, str]:
+    """(required literal, literal its matches count or None, literal its matches start with) of a kind's pattern,
+    given as Python source.
+
+    The source is a string literal and the flags ``0`` or ``re.NAME | ...``, as the kinds write them; anything
+    else gets no prefilter ("", None, ""), which changes no score.
+    """
+    try:
+        value = 0
+        for part in flags.split("|"):
+            part = part.strip()
+            if part != "0":
+                if not part.startswith("re.") or not part[3:].isidentifier():
+                    return "", None, ""
+                value |= int(getattr(re, part[3:]))
+        pattern = re.compile(ast.literal_eval(source), value)
+    except (ValueError, SyntaxError, AttributeError, re.error):
+        return "", None, ""
+    return _required_literal(pattern), _literal_count(pattern), _literal_head(pattern)
 
 
 # --------------------------------------------------------------------------- inlining the runtime

@@ -29,6 +29,51 @@ SPEC_NAME = 'search-demo'
 SPEC_HASH = '22c6bfa8cdab7c28'
 
 
+def _column(kwargs, name, count, rule):
+    """A reference column as TRL passes it: one value per completion."""
+    if name not in kwargs or kwargs[name] is None:
+        raise KeyError(
+            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
+            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
+            f"keyword, so add a {name!r} column to the training dataset"
+        )
+    values = kwargs[name]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        values = [values] * count
+    if len(values) != count:
+        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
+    return list(values)
+
+
+def _as_list(value):
+    """A reference that may hold several accepted answers, as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -80,25 +125,56 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
-def _column(kwargs, name, count, rule):
-    """A reference column as TRL passes it: one value per completion."""
-    if name not in kwargs or kwargs[name] is None:
-        raise KeyError(
-            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
-            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
-            f"keyword, so add a {name!r} column to the training dataset"
-        )
-    values = kwargs[name]
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        values = [values] * count
-    if len(values) != count:
-        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
-    return list(values)
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
+
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
+    """
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
+        return None
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
 
 
-def _as_list(value):
-    """A reference that may hold several accepted answers, as a list."""
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
+
+
+def _split_answer(text, start, end, index):
+    """What _extract_split returns, without working out the span."""
+    try:
+        piece = text.split(start)[index]
+    except IndexError:
+        return ""
+    if end:
+        cut = piece.find(end)
+        if cut >= 0:
+            return piece[:cut]
+    return piece
 
 
 def _extract_xml_tag_span(text, pattern, last):
@@ -116,6 +192,140 @@ def _extract_xml_tag(text, pattern, last):
     """The text inside the first or last tag pair `pattern` matches, else None."""
     span = _extract_xml_tag_span(text, pattern, last)
     return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_after_tag_span(text, close, last):
+    """The span of the text after the first or last `close` marker, else None."""
+    at = text.rfind(close) if last else text.find(close)
+    if at < 0:
+        return None
+    at += len(close)
+    return at, len(text), at, len(text)
+
+
+def _extract_after_tag(text, close, last):
+    """The text after the first or last `close` marker (``</think>``), else None."""
+    span = _extract_after_tag_span(text, close, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_regex_span(text, pattern, group, last):
+    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
+    match = None
+    if last:
+        for match in pattern.finditer(text):
+            pass
+    else:
+        match = pattern.search(text)
+    if match is None or match.start(group) < 0:
+        return None
+    return match.start(group), match.end(group), match.start(), match.end()
+
+
+def _extract_regex(text, pattern, group, last):
+    """Capture `group` of the first or last match of `pattern`, else None."""
+    span = _extract_regex_span(text, pattern, group, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def _extract_boxed_span(text, last):
+    """The span of the content of the first or last ``\\boxed{...}``; None when absent or unclosed."""
+    heads = list(_BOXED.finditer(text))
+    if not heads:
+        return None
+    head = heads[-1] if last else heads[0]
+    depth = 1
+    for j in range(head.end(), len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return head.end(), j, head.start(), j + 1
+    return None
+
+
+def _extract_boxed(text, last):
+    """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
+    span = _extract_boxed_span(text, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_last_line_span(text):
+    """The span of the last line that is not blank (lines as ``str.splitlines`` cuts them), else None."""
+    span = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.splitlines()[0]
+        if body.strip():
+            span = (pos, pos + len(body), pos, pos + len(body))
+        pos += len(line)
+    return span
+
+
+def _extract_last_line(text):
+    """The last line that is not blank, else None."""
+    span = _extract_last_line_span(text)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _answers(readings, completions, scope, how, strip):
+    """The answer each completion's text gives under extraction `how`, stripped when `strip`; None where absent.
+
+    how: ("whole",), ("split", start, end, index), ("xml_tag", pattern, need, last), ("after_tag", close, last),
+    ("regex", pattern, need, group, last), ("boxed", last) or ("last_line",); `need` is the pattern's
+    required literal (_required_literal), "" when it has none.
+    """
+    key = ("answer", scope, how, strip)
+    answers = readings.get(key)
+    if answers is not None:
+        return answers
+    texts = _texts(readings, completions, scope)
+    method = how[0]
+    if method == "whole":
+        answers = texts
+    elif method == "split":
+        _, start, end, index = how
+        answers = [_split_answer(t, start, end, index) for t in texts]
+    elif method == "xml_tag":
+        _, pattern, need, last = how
+        answers = [_extract_xml_tag(t, pattern, last) if need in t else None for t in texts]
+    elif method == "after_tag":
+        _, close, last = how
+        answers = [_extract_after_tag(t, close, last) for t in texts]
+    elif method == "regex":
+        _, pattern, need, group, last = how
+        answers = [_extract_regex(t, pattern, group, last) if need in t else None for t in texts]
+    elif method == "boxed":
+        answers = [_extract_boxed(t, how[1]) if "\\" in t else None for t in texts]
+    else:
+        answers = [_extract_last_line(t) for t in texts]
+    if strip:
+        answers = [a if a is None else a.strip() for a in answers]
+    readings[key] = answers
+    return answers
+
+
+def _match_counts(readings, completions, scope, pattern, need, literal):
+    """How many times `pattern` matches each completion's text (len of findall), read once per batch.
+
+    `need` is the pattern's _required_literal and `literal` its _literal_count, worked out when the
+    module was rendered.
+    """
+    key = ("count", scope, pattern)
+    counts = readings.get(key)
+    if counts is None:
+        texts = _texts(readings, completions, scope)
+        if literal is not None:
+            counts = [t.count(literal) for t in texts]
+        else:
+            findall = pattern.findall
+            counts = [len(findall(t)) if need in t else 0 for t in texts]
+        readings[key] = counts
+    return counts
 
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b", re.IGNORECASE)
@@ -160,6 +370,7 @@ def _normalize(text, options):
 # --- answer_exact_match: exact_match, role reward, weight 1.0
 
 _RE_ANSWER_EXACT_MATCH_EXTRACT = re.compile('<answer>(.*?)</answer>', re.DOTALL)
+_RE_ANSWER_EXACT_MATCH_EXTRACT_NEED = '</answer>'
 
 
 def answer_exact_match(prompts=None, completions=None, **kwargs):
@@ -169,12 +380,12 @@ def answer_exact_match(prompts=None, completions=None, **kwargs):
     right on 100% of good samples and 8% of bad (AUC 0.96; 0.95 over 5 held-out group folds, the
     best of 48 answer rules tried)"""
     refs = _column(kwargs, 'aliases', len(completions), 'answer_exact_match')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("xml_tag", _RE_ANSWER_EXACT_MATCH_EXTRACT, _RE_ANSWER_EXACT_MATCH_EXTRACT_NEED, False), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_xml_tag(text, _RE_ANSWER_EXACT_MATCH_EXTRACT, False)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         ref = refs[i]
         if ref is None:
             score = None
@@ -191,6 +402,7 @@ def answer_exact_match(prompts=None, completions=None, **kwargs):
 # --- format_tags: regex_format, role reward, weight 0.2
 
 _RE_FORMAT_TAGS_FORMAT = re.compile('\\s*<think>\\s*(?!</?think>)\\S(?:(?!</?think>).)*</think>\\s*<answer>\\s*(?!</?answer>)\\S(?:(?!</?answer>).)*</answer>\\s*', re.DOTALL)
+_RE_FORMAT_TAGS_FORMAT_NEED = '</answer>'
 
 
 def format_tags(prompts=None, completions=None, **kwargs):
@@ -198,17 +410,15 @@ def format_tags(prompts=None, completions=None, **kwargs):
 
     Why: 100% of good samples consist of exactly <think>…</think> then <answer>…</answer>; 42% of
     bad do not; held-out AUC of the total 0.960 → 0.970; 17% of the GRPO advantage (at most 25%)"""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        score = 1.0 if _RE_FORMAT_TAGS_FORMAT.fullmatch(text) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    return [1.0 if text.startswith('') and _RE_FORMAT_TAGS_FORMAT.fullmatch(text) else 0.0 for text in texts]
 
 
 # --- calls_search: count_in_range, role reward, weight 0.2
 
 _RE_CALLS_SEARCH_COUNT = re.compile('<search>', 0)
+_RE_CALLS_SEARCH_COUNT_NEED = '<search>'
 
 
 def calls_search(prompts=None, completions=None, **kwargs):
@@ -218,13 +428,9 @@ def calls_search(prompts=None, completions=None, **kwargs):
     Why: 100% of good samples make 1–4 <search> calls; 28% of bad do not; more calls earn nothing,
     so retries cannot be farmed; held-out AUC of the total 0.970 → 0.996; 11% of the GRPO advantage
     (at most 25%)"""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'assistant')
-        count = len(_RE_CALLS_SEARCH_COUNT.findall(text))
-        score = 1.0 if 1 <= count <= 4 else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    counts = _match_counts(batch, completions, 'assistant', _RE_CALLS_SEARCH_COUNT, _RE_CALLS_SEARCH_COUNT_NEED, '<search>')
+    return [1.0 if 1 <= count <= 4 else 0.0 for count in counts]
 
 
 # --- length_penalty: length, role reward, weight 0.2
@@ -236,9 +442,10 @@ def length_penalty(prompts=None, completions=None, **kwargs):
 
     Why: 95% of good samples have at most 920 characters; the penalty ramps from there to −1 at
     1,380; held-out AUC of the total 0.996 → 0.998; 3% of the GRPO advantage (at most 25%)"""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'assistant')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'assistant')
+    for i, text in enumerate(texts):
         size = len(text)
         if size <= 1380 - 460:
             score = 0.0

@@ -28,6 +28,51 @@ SPEC_NAME = 'unsloth-gsm8k'
 SPEC_HASH = 'b521b5a7ad51140a'
 
 
+def _column(kwargs, name, count, rule):
+    """A reference column as TRL passes it: one value per completion."""
+    if name not in kwargs or kwargs[name] is None:
+        raise KeyError(
+            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
+            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
+            f"keyword, so add a {name!r} column to the training dataset"
+        )
+    values = kwargs[name]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        values = [values] * count
+    if len(values) != count:
+        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
+    return list(values)
+
+
+def _as_list(value):
+    """A reference that may hold several accepted answers, as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -79,52 +124,188 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
-def _column(kwargs, name, count, rule):
-    """A reference column as TRL passes it: one value per completion."""
-    if name not in kwargs or kwargs[name] is None:
-        raise KeyError(
-            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
-            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
-            f"keyword, so add a {name!r} column to the training dataset"
-        )
-    values = kwargs[name]
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        values = [values] * count
-    if len(values) != count:
-        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
-    return list(values)
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
 
-
-def _as_list(value):
-    """A reference that may hold several accepted answers, as a list."""
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _extract_split_span(text, start, end, index):
-    """The span of ``text.split(start)[index]`` cut at `end`; None when `index` is out of range.
-
-    The block takes in the `start` marker before the piece and the `end` marker after it.
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
     """
-    pieces = text.split(start)
-    try:
-        k = range(len(pieces))[index]
-    except IndexError:
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
         return None
-    begin = sum(len(p) + len(start) for p in pieces[:k])
-    piece = pieces[k]
-    cut = piece.find(end) if end else -1
-    stop = begin + (cut if cut >= 0 else len(piece))
-    block_start = begin - len(start) if k > 0 else begin
-    return begin, stop, block_start, stop + len(end) if cut >= 0 else stop
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
 
 
-def _extract_split(text, start, end, index):
-    """text.split(start)[index], cut at end: the lenient idiom (no start -> the whole text).
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
 
-    An index past the pieces reads as an empty answer, as the idiom's caller would catch it.
+
+def _split_answer(text, start, end, index):
+    """What _extract_split returns, without working out the span."""
+    try:
+        piece = text.split(start)[index]
+    except IndexError:
+        return ""
+    if end:
+        cut = piece.find(end)
+        if cut >= 0:
+            return piece[:cut]
+    return piece
+
+
+def _extract_xml_tag_span(text, pattern, last):
+    """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
+    match = None
+    for match in pattern.finditer(text):
+        if not last:
+            break
+    if match is None:
+        return None
+    return match.start(1), match.end(1), match.start(), match.end()
+
+
+def _extract_xml_tag(text, pattern, last):
+    """The text inside the first or last tag pair `pattern` matches, else None."""
+    span = _extract_xml_tag_span(text, pattern, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_after_tag_span(text, close, last):
+    """The span of the text after the first or last `close` marker, else None."""
+    at = text.rfind(close) if last else text.find(close)
+    if at < 0:
+        return None
+    at += len(close)
+    return at, len(text), at, len(text)
+
+
+def _extract_after_tag(text, close, last):
+    """The text after the first or last `close` marker (``</think>``), else None."""
+    span = _extract_after_tag_span(text, close, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_regex_span(text, pattern, group, last):
+    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
+    match = None
+    if last:
+        for match in pattern.finditer(text):
+            pass
+    else:
+        match = pattern.search(text)
+    if match is None or match.start(group) < 0:
+        return None
+    return match.start(group), match.end(group), match.start(), match.end()
+
+
+def _extract_regex(text, pattern, group, last):
+    """Capture `group` of the first or last match of `pattern`, else None."""
+    span = _extract_regex_span(text, pattern, group, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def _extract_boxed_span(text, last):
+    """The span of the content of the first or last ``\\boxed{...}``; None when absent or unclosed."""
+    heads = list(_BOXED.finditer(text))
+    if not heads:
+        return None
+    head = heads[-1] if last else heads[0]
+    depth = 1
+    for j in range(head.end(), len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return head.end(), j, head.start(), j + 1
+    return None
+
+
+def _extract_boxed(text, last):
+    """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
+    span = _extract_boxed_span(text, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_last_line_span(text):
+    """The span of the last line that is not blank (lines as ``str.splitlines`` cuts them), else None."""
+    span = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.splitlines()[0]
+        if body.strip():
+            span = (pos, pos + len(body), pos, pos + len(body))
+        pos += len(line)
+    return span
+
+
+def _extract_last_line(text):
+    """The last line that is not blank, else None."""
+    span = _extract_last_line_span(text)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _answers(readings, completions, scope, how, strip):
+    """The answer each completion's text gives under extraction `how`, stripped when `strip`; None where absent.
+
+    how: ("whole",), ("split", start, end, index), ("xml_tag", pattern, need, last), ("after_tag", close, last),
+    ("regex", pattern, need, group, last), ("boxed", last) or ("last_line",); `need` is the pattern's
+    required literal (_required_literal), "" when it has none.
     """
-    span = _extract_split_span(text, start, end, index)
-    return "" if span is None else text[span[0] : span[1]]
+    key = ("answer", scope, how, strip)
+    answers = readings.get(key)
+    if answers is not None:
+        return answers
+    texts = _texts(readings, completions, scope)
+    method = how[0]
+    if method == "whole":
+        answers = texts
+    elif method == "split":
+        _, start, end, index = how
+        answers = [_split_answer(t, start, end, index) for t in texts]
+    elif method == "xml_tag":
+        _, pattern, need, last = how
+        answers = [_extract_xml_tag(t, pattern, last) if need in t else None for t in texts]
+    elif method == "after_tag":
+        _, close, last = how
+        answers = [_extract_after_tag(t, close, last) for t in texts]
+    elif method == "regex":
+        _, pattern, need, group, last = how
+        answers = [_extract_regex(t, pattern, group, last) if need in t else None for t in texts]
+    elif method == "boxed":
+        answers = [_extract_boxed(t, how[1]) if "\\" in t else None for t in texts]
+    else:
+        answers = [_extract_last_line(t) for t in texts]
+    if strip:
+        answers = [a if a is None else a.strip() for a in answers]
+    readings[key] = answers
+    return answers
 
 
 # --- xmlcount_reward_func: tag_count, role reward, weight 1.0
@@ -135,9 +316,10 @@ def xmlcount_reward_func(prompts=None, completions=None, **kwargs):
     (xmlcount).
 
     Why: 0.125 per well-placed tag, minus 0.001 per character after the closing answer tag."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
+    for i, text in enumerate(texts):
         score = 0.0
         if text.count('<reasoning>\n') == 1:
             score += 0.125
@@ -156,35 +338,31 @@ def xmlcount_reward_func(prompts=None, completions=None, **kwargs):
 # --- soft_format_reward_func: regex_format, role reward, weight 1.0
 
 _RE_SOFT_FORMAT_REWARD_FUNC_FORMAT = re.compile('<reasoning>.*?</reasoning>\\s*<answer>.*?</answer>', 0)
+_RE_SOFT_FORMAT_REWARD_FUNC_FORMAT_NEED = '</reasoning>'
 
 
 def soft_format_reward_func(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: Reasoning then answer tags, anywhere in the layout (as written, without DOTALL)."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
-        score = 0.5 if _RE_SOFT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
+    return [0.5 if text.startswith('<reasoning>') and _RE_SOFT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0 for text in texts]
 
 
 # --- strict_format_reward_func: regex_format, role reward, weight 1.0
 
 _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT = re.compile('^<reasoning>\\n.*?\\n</reasoning>\\n<answer>\\n.*?\\n</answer>\\n$', 0)
+_RE_STRICT_FORMAT_REWARD_FUNC_FORMAT_NEED = '\n</reasoning>\n<answer>\n'
 
 
 def strict_format_reward_func(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: The exact newline layout of the system prompt's format."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
-        score = 0.5 if _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
+    return [0.5 if text.startswith('<reasoning>\n') and _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0 for text in texts]
 
 
 # --- int_reward_func: answer_shape, role reward, weight 1.0
@@ -194,19 +372,9 @@ def int_reward_func(prompts=None, completions=None, **kwargs):
     """answer_shape: the answer has the expected shape: digits, a number, short text, one of a set.
 
     Why: The extracted answer is a whole number (str.isdigit)."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
-        answer = _extract_split(text, '<answer>', '</answer>', -1)
-        if answer is not None:
-            answer = answer.strip()
-        if answer is None:
-            ok = False
-        else:
-            ok = answer.isdigit()
-        score = 0.5 if ok else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    answers = _answers(batch, completions, 'first', ("split", '<answer>', '</answer>', -1), True)
+    return [0.5 if answer is not None and answer.isdigit() else 0.0 for answer in answers]
 
 
 # --- correctness_reward_func: exact_match, role reward, weight 1.0
@@ -217,22 +385,9 @@ def correctness_reward_func(prompts=None, completions=None, **kwargs):
 
     Why: The extracted answer equals the reference exactly."""
     refs = _column(kwargs, 'answer', len(completions), 'correctness_reward_func')
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
-        answer = _extract_split(text, '<answer>', '</answer>', -1)
-        if answer is not None:
-            answer = answer.strip()
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is None:
-            score = 0.0
-        else:
-            accepted = (a if isinstance(a, str) else str(a) for a in _as_list(ref))
-            score = 2.0 if any(answer == a for a in accepted) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    answers = _answers(batch, completions, 'first', ("split", '<answer>', '</answer>', -1), True)
+    return [None if ref is None else 0.0 if answer is None else (2.0 if answer == ref else 0.0) if ref.__class__ is str else 2.0 if any(answer == (a if isinstance(a, str) else str(a)) for a in _as_list(ref)) else 0.0 for answer, ref in zip(answers, refs)]
 
 
 REWARD_FUNCS = [xmlcount_reward_func, soft_format_reward_func, strict_format_reward_func, int_reward_func, correctness_reward_func]

@@ -32,6 +32,51 @@ SPEC_NAME = 'golden-answers'
 SPEC_HASH = '868186c87b7667e2'
 
 
+def _column(kwargs, name, count, rule):
+    """A reference column as TRL passes it: one value per completion."""
+    if name not in kwargs or kwargs[name] is None:
+        raise KeyError(
+            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
+            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
+            f"keyword, so add a {name!r} column to the training dataset"
+        )
+    values = kwargs[name]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        values = [values] * count
+    if len(values) != count:
+        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
+    return list(values)
+
+
+def _as_list(value):
+    """A reference that may hold several accepted answers, as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -83,25 +128,56 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
-def _column(kwargs, name, count, rule):
-    """A reference column as TRL passes it: one value per completion."""
-    if name not in kwargs or kwargs[name] is None:
-        raise KeyError(
-            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
-            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
-            f"keyword, so add a {name!r} column to the training dataset"
-        )
-    values = kwargs[name]
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        values = [values] * count
-    if len(values) != count:
-        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
-    return list(values)
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
+
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
+    """
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
+        return None
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
 
 
-def _as_list(value):
-    """A reference that may hold several accepted answers, as a list."""
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
+
+
+def _split_answer(text, start, end, index):
+    """What _extract_split returns, without working out the span."""
+    try:
+        piece = text.split(start)[index]
+    except IndexError:
+        return ""
+    if end:
+        cut = piece.find(end)
+        if cut >= 0:
+            return piece[:cut]
+    return piece
 
 
 def _extract_xml_tag_span(text, pattern, last):
@@ -134,33 +210,6 @@ def _extract_after_tag(text, close, last):
     """The text after the first or last `close` marker (``</think>``), else None."""
     span = _extract_after_tag_span(text, close, last)
     return None if span is None else text[span[0] : span[1]]
-
-
-def _extract_split_span(text, start, end, index):
-    """The span of ``text.split(start)[index]`` cut at `end`; None when `index` is out of range.
-
-    The block takes in the `start` marker before the piece and the `end` marker after it.
-    """
-    pieces = text.split(start)
-    try:
-        k = range(len(pieces))[index]
-    except IndexError:
-        return None
-    begin = sum(len(p) + len(start) for p in pieces[:k])
-    piece = pieces[k]
-    cut = piece.find(end) if end else -1
-    stop = begin + (cut if cut >= 0 else len(piece))
-    block_start = begin - len(start) if k > 0 else begin
-    return begin, stop, block_start, stop + len(end) if cut >= 0 else stop
-
-
-def _extract_split(text, start, end, index):
-    """text.split(start)[index], cut at end: the lenient idiom (no start -> the whole text).
-
-    An index past the pieces reads as an empty answer, as the idiom's caller would catch it.
-    """
-    span = _extract_split_span(text, start, end, index)
-    return "" if span is None else text[span[0] : span[1]]
 
 
 def _extract_regex_span(text, pattern, group, last):
@@ -224,6 +273,43 @@ def _extract_last_line(text):
     """The last line that is not blank, else None."""
     span = _extract_last_line_span(text)
     return None if span is None else text[span[0] : span[1]]
+
+
+def _answers(readings, completions, scope, how, strip):
+    """The answer each completion's text gives under extraction `how`, stripped when `strip`; None where absent.
+
+    how: ("whole",), ("split", start, end, index), ("xml_tag", pattern, need, last), ("after_tag", close, last),
+    ("regex", pattern, need, group, last), ("boxed", last) or ("last_line",); `need` is the pattern's
+    required literal (_required_literal), "" when it has none.
+    """
+    key = ("answer", scope, how, strip)
+    answers = readings.get(key)
+    if answers is not None:
+        return answers
+    texts = _texts(readings, completions, scope)
+    method = how[0]
+    if method == "whole":
+        answers = texts
+    elif method == "split":
+        _, start, end, index = how
+        answers = [_split_answer(t, start, end, index) for t in texts]
+    elif method == "xml_tag":
+        _, pattern, need, last = how
+        answers = [_extract_xml_tag(t, pattern, last) if need in t else None for t in texts]
+    elif method == "after_tag":
+        _, close, last = how
+        answers = [_extract_after_tag(t, close, last) for t in texts]
+    elif method == "regex":
+        _, pattern, need, group, last = how
+        answers = [_extract_regex(t, pattern, group, last) if need in t else None for t in texts]
+    elif method == "boxed":
+        answers = [_extract_boxed(t, how[1]) if "\\" in t else None for t in texts]
+    else:
+        answers = [_extract_last_line(t) for t in texts]
+    if strip:
+        answers = [a if a is None else a.strip() for a in answers]
+    readings[key] = answers
+    return answers
 
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b", re.IGNORECASE)
@@ -339,6 +425,7 @@ def _contains_keyword(text, keyword, case_sensitive, word_boundary):
 # --- exact_answer: exact_match, role verifier, weight 2.0
 
 _RE_EXACT_ANSWER_EXTRACT = re.compile('<answer>(.*?)</answer>', re.DOTALL)
+_RE_EXACT_ANSWER_EXTRACT_NEED = '</answer>'
 
 
 def exact_answer(prompts=None, completions=None, **kwargs):
@@ -346,12 +433,12 @@ def exact_answer(prompts=None, completions=None, **kwargs):
 
     Why: The first <answer> equals the reference after normalisation."""
     refs = _column(kwargs, 'answer', len(completions), 'exact_answer')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("xml_tag", _RE_EXACT_ANSWER_EXTRACT, _RE_EXACT_ANSWER_EXTRACT_NEED, False), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_xml_tag(text, _RE_EXACT_ANSWER_EXTRACT, False)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         ref = refs[i]
         if ref is None:
             score = None
@@ -378,20 +465,9 @@ def exact_whole(prompts=None, completions=None, **kwargs):
 
     Why: The whole first message equals the reference, byte for byte."""
     refs = _column(kwargs, 'answer', len(completions), 'exact_whole')
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
-        answer = text
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is None:
-            score = 0.0
-        else:
-            accepted = (a if isinstance(a, str) else str(a) for a in _as_list(ref))
-            score = 1.0 if any(answer == a for a in accepted) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    answers = _answers(batch, completions, 'first', ("whole",), False)
+    return [None if ref is None else 0.0 if answer is None else (1.0 if answer == ref else 0.0) if ref.__class__ is str else 1.0 if any(answer == (a if isinstance(a, str) else str(a)) for a in _as_list(ref)) else 0.0 for answer, ref in zip(answers, refs)]
 
 
 # --- mentions_city: contains, role reward, weight 0.5
@@ -401,12 +477,12 @@ def mentions_city(prompts=None, completions=None, **kwargs):
     """contains: the answer mentions keywords (literal or from a column): any, all or a fraction.
 
     Why: Every assistant turn together mentions both keywords."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'assistant')
+    answers = _answers(batch, completions, 'assistant', ("whole",), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'assistant')
-        answer = text
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         keywords = ['paris', 'île-de-france']
         if not keywords:
             score = None
@@ -427,12 +503,12 @@ def mentions_alias(prompts=None, completions=None, **kwargs):
 
     Why: The last line names the accepted aliases."""
     refs = _column(kwargs, 'aliases', len(completions), 'mentions_alias')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("last_line",), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_last_line(text)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         keywords = [str(k) for k in _as_list(refs[i]) if k is not None and str(k)]
         if not keywords:
             score = None
@@ -453,12 +529,12 @@ def answer_f1(prompts=None, completions=None, **kwargs):
 
     Why: Partial credit for the words after the last </think>."""
     refs = _column(kwargs, 'answer', len(completions), 'answer_f1')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("after_tag", '</think>', True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_after_tag(text, '</think>', True)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         ref = refs[i]
         if ref is None:
             score = None
@@ -480,12 +556,12 @@ def boxed_number(prompts=None, completions=None, **kwargs):
 
     Why: The last boxed value equals the reference as a number."""
     refs = _column(kwargs, 'answer', len(completions), 'boxed_number')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("boxed", True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_boxed(text, True)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         ref = refs[i]
         if ref is None:
             score = None
@@ -509,6 +585,7 @@ def verify_boxed_number(prompts=None, completions=None, **kwargs):
 # --- tiered_answer: tiered, role reward, weight 1.0
 
 _RE_TIERED_ANSWER_EXTRACT = re.compile('answer:\\s*(.+)', re.IGNORECASE)
+_RE_TIERED_ANSWER_EXTRACT_NEED = ''
 
 
 def tiered_answer(prompts=None, completions=None, **kwargs):
@@ -516,12 +593,12 @@ def tiered_answer(prompts=None, completions=None, **kwargs):
 
     Why: Multi-level credit for the text after the last "Answer:"."""
     refs = _column(kwargs, 'answer', len(completions), 'tiered_answer')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("regex", _RE_TIERED_ANSWER_EXTRACT, _RE_TIERED_ANSWER_EXTRACT_NEED, 1, True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_regex(text, _RE_TIERED_ANSWER_EXTRACT, 1, True)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         ref = refs[i]
         if ref is None:
             score = None
@@ -544,21 +621,9 @@ def maze_steps(prompts=None, completions=None, **kwargs):
 
     Why: 0.25 per step of an exactly correct path."""
     refs = _column(kwargs, 'answer', len(completions), 'maze_steps')
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'transcript')
-        answer = _extract_split(text, '</think>', '', 1)
-        if answer is not None:
-            answer = answer.strip()
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is not None and answer == ref:
-            score = len(answer.split('|><|')) * 0.25
-        else:
-            score = 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    answers = _answers(batch, completions, 'transcript', ("split", '</think>', '', 1), True)
+    return [None if ref is None else len(answer.split('|><|')) * 0.25 if answer is not None and answer == ref else 0.0 for answer, ref in zip(answers, refs)]
 
 
 # --- split_digits: answer_shape, role reward, weight 1.0
@@ -568,36 +633,27 @@ def split_digits(prompts=None, completions=None, **kwargs):
     """answer_shape: the answer has the expected shape: digits, a number, short text, one of a set.
 
     Why: The lenient split extraction is all digits."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_split(text, '<answer>', '</answer>', -1)
-        if answer is not None:
-            answer = answer.strip()
-        if answer is None:
-            ok = False
-        else:
-            ok = answer.isdigit()
-        score = 0.5 if ok else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    answers = _answers(batch, completions, 'last', ("split", '<answer>', '</answer>', -1), True)
+    return [0.5 if answer is not None and answer.isdigit() else 0.0 for answer in answers]
 
 
 # --- choice_letter: answer_shape, role metric, weight 0.0
 
 _RE_CHOICE_LETTER_EXTRACT = re.compile('<choice>(.*?)</choice>', re.DOTALL)
+_RE_CHOICE_LETTER_EXTRACT_NEED = '</choice>'
 
 
 def choice_letter(prompts=None, completions=None, **kwargs):
     """answer_shape: the answer has the expected shape: digits, a number, short text, one of a set.
 
     Why: Logged only - the choice is one of the four letters."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("xml_tag", _RE_CHOICE_LETTER_EXTRACT, _RE_CHOICE_LETTER_EXTRACT_NEED, True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_xml_tag(text, _RE_CHOICE_LETTER_EXTRACT, True)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         if answer is None:
             ok = False
         else:
@@ -610,19 +666,21 @@ def choice_letter(prompts=None, completions=None, **kwargs):
 # --- short_answer: answer_shape, role verifier, weight 1.0
 
 _RE_SHORT_ANSWER_EXTRACT = re.compile('^Final: ([A-D])$', re.MULTILINE)
+_RE_SHORT_ANSWER_EXTRACT_NEED = 'Final: '
 _RE_SHORT_ANSWER_SHAPE = re.compile('[A-D]', 0)
+_RE_SHORT_ANSWER_SHAPE_NEED = ''
 
 
 def short_answer(prompts=None, completions=None, **kwargs):
     """answer_shape: the answer has the expected shape: digits, a number, short text, one of a set.
 
     Why: A "Final:" line with a single letter."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("regex", _RE_SHORT_ANSWER_EXTRACT, _RE_SHORT_ANSWER_EXTRACT_NEED, 1, False), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_regex(text, _RE_SHORT_ANSWER_EXTRACT, 1, False)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         if answer is None:
             ok = False
         else:
@@ -644,12 +702,12 @@ def number_shape(prompts=None, completions=None, **kwargs):
     """answer_shape: the answer has the expected shape: digits, a number, short text, one of a set.
 
     Why: Logged only - the last line is a whole number."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("last_line",), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_last_line(text)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         if answer is None:
             ok = False
         else:

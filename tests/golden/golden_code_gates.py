@@ -42,6 +42,22 @@ SPEC_NAME = 'golden-code-gates'
 SPEC_HASH = 'de7ebf1c08b6db26'
 
 
+def _column(kwargs, name, count, rule):
+    """A reference column as TRL passes it: one value per completion."""
+    if name not in kwargs or kwargs[name] is None:
+        raise KeyError(
+            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
+            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
+            f"keyword, so add a {name!r} column to the training dataset"
+        )
+    values = kwargs[name]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        values = [values] * count
+    if len(values) != count:
+        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
+    return list(values)
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -52,6 +68,43 @@ def _content(message):
     if isinstance(content, list):
         return "".join(p.get("text") or "" if isinstance(p, dict) else str(p) for p in content)
     return str(content)
+
+
+def _prompt_question(prompts, i):
+    """The question a completion answers: the last user message of its prompt (or the prompt text)."""
+    if prompts is None or i >= len(prompts):
+        return ""
+    prompt = prompts[i]
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, dict):
+        prompt = prompt.get("messages", [prompt])
+    users = [m for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
+    return _content(users[-1]) if users else ""
+
+
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
 
 
 def _messages(completion):
@@ -93,33 +146,43 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
-def _column(kwargs, name, count, rule):
-    """A reference column as TRL passes it: one value per completion."""
-    if name not in kwargs or kwargs[name] is None:
-        raise KeyError(
-            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
-            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
-            f"keyword, so add a {name!r} column to the training dataset"
-        )
-    values = kwargs[name]
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        values = [values] * count
-    if len(values) != count:
-        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
-    return list(values)
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
+
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
+    """
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
+        return None
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
 
 
-def _prompt_question(prompts, i):
-    """The question a completion answers: the last user message of its prompt (or the prompt text)."""
-    if prompts is None or i >= len(prompts):
-        return ""
-    prompt = prompts[i]
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, dict):
-        prompt = prompt.get("messages", [prompt])
-    users = [m for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
-    return _content(users[-1]) if users else ""
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
 
 
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+\-.]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.S | re.M)
@@ -752,9 +815,10 @@ def passes_tests(prompts=None, completions=None, **kwargs):
     Why: HumanEval's check(candidate) passes on the completed function."""
     refs = _column(kwargs, 'test', len(completions), 'passes_tests')
     refs_1 = _column(kwargs, 'entry_point', len(completions), 'passes_tests')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         result = _code_tests_score(text, test=refs[i], entry_point=refs_1[i], prompt=_prompt_question(prompts, i),
                                    scoring='all', timeout=5.0, memory_mb=1024)
         score = None if result is None else 1.0 * result
@@ -776,9 +840,10 @@ def passes_io(prompts=None, completions=None, **kwargs):
 
     Why: The share of stdin/stdout cases whose output matches."""
     refs = _column(kwargs, 'public_test_cases', len(completions), 'passes_io')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         result = _code_tests_score(text, cases=refs[i], scoring='fraction', timeout=2.0,
                                    memory_mb=512)
         score = None if result is None else 1.0 * result
@@ -793,9 +858,10 @@ def compiles(prompts=None, completions=None, **kwargs):
     """code_compiles: a fenced Python block is there and parses (for code without tests).
 
     Why: A fenced block that parses."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         code = _code_block(text, 'python')
         score = 1.0 if code is not None and _syntax_ok(code) else 0.0
         scores.append(score)
@@ -810,18 +876,16 @@ def verify_compiles(prompts=None, completions=None, **kwargs):
 # --- fenced_bonus: regex_format, role reward, weight 0.2
 
 _RE_FENCED_BONUS_FORMAT = re.compile('```python\\n', 0)
+_RE_FENCED_BONUS_FORMAT_NEED = '```python\n'
 
 
 def _fenced_bonus_ungated(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: A bonus for the fence, paid only on code that passes, so it cannot be farmed."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        score = 1.0 if _RE_FENCED_BONUS_FORMAT.search(text) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    return [1.0 if _RE_FENCED_BONUS_FORMAT_NEED in text and _RE_FENCED_BONUS_FORMAT.search(text) else 0.0 for text in texts]
 
 
 def fenced_bonus(prompts=None, completions=None, **kwargs):
@@ -843,9 +907,10 @@ def _concise_ungated(prompts=None, completions=None, **kwargs):
     max_length.
 
     Why: Shorter code is cheaper to read, only asked of code that parses."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         size = len(text)
         if size <= 4000 - 1000:
             score = 0.0

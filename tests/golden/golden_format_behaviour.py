@@ -27,6 +27,30 @@ SPEC_NAME = 'golden-format-behaviour'
 SPEC_HASH = '397bf305b1e19861'
 
 
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -78,13 +102,56 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
-def _repetition(text, n, max_penalty):
-    """max_penalty times the share of repeated word n-grams (0.0 for text shorter than n words)."""
-    words = text.lower().split()
-    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
-    if not grams:
-        return 0.0
-    return max_penalty * (1.0 - len(set(grams)) / len(grams)) + 0.0
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
+
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
+    """
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
+        return None
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
+
+
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
+
+
+def _split_answer(text, start, end, index):
+    """What _extract_split returns, without working out the span."""
+    try:
+        piece = text.split(start)[index]
+    except IndexError:
+        return ""
+    if end:
+        cut = piece.find(end)
+        if cut >= 0:
+            return piece[:cut]
+    return piece
 
 
 def _extract_xml_tag_span(text, pattern, last):
@@ -119,24 +186,147 @@ def _extract_after_tag(text, close, last):
     return None if span is None else text[span[0] : span[1]]
 
 
-_WHITESPACE = re.compile(r"\s+")
+def _extract_regex_span(text, pattern, group, last):
+    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
+    match = None
+    if last:
+        for match in pattern.finditer(text):
+            pass
+    else:
+        match = pattern.search(text)
+    if match is None or match.start(group) < 0:
+        return None
+    return match.start(group), match.end(group), match.start(), match.end()
+
+
+def _extract_regex(text, pattern, group, last):
+    """Capture `group` of the first or last match of `pattern`, else None."""
+    span = _extract_regex_span(text, pattern, group, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def _extract_boxed_span(text, last):
+    """The span of the content of the first or last ``\\boxed{...}``; None when absent or unclosed."""
+    heads = list(_BOXED.finditer(text))
+    if not heads:
+        return None
+    head = heads[-1] if last else heads[0]
+    depth = 1
+    for j in range(head.end(), len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return head.end(), j, head.start(), j + 1
+    return None
+
+
+def _extract_boxed(text, last):
+    """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
+    span = _extract_boxed_span(text, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_last_line_span(text):
+    """The span of the last line that is not blank (lines as ``str.splitlines`` cuts them), else None."""
+    span = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.splitlines()[0]
+        if body.strip():
+            span = (pos, pos + len(body), pos, pos + len(body))
+        pos += len(line)
+    return span
+
+
+def _extract_last_line(text):
+    """The last line that is not blank, else None."""
+    span = _extract_last_line_span(text)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _answers(readings, completions, scope, how, strip):
+    """The answer each completion's text gives under extraction `how`, stripped when `strip`; None where absent.
+
+    how: ("whole",), ("split", start, end, index), ("xml_tag", pattern, need, last), ("after_tag", close, last),
+    ("regex", pattern, need, group, last), ("boxed", last) or ("last_line",); `need` is the pattern's
+    required literal (_required_literal), "" when it has none.
+    """
+    key = ("answer", scope, how, strip)
+    answers = readings.get(key)
+    if answers is not None:
+        return answers
+    texts = _texts(readings, completions, scope)
+    method = how[0]
+    if method == "whole":
+        answers = texts
+    elif method == "split":
+        _, start, end, index = how
+        answers = [_split_answer(t, start, end, index) for t in texts]
+    elif method == "xml_tag":
+        _, pattern, need, last = how
+        answers = [_extract_xml_tag(t, pattern, last) if need in t else None for t in texts]
+    elif method == "after_tag":
+        _, close, last = how
+        answers = [_extract_after_tag(t, close, last) for t in texts]
+    elif method == "regex":
+        _, pattern, need, group, last = how
+        answers = [_extract_regex(t, pattern, group, last) if need in t else None for t in texts]
+    elif method == "boxed":
+        answers = [_extract_boxed(t, how[1]) if "\\" in t else None for t in texts]
+    else:
+        answers = [_extract_last_line(t) for t in texts]
+    if strip:
+        answers = [a if a is None else a.strip() for a in answers]
+    readings[key] = answers
+    return answers
+
+
+def _match_counts(readings, completions, scope, pattern, need, literal):
+    """How many times `pattern` matches each completion's text (len of findall), read once per batch.
+
+    `need` is the pattern's _required_literal and `literal` its _literal_count, worked out when the
+    module was rendered.
+    """
+    key = ("count", scope, pattern)
+    counts = readings.get(key)
+    if counts is None:
+        texts = _texts(readings, completions, scope)
+        if literal is not None:
+            counts = [t.count(literal) for t in texts]
+        else:
+            findall = pattern.findall
+            counts = [len(findall(t)) if need in t else 0 for t in texts]
+        readings[key] = counts
+    return counts
+
+
+def _repetition(text, n, max_penalty):
+    """max_penalty times the share of repeated word n-grams (0.0 for text shorter than n words)."""
+    words = text.lower().split()
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    if not grams:
+        return 0.0
+    return max_penalty * (1.0 - len(set(grams)) / len(grams)) + 0.0
 
 
 # --- think_layout: regex_format, role verifier, weight 1.0
 
 _RE_THINK_LAYOUT_FORMAT = re.compile('^<think>\\n.*?\\n</think>\\n', re.DOTALL)
+_RE_THINK_LAYOUT_FORMAT_NEED = '\n</think>\n'
 
 
 def think_layout(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: Reasoning in a think block at the start, across lines (DOTALL)."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        score = 1.0 if _RE_THINK_LAYOUT_FORMAT.match(text) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    return [1.0 if text.startswith('<think>\n') and _RE_THINK_LAYOUT_FORMAT.match(text) else 0.0 for text in texts]
 
 
 def verify_think_layout(prompts=None, completions=None, **kwargs):
@@ -147,35 +337,31 @@ def verify_think_layout(prompts=None, completions=None, **kwargs):
 # --- no_urls: regex_format, role reward, weight 0.5
 
 _RE_NO_URLS_FORMAT = re.compile('https?://\\S+', re.IGNORECASE | re.ASCII)
+_RE_NO_URLS_FORMAT_NEED = ''
 
 
 def no_urls(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: Penalise pasted links anywhere in the assistant turns."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'assistant')
-        score = -1.0 if _RE_NO_URLS_FORMAT.search(text) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'assistant')
+    return [-1.0 if _RE_NO_URLS_FORMAT_NEED in text and _RE_NO_URLS_FORMAT.search(text) else 0.0 for text in texts]
 
 
 # --- whole_answer: regex_format, role reward, weight 1.0
 
 _RE_WHOLE_ANSWER_FORMAT = re.compile('<answer>[^<]*</answer>\\s*', 0)
+_RE_WHOLE_ANSWER_FORMAT_NEED = '</answer>'
 
 
 def whole_answer(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: The first message is only an answer block."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
-        score = 1.0 if _RE_WHOLE_ANSWER_FORMAT.fullmatch(text) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
+    return [1.0 if text.startswith('<answer>') and _RE_WHOLE_ANSWER_FORMAT.fullmatch(text) else 0.0 for text in texts]
 
 
 # --- xml_tags: tag_count, role reward, weight 1.0
@@ -186,9 +372,10 @@ def xml_tags(prompts=None, completions=None, **kwargs):
     (xmlcount).
 
     Why: Partial credit per tag, penalties for trailing text."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'transcript')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'transcript')
+    for i, text in enumerate(texts):
         score = 0.0
         if text.count('<think>\n') == 1:
             score += 0.125
@@ -211,19 +398,20 @@ def xml_tags(prompts=None, completions=None, **kwargs):
 # --- direction_tokens: allowed_tokens, role verifier, weight 1.0
 
 _RE_DIRECTION_TOKENS_TOKENS = re.compile('<\\|up\\|><\\|up\\|>|<\\|right\\|>|<\\|down\\|>|<\\|left\\|>|<\\|up\\|>', 0)
+_RE_DIRECTION_TOKENS_TOKENS_NEED = '<|'
 
 
 def direction_tokens(prompts=None, completions=None, **kwargs):
     """allowed_tokens: the answer is a non-empty sequence of allowed tokens and nothing else.
 
     Why: Only direction tokens after the first </think>."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("after_tag", '</think>', False), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_after_tag(text, '</think>', False)
-        if answer is not None:
-            answer = answer.strip()
-        sequence = "" if answer is None else _WHITESPACE.sub("", answer)
+    for i, text in enumerate(texts):
+        answer = answers[i]
+        sequence = "" if answer is None else "".join(answer.split())  # what _WHITESPACE.sub("", answer) gives, faster
         ok = bool(sequence) and "".join(_RE_DIRECTION_TOKENS_TOKENS.findall(sequence)) == sequence
         score = 1.0 if ok else 0.0
         scores.append(score)
@@ -238,17 +426,21 @@ def verify_direction_tokens(prompts=None, completions=None, **kwargs):
 # --- letters_only: allowed_tokens, role reward, weight 1.0
 
 _RE_LETTERS_ONLY_EXTRACT = re.compile('<answer>(.*?)</answer>', re.DOTALL)
+_RE_LETTERS_ONLY_EXTRACT_NEED = '</answer>'
 _RE_LETTERS_ONLY_TOKENS = re.compile('AB|A|B', 0)
+_RE_LETTERS_ONLY_TOKENS_NEED = ''
 
 
 def letters_only(prompts=None, completions=None, **kwargs):
     """allowed_tokens: the answer is a non-empty sequence of allowed tokens and nothing else.
 
     Why: The answer is letters A and B back to back, spaces forbidden."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("xml_tag", _RE_LETTERS_ONLY_EXTRACT, _RE_LETTERS_ONLY_EXTRACT_NEED, True), False)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_xml_tag(text, _RE_LETTERS_ONLY_EXTRACT, True)
+    for i, text in enumerate(texts):
+        answer = answers[i]
         sequence = answer or ""
         ok = bool(sequence) and "".join(_RE_LETTERS_ONLY_TOKENS.findall(sequence)) == sequence
         score = 0.5 if ok else -0.5
@@ -259,6 +451,7 @@ def letters_only(prompts=None, completions=None, **kwargs):
 # --- search_budget: count_in_range, role verifier, weight 1.0
 
 _RE_SEARCH_BUDGET_COUNT = re.compile('Searching\\ for:', 0)
+_RE_SEARCH_BUDGET_COUNT_NEED = 'Searching for:'
 
 
 def search_budget(prompts=None, completions=None, **kwargs):
@@ -266,13 +459,9 @@ def search_budget(prompts=None, completions=None, **kwargs):
     score_out.
 
     Why: 2 to 5 searches in the assistant turns; never more for more."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'assistant')
-        count = len(_RE_SEARCH_BUDGET_COUNT.findall(text))
-        score = 0.5 if 2 <= count <= 5 else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    counts = _match_counts(batch, completions, 'assistant', _RE_SEARCH_BUDGET_COUNT, _RE_SEARCH_BUDGET_COUNT_NEED, 'Searching for:')
+    return [0.5 if 2 <= count <= 5 else 0.0 for count in counts]
 
 
 def verify_search_budget(prompts=None, completions=None, **kwargs):
@@ -283,6 +472,7 @@ def verify_search_budget(prompts=None, completions=None, **kwargs):
 # --- tool_calls: count_in_range, role metric, weight 0.0
 
 _RE_TOOL_CALLS_COUNT = re.compile('<tool_call>.*?</tool_call>', re.DOTALL)
+_RE_TOOL_CALLS_COUNT_NEED = '</tool_call>'
 
 
 def tool_calls(prompts=None, completions=None, **kwargs):
@@ -290,13 +480,9 @@ def tool_calls(prompts=None, completions=None, **kwargs):
     score_out.
 
     Why: Logged only - tool calls in the whole transcript."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'transcript')
-        count = len(_RE_TOOL_CALLS_COUNT.findall(text))
-        score = 1.0 if 1 <= count <= 3 else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    counts = _match_counts(batch, completions, 'transcript', _RE_TOOL_CALLS_COUNT, _RE_TOOL_CALLS_COUNT_NEED, None)
+    return [1.0 if 1 <= count <= 3 else 0.0 for count in counts]
 
 
 # --- loops: repetition, role reward, weight 1.0
@@ -306,9 +492,10 @@ def loops(prompts=None, completions=None, **kwargs):
     """repetition: n-gram repetition penalty: max_penalty × the share of repeated word n-grams.
 
     Why: Discourage repeated trigrams."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         score = _repetition(text, 3, -0.5)
         scores.append(score)
     return scores
@@ -321,9 +508,10 @@ def loops_words(prompts=None, completions=None, **kwargs):
     """repetition: n-gram repetition penalty: max_penalty × the share of repeated word n-grams.
 
     Why: Logged only - repeated words."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'assistant')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'assistant')
+    for i, text in enumerate(texts):
         score = _repetition(text, 1, -1.0)
         scores.append(score)
     return scores
@@ -337,9 +525,10 @@ def overlong_chars(prompts=None, completions=None, **kwargs):
     max_length.
 
     Why: DAPO soft overlong punishment in characters."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         size = len(text)
         if size <= 400 - 100:
             score = 0.0
@@ -359,9 +548,10 @@ def overlong_words(prompts=None, completions=None, **kwargs):
     max_length.
 
     Why: A hard word budget (no buffer)."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'transcript')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'transcript')
+    for i, text in enumerate(texts):
         size = len(text.split())
         if size <= 50 - 0:
             score = 0.0

@@ -40,6 +40,51 @@ SPEC_NAME = 'golden-math-choice'
 SPEC_HASH = '2c957bc7886be0d5'
 
 
+def _column(kwargs, name, count, rule):
+    """A reference column as TRL passes it: one value per completion."""
+    if name not in kwargs or kwargs[name] is None:
+        raise KeyError(
+            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
+            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
+            f"keyword, so add a {name!r} column to the training dataset"
+        )
+    values = kwargs[name]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        values = [values] * count
+    if len(values) != count:
+        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
+    return list(values)
+
+
+def _as_list(value):
+    """A reference that may hold several accepted answers, as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -91,25 +136,188 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
-def _column(kwargs, name, count, rule):
-    """A reference column as TRL passes it: one value per completion."""
-    if name not in kwargs or kwargs[name] is None:
-        raise KeyError(
-            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
-            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
-            f"keyword, so add a {name!r} column to the training dataset"
-        )
-    values = kwargs[name]
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        values = [values] * count
-    if len(values) != count:
-        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
-    return list(values)
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
+
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
+    """
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
+        return None
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
 
 
-def _as_list(value):
-    """A reference that may hold several accepted answers, as a list."""
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
+
+
+def _split_answer(text, start, end, index):
+    """What _extract_split returns, without working out the span."""
+    try:
+        piece = text.split(start)[index]
+    except IndexError:
+        return ""
+    if end:
+        cut = piece.find(end)
+        if cut >= 0:
+            return piece[:cut]
+    return piece
+
+
+def _extract_xml_tag_span(text, pattern, last):
+    """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
+    match = None
+    for match in pattern.finditer(text):
+        if not last:
+            break
+    if match is None:
+        return None
+    return match.start(1), match.end(1), match.start(), match.end()
+
+
+def _extract_xml_tag(text, pattern, last):
+    """The text inside the first or last tag pair `pattern` matches, else None."""
+    span = _extract_xml_tag_span(text, pattern, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_after_tag_span(text, close, last):
+    """The span of the text after the first or last `close` marker, else None."""
+    at = text.rfind(close) if last else text.find(close)
+    if at < 0:
+        return None
+    at += len(close)
+    return at, len(text), at, len(text)
+
+
+def _extract_after_tag(text, close, last):
+    """The text after the first or last `close` marker (``</think>``), else None."""
+    span = _extract_after_tag_span(text, close, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_regex_span(text, pattern, group, last):
+    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
+    match = None
+    if last:
+        for match in pattern.finditer(text):
+            pass
+    else:
+        match = pattern.search(text)
+    if match is None or match.start(group) < 0:
+        return None
+    return match.start(group), match.end(group), match.start(), match.end()
+
+
+def _extract_regex(text, pattern, group, last):
+    """Capture `group` of the first or last match of `pattern`, else None."""
+    span = _extract_regex_span(text, pattern, group, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def _extract_boxed_span(text, last):
+    """The span of the content of the first or last ``\\boxed{...}``; None when absent or unclosed."""
+    heads = list(_BOXED.finditer(text))
+    if not heads:
+        return None
+    head = heads[-1] if last else heads[0]
+    depth = 1
+    for j in range(head.end(), len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return head.end(), j, head.start(), j + 1
+    return None
+
+
+def _extract_boxed(text, last):
+    """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
+    span = _extract_boxed_span(text, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_last_line_span(text):
+    """The span of the last line that is not blank (lines as ``str.splitlines`` cuts them), else None."""
+    span = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.splitlines()[0]
+        if body.strip():
+            span = (pos, pos + len(body), pos, pos + len(body))
+        pos += len(line)
+    return span
+
+
+def _extract_last_line(text):
+    """The last line that is not blank, else None."""
+    span = _extract_last_line_span(text)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _answers(readings, completions, scope, how, strip):
+    """The answer each completion's text gives under extraction `how`, stripped when `strip`; None where absent.
+
+    how: ("whole",), ("split", start, end, index), ("xml_tag", pattern, need, last), ("after_tag", close, last),
+    ("regex", pattern, need, group, last), ("boxed", last) or ("last_line",); `need` is the pattern's
+    required literal (_required_literal), "" when it has none.
+    """
+    key = ("answer", scope, how, strip)
+    answers = readings.get(key)
+    if answers is not None:
+        return answers
+    texts = _texts(readings, completions, scope)
+    method = how[0]
+    if method == "whole":
+        answers = texts
+    elif method == "split":
+        _, start, end, index = how
+        answers = [_split_answer(t, start, end, index) for t in texts]
+    elif method == "xml_tag":
+        _, pattern, need, last = how
+        answers = [_extract_xml_tag(t, pattern, last) if need in t else None for t in texts]
+    elif method == "after_tag":
+        _, close, last = how
+        answers = [_extract_after_tag(t, close, last) for t in texts]
+    elif method == "regex":
+        _, pattern, need, group, last = how
+        answers = [_extract_regex(t, pattern, group, last) if need in t else None for t in texts]
+    elif method == "boxed":
+        answers = [_extract_boxed(t, how[1]) if "\\" in t else None for t in texts]
+    else:
+        answers = [_extract_last_line(t) for t in texts]
+    if strip:
+        answers = [a if a is None else a.strip() for a in answers]
+    readings[key] = answers
+    return answers
 
 
 def _choice_options(value: object) -> list | None:
@@ -253,51 +461,6 @@ def _choice_equal(chosen: str | None, gold: object, letters: str = _CHOICE_LETTE
     if gold_letter is None:
         return None
     return chosen is not None and chosen == gold_letter
-
-
-def _extract_regex_span(text, pattern, group, last):
-    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
-    match = None
-    if last:
-        for match in pattern.finditer(text):
-            pass
-    else:
-        match = pattern.search(text)
-    if match is None or match.start(group) < 0:
-        return None
-    return match.start(group), match.end(group), match.start(), match.end()
-
-
-def _extract_regex(text, pattern, group, last):
-    """Capture `group` of the first or last match of `pattern`, else None."""
-    span = _extract_regex_span(text, pattern, group, last)
-    return None if span is None else text[span[0] : span[1]]
-
-
-_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
-
-
-def _extract_boxed_span(text, last):
-    """The span of the content of the first or last ``\\boxed{...}``; None when absent or unclosed."""
-    heads = list(_BOXED.finditer(text))
-    if not heads:
-        return None
-    head = heads[-1] if last else heads[0]
-    depth = 1
-    for j in range(head.end(), len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return head.end(), j, head.start(), j + 1
-    return None
-
-
-def _extract_boxed(text, last):
-    """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
-    span = _extract_boxed_span(text, last)
-    return None if span is None else text[span[0] : span[1]]
 
 
 def _gold_list(text: str) -> list | None:
@@ -923,12 +1086,12 @@ def equivalent(prompts=None, completions=None, **kwargs):
 
     Why: The last boxed answer equals the gold as mathematics."""
     refs = _column(kwargs, 'answer', len(completions), 'equivalent')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("boxed", True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_boxed(text, True)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         verdict = _math_equal(answer, refs[i], 'auto')
         score = None if verdict is None else (1.0 if verdict else 0.0)
         scores.append(score)
@@ -943,6 +1106,7 @@ def verify_equivalent(prompts=None, completions=None, **kwargs):
 # --- equivalent_tail: math_equivalent, role metric, weight 0.0
 
 _RE_EQUIVALENT_TAIL_EXTRACT = re.compile('####\\s*(\\S+)', 0)
+_RE_EQUIVALENT_TAIL_EXTRACT_NEED = '####'
 
 
 def equivalent_tail(prompts=None, completions=None, **kwargs):
@@ -951,12 +1115,12 @@ def equivalent_tail(prompts=None, completions=None, **kwargs):
 
     Why: The GSM8K tail, compared without math-verify."""
     refs = _column(kwargs, 'gold', len(completions), 'equivalent_tail')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("regex", _RE_EQUIVALENT_TAIL_EXTRACT, _RE_EQUIVALENT_TAIL_EXTRACT_NEED, 1, True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_regex(text, _RE_EQUIVALENT_TAIL_EXTRACT, 1, True)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         verdict = _math_equal(answer, refs[i], 'stdlib')
         score = None if verdict is None else (1.0 if verdict else 0.0)
         scores.append(score)
@@ -972,12 +1136,12 @@ def option(prompts=None, completions=None, **kwargs):
 
     Why: The option named in the answer statement is the gold letter."""
     refs = _column(kwargs, 'answer', len(completions), 'option')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("whole",), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = text
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         options = None
         chosen = None if answer is None else _extract_choice(answer, 'ABCDEFGHIJ', options)
         verdict = _choice_equal(chosen, refs[i], 'ABCDEFGHIJ', options, 0)
@@ -1001,12 +1165,12 @@ def option_text(prompts=None, completions=None, **kwargs):
     Why: The option's text counts; the gold is an index."""
     refs = _column(kwargs, 'answer_index', len(completions), 'option_text')
     refs_1 = _column(kwargs, 'options', len(completions), 'option_text')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("whole",), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = text
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         options = _choice_options(refs_1[i])
         chosen = None if answer is None else _extract_choice(answer, 'ABCD', options)
         verdict = _choice_equal(chosen, refs[i], 'ABCD', options, 0)
@@ -1024,12 +1188,12 @@ def unwrapped(prompts=None, completions=None, **kwargs):
     Why: The gold column holds \\boxed{...}; unwrap it before comparing."""
     refs = _column(kwargs, 'answer', len(completions), 'unwrapped')
     refs = [_gold_reference(value) for value in refs]
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("boxed", True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_boxed(text, True)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         ref = refs[i]
         if ref is None:
             score = None

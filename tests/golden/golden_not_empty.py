@@ -30,6 +30,30 @@ SPEC_NAME = 'golden-not-empty'
 SPEC_HASH = '1e76ac768650e6b4'
 
 
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -81,6 +105,58 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
+
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
+    """
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
+        return None
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
+
+
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
+
+
+def _split_answer(text, start, end, index):
+    """What _extract_split returns, without working out the span."""
+    try:
+        piece = text.split(start)[index]
+    except IndexError:
+        return ""
+    if end:
+        cut = piece.find(end)
+        if cut >= 0:
+            return piece[:cut]
+    return piece
+
+
 def _extract_xml_tag_span(text, pattern, last):
     """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
     match = None
@@ -95,6 +171,40 @@ def _extract_xml_tag_span(text, pattern, last):
 def _extract_xml_tag(text, pattern, last):
     """The text inside the first or last tag pair `pattern` matches, else None."""
     span = _extract_xml_tag_span(text, pattern, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_after_tag_span(text, close, last):
+    """The span of the text after the first or last `close` marker, else None."""
+    at = text.rfind(close) if last else text.find(close)
+    if at < 0:
+        return None
+    at += len(close)
+    return at, len(text), at, len(text)
+
+
+def _extract_after_tag(text, close, last):
+    """The text after the first or last `close` marker (``</think>``), else None."""
+    span = _extract_after_tag_span(text, close, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_regex_span(text, pattern, group, last):
+    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
+    match = None
+    if last:
+        for match in pattern.finditer(text):
+            pass
+    else:
+        match = pattern.search(text)
+    if match is None or match.start(group) < 0:
+        return None
+    return match.start(group), match.end(group), match.start(), match.end()
+
+
+def _extract_regex(text, pattern, group, last):
+    """Capture `group` of the first or last match of `pattern`, else None."""
+    span = _extract_regex_span(text, pattern, group, last)
     return None if span is None else text[span[0] : span[1]]
 
 
@@ -124,18 +234,76 @@ def _extract_boxed(text, last):
     return None if span is None else text[span[0] : span[1]]
 
 
+def _extract_last_line_span(text):
+    """The span of the last line that is not blank (lines as ``str.splitlines`` cuts them), else None."""
+    span = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.splitlines()[0]
+        if body.strip():
+            span = (pos, pos + len(body), pos, pos + len(body))
+        pos += len(line)
+    return span
+
+
+def _extract_last_line(text):
+    """The last line that is not blank, else None."""
+    span = _extract_last_line_span(text)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _answers(readings, completions, scope, how, strip):
+    """The answer each completion's text gives under extraction `how`, stripped when `strip`; None where absent.
+
+    how: ("whole",), ("split", start, end, index), ("xml_tag", pattern, need, last), ("after_tag", close, last),
+    ("regex", pattern, need, group, last), ("boxed", last) or ("last_line",); `need` is the pattern's
+    required literal (_required_literal), "" when it has none.
+    """
+    key = ("answer", scope, how, strip)
+    answers = readings.get(key)
+    if answers is not None:
+        return answers
+    texts = _texts(readings, completions, scope)
+    method = how[0]
+    if method == "whole":
+        answers = texts
+    elif method == "split":
+        _, start, end, index = how
+        answers = [_split_answer(t, start, end, index) for t in texts]
+    elif method == "xml_tag":
+        _, pattern, need, last = how
+        answers = [_extract_xml_tag(t, pattern, last) if need in t else None for t in texts]
+    elif method == "after_tag":
+        _, close, last = how
+        answers = [_extract_after_tag(t, close, last) for t in texts]
+    elif method == "regex":
+        _, pattern, need, group, last = how
+        answers = [_extract_regex(t, pattern, group, last) if need in t else None for t in texts]
+    elif method == "boxed":
+        answers = [_extract_boxed(t, how[1]) if "\\" in t else None for t in texts]
+    else:
+        answers = [_extract_last_line(t) for t in texts]
+    if strip:
+        answers = [a if a is None else a.strip() for a in answers]
+    readings[key] = answers
+    return answers
+
+
 # --- has_answer: not_empty, role verifier, weight 0.5
 
 _RE_HAS_ANSWER_EXTRACT = re.compile('<answer>(.*?)</answer>', re.DOTALL)
+_RE_HAS_ANSWER_EXTRACT_NEED = '</answer>'
 
 
 def has_answer(prompts=None, completions=None, **kwargs):
     """not_empty: an answer is extracted and holds more than whitespace and punctuation.
 
     Why: An <answer> that says something."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("xml_tag", _RE_HAS_ANSWER_EXTRACT, _RE_HAS_ANSWER_EXTRACT_NEED, True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         answer = _extract_xml_tag(text, _RE_HAS_ANSWER_EXTRACT, True)
         ok = answer is not None and any(not (ch.isspace() or unicodedata.category(ch).startswith("P")) for ch in answer)
         score = 1.0 if ok else 0.0
@@ -155,9 +323,11 @@ def has_boxed(prompts=None, completions=None, **kwargs):
     """not_empty: an answer is extracted and holds more than whitespace and punctuation.
 
     Why: A boxed answer that says something."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
+    answers = _answers(batch, completions, 'last', ("boxed", True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         answer = _extract_boxed(text, True)
         ok = answer is not None and any(not (ch.isspace() or unicodedata.category(ch).startswith("P")) for ch in answer)
         score = 1.0 if ok else 0.0
