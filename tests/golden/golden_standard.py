@@ -28,6 +28,51 @@ SPEC_NAME = 'golden-standard'
 SPEC_HASH = '6c43671776701414'
 
 
+def _column(kwargs, name, count, rule):
+    """A reference column as TRL passes it: one value per completion."""
+    if name not in kwargs or kwargs[name] is None:
+        raise KeyError(
+            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
+            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
+            f"keyword, so add a {name!r} column to the training dataset"
+        )
+    values = kwargs[name]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        values = [values] * count
+    if len(values) != count:
+        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
+    return list(values)
+
+
+def _as_list(value):
+    """A reference that may hold several accepted answers, as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -79,25 +124,56 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
-def _column(kwargs, name, count, rule):
-    """A reference column as TRL passes it: one value per completion."""
-    if name not in kwargs or kwargs[name] is None:
-        raise KeyError(
-            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
-            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
-            f"keyword, so add a {name!r} column to the training dataset"
-        )
-    values = kwargs[name]
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        values = [values] * count
-    if len(values) != count:
-        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
-    return list(values)
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
+
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
+    """
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
+        return None
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
 
 
-def _as_list(value):
-    """A reference that may hold several accepted answers, as a list."""
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
+
+
+def _split_answer(text, start, end, index):
+    """What _extract_split returns, without working out the span."""
+    try:
+        piece = text.split(start)[index]
+    except IndexError:
+        return ""
+    if end:
+        cut = piece.find(end)
+        if cut >= 0:
+            return piece[:cut]
+    return piece
 
 
 def _extract_xml_tag_span(text, pattern, last):
@@ -130,6 +206,106 @@ def _extract_after_tag(text, close, last):
     """The text after the first or last `close` marker (``</think>``), else None."""
     span = _extract_after_tag_span(text, close, last)
     return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_regex_span(text, pattern, group, last):
+    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
+    match = None
+    if last:
+        for match in pattern.finditer(text):
+            pass
+    else:
+        match = pattern.search(text)
+    if match is None or match.start(group) < 0:
+        return None
+    return match.start(group), match.end(group), match.start(), match.end()
+
+
+def _extract_regex(text, pattern, group, last):
+    """Capture `group` of the first or last match of `pattern`, else None."""
+    span = _extract_regex_span(text, pattern, group, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def _extract_boxed_span(text, last):
+    """The span of the content of the first or last ``\\boxed{...}``; None when absent or unclosed."""
+    heads = list(_BOXED.finditer(text))
+    if not heads:
+        return None
+    head = heads[-1] if last else heads[0]
+    depth = 1
+    for j in range(head.end(), len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return head.end(), j, head.start(), j + 1
+    return None
+
+
+def _extract_boxed(text, last):
+    """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
+    span = _extract_boxed_span(text, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_last_line_span(text):
+    """The span of the last line that is not blank (lines as ``str.splitlines`` cuts them), else None."""
+    span = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.splitlines()[0]
+        if body.strip():
+            span = (pos, pos + len(body), pos, pos + len(body))
+        pos += len(line)
+    return span
+
+
+def _extract_last_line(text):
+    """The last line that is not blank, else None."""
+    span = _extract_last_line_span(text)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _answers(readings, completions, scope, how, strip):
+    """The answer each completion's text gives under extraction `how`, stripped when `strip`; None where absent.
+
+    how: ("whole",), ("split", start, end, index), ("xml_tag", pattern, need, last), ("after_tag", close, last),
+    ("regex", pattern, need, group, last), ("boxed", last) or ("last_line",); `need` is the pattern's
+    required literal (_required_literal), "" when it has none.
+    """
+    key = ("answer", scope, how, strip)
+    answers = readings.get(key)
+    if answers is not None:
+        return answers
+    texts = _texts(readings, completions, scope)
+    method = how[0]
+    if method == "whole":
+        answers = texts
+    elif method == "split":
+        _, start, end, index = how
+        answers = [_split_answer(t, start, end, index) for t in texts]
+    elif method == "xml_tag":
+        _, pattern, need, last = how
+        answers = [_extract_xml_tag(t, pattern, last) if need in t else None for t in texts]
+    elif method == "after_tag":
+        _, close, last = how
+        answers = [_extract_after_tag(t, close, last) for t in texts]
+    elif method == "regex":
+        _, pattern, need, group, last = how
+        answers = [_extract_regex(t, pattern, group, last) if need in t else None for t in texts]
+    elif method == "boxed":
+        answers = [_extract_boxed(t, how[1]) if "\\" in t else None for t in texts]
+    else:
+        answers = [_extract_last_line(t) for t in texts]
+    if strip:
+        answers = [a if a is None else a.strip() for a in answers]
+    readings[key] = answers
+    return answers
 
 
 def _ids_completions(completions, kwargs):
@@ -249,6 +425,7 @@ def _filled_pattern(pieces, value, flags):
 # --- right_answer: exact_match, role verifier, weight 1.0
 
 _RE_RIGHT_ANSWER_EXTRACT_THEN = re.compile('<answer>(.*?)</answer>', re.DOTALL)
+_RE_RIGHT_ANSWER_EXTRACT_THEN_NEED = '</answer>'
 
 
 def right_answer(prompts=None, completions=None, **kwargs):
@@ -256,26 +433,16 @@ def right_answer(prompts=None, completions=None, **kwargs):
 
     Why: After the reasoning, inside <answer>."""
     refs = _column(kwargs, 'answer', len(completions), 'right_answer')
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
-        answer = _extract_after_tag(text, '</think>', True)
-        if answer is not None:
-            answer = answer.strip()
+    batch = _batch(completions)
+    answers = _answers(batch, completions, 'last', ("after_tag", '</think>', True), True)
+    answers = list(answers)
+    for i, answer in enumerate(answers):
         if answer is not None:
             answer = _extract_xml_tag(answer, _RE_RIGHT_ANSWER_EXTRACT_THEN, True)
         if answer is not None:
             answer = answer.strip()
-        ref = refs[i]
-        if ref is None:
-            score = None
-        elif answer is None:
-            score = 0.0
-        else:
-            accepted = (a if isinstance(a, str) else str(a) for a in _as_list(ref))
-            score = 1.0 if any(answer == a for a in accepted) else 0.0
-        scores.append(score)
-    return scores
+        answers[i] = answer
+    return [None if ref is None else 0.0 if answer is None else (1.0 if answer == ref else 0.0) if ref.__class__ is str else 1.0 if any(answer == (a if isinstance(a, str) else str(a)) for a in _as_list(ref)) else 0.0 for answer, ref in zip(answers, refs)]
 
 
 def verify_right_answer(prompts=None, completions=None, **kwargs):
@@ -292,9 +459,10 @@ def overlong_ids(prompts=None, completions=None, **kwargs):
 
     Why: TRL's token ids, whatever the scope."""
     completions = _ids_completions(completions, kwargs)
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'transcript')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'transcript')
+    for i, text in enumerate(texts):
         size = len(_completion_ids(kwargs, i, text))
         if size <= 512 - 128:
             score = 0.0
@@ -313,9 +481,10 @@ def fenced_in_language(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: A code fence in the row's language."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         pattern = _filled_pattern(['```', '\\n.*?```'], _row_value(kwargs, 'lang', i, 'text'),
                                   re.DOTALL | re.IGNORECASE)
         score = 1.0 if pattern.search(text) else 0.0
@@ -331,9 +500,10 @@ def _concise_words_ungated(prompts=None, completions=None, **kwargs):
     pay most.
 
     Why: Short right answers pay most."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         size = len(text.split())
         score = _cosine_pair(size, 400, 0.2, 1.0,
                              -1.0, -0.5, True)
@@ -363,9 +533,10 @@ def _shorter_than_siblings_ungated(prompts=None, completions=None, **kwargs):
 
     Why: Against the other completions of the same prompt."""
     completions = _ids_completions(completions, kwargs)
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         if i == 0:
             pairs = _relative_pairs(prompts, _sizes(completions, 'last', 'completion_ids', 'whitespace', kwargs))
         score = pairs[i]
@@ -389,15 +560,17 @@ def shorter_than_siblings(prompts=None, completions=None, **kwargs):
 # --- steps: count_scaled, role reward, weight 0.2
 
 _RE_STEPS_COUNT = re.compile('第.步', 0)
+_RE_STEPS_COUNT_NEED = '第'
 
 
 def steps(prompts=None, completions=None, **kwargs):
     """count_scaled: a proportional count: scale × min(1, matches / target), one reward.
 
     Why: Step markers in Chinese, partial credit up to four."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'last')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'last')
+    for i, text in enumerate(texts):
         count = len(_RE_STEPS_COUNT.findall(text))
         score = 0.5 * min(1.0, count / 4)
         scores.append(score)

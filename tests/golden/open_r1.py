@@ -37,6 +37,46 @@ SPEC_NAME = 'open-r1'
 SPEC_HASH = '376f9503f689b7f1'
 
 
+def _column(kwargs, name, count, rule):
+    """A reference column as TRL passes it: one value per completion."""
+    if name not in kwargs or kwargs[name] is None:
+        raise KeyError(
+            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
+            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
+            f"keyword, so add a {name!r} column to the training dataset"
+        )
+    values = kwargs[name]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        values = [values] * count
+    if len(values) != count:
+        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
+    return list(values)
+
+
+_BATCH_SLOTS = 4  # batches kept: TRL scores one at a time; a few more cover a caller that interleaves two
+
+
+_BATCHES = {}  # (id(list), len(list)) -> (copy of the list, the ids of its items, {reading key: a value per item})
+
+
+def _batch(completions):
+    """The readings of this batch so far (a dict to fill), new when the list is not the one read before."""
+    key = (id(completions), len(completions))
+    ids = list(map(id, completions))
+    found = _BATCHES.get(key)
+    if found is not None:
+        _, known, readings = found
+        if known == ids:
+            return readings
+        del _BATCHES[key]
+    while len(_BATCHES) >= _BATCH_SLOTS:
+        del _BATCHES[next(iter(_BATCHES))]
+    readings = {}
+    # the copy keeps the items alive, so no other object can take one's address (and id) meanwhile
+    _BATCHES[key] = (list(completions), ids, readings)
+    return readings
+
+
 def _content(message):
     """The text of one chat message (string content, or the text parts of a content list)."""
     content = message.get("content") if isinstance(message, dict) else message
@@ -88,29 +128,107 @@ def _text(completion, scope):
     return "\n".join(_content(messages[i]) for i in _scoped(messages, scope))
 
 
-def _column(kwargs, name, count, rule):
-    """A reference column as TRL passes it: one value per completion."""
-    if name not in kwargs or kwargs[name] is None:
-        raise KeyError(
-            f"reward {rule!r} needs the dataset column {name!r}, but the call only had "
-            f"{sorted(kwargs)}; TRL passes every dataset column to reward functions as a "
-            f"keyword, so add a {name!r} column to the training dataset"
-        )
-    values = kwargs[name]
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        values = [values] * count
-    if len(values) != count:
-        raise ValueError(f"reward {rule!r}: column {name!r} has {len(values)} values for {count} completions")
-    return list(values)
+def _texts_at_c_speed(completions, scope):
+    """The texts of a batch of one common shape, read in one comprehension; else None (read one by one).
+
+    All strings (the text under every scope), or, under scope "first", message lists whose first message
+    holds string content: ``completion[0]["content"]``, as the hand-written rewards read it.
+    """
+    if completions and completions[0].__class__ is str:
+        return list(completions) if set(map(type, completions)) == {str} else None
+    if scope != "first":
+        return None
+    try:
+        # `{}[None]` raises KeyError: the way out of the comprehension at the first completion of another shape
+        return [t if c.__class__ is list and (t := c[0]["content"]).__class__ is str else {}[None] for c in completions]
+    except (IndexError, KeyError, TypeError):  # an empty list, a message without content or not a dict
+        return None
 
 
-def _repetition(text, n, max_penalty):
-    """max_penalty times the share of repeated word n-grams (0.0 for text shorter than n words)."""
-    words = text.lower().split()
-    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
-    if not grams:
-        return 0.0
-    return max_penalty * (1.0 - len(set(grams)) / len(grams)) + 0.0
+def _texts(readings, completions, scope):
+    """The text of each completion under `scope`, as _text reads it (read once per batch)."""
+    key = ("text", scope)
+    texts = readings.get(key)
+    if texts is None:
+        texts = _texts_at_c_speed(completions, scope)
+        if texts is None:
+            first = scope == "first"
+            # Read one by one, the common shapes directly: a string, or a message list whose scoped message
+            # is a dict with string content (the first message, or the only one when it is the assistant's).
+            texts = [
+                c if c.__class__ is str
+                else t if c.__class__ is list and c and c[0].__class__ is dict
+                and (first or (len(c) == 1 and (scope == "transcript" or c[0].get("role", "assistant") == "assistant")))
+                and (t := c[0].get("content")).__class__ is str
+                else _text(c, scope)
+                for c in completions
+            ]
+        readings[key] = texts
+    return texts
+
+
+def _split_answer(text, start, end, index):
+    """What _extract_split returns, without working out the span."""
+    try:
+        piece = text.split(start)[index]
+    except IndexError:
+        return ""
+    if end:
+        cut = piece.find(end)
+        if cut >= 0:
+            return piece[:cut]
+    return piece
+
+
+def _extract_xml_tag_span(text, pattern, last):
+    """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
+    match = None
+    for match in pattern.finditer(text):
+        if not last:
+            break
+    if match is None:
+        return None
+    return match.start(1), match.end(1), match.start(), match.end()
+
+
+def _extract_xml_tag(text, pattern, last):
+    """The text inside the first or last tag pair `pattern` matches, else None."""
+    span = _extract_xml_tag_span(text, pattern, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_after_tag_span(text, close, last):
+    """The span of the text after the first or last `close` marker, else None."""
+    at = text.rfind(close) if last else text.find(close)
+    if at < 0:
+        return None
+    at += len(close)
+    return at, len(text), at, len(text)
+
+
+def _extract_after_tag(text, close, last):
+    """The text after the first or last `close` marker (``</think>``), else None."""
+    span = _extract_after_tag_span(text, close, last)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_regex_span(text, pattern, group, last):
+    """The span of capture `group` at the first or last match of `pattern`; None when absent."""
+    match = None
+    if last:
+        for match in pattern.finditer(text):
+            pass
+    else:
+        match = pattern.search(text)
+    if match is None or match.start(group) < 0:
+        return None
+    return match.start(group), match.end(group), match.start(), match.end()
+
+
+def _extract_regex(text, pattern, group, last):
+    """Capture `group` of the first or last match of `pattern`, else None."""
+    span = _extract_regex_span(text, pattern, group, last)
+    return None if span is None else text[span[0] : span[1]]
 
 
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
@@ -137,6 +255,70 @@ def _extract_boxed(text, last):
     """The content of \\boxed{...}, nested braces included; None when absent or unclosed."""
     span = _extract_boxed_span(text, last)
     return None if span is None else text[span[0] : span[1]]
+
+
+def _extract_last_line_span(text):
+    """The span of the last line that is not blank (lines as ``str.splitlines`` cuts them), else None."""
+    span = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.splitlines()[0]
+        if body.strip():
+            span = (pos, pos + len(body), pos, pos + len(body))
+        pos += len(line)
+    return span
+
+
+def _extract_last_line(text):
+    """The last line that is not blank, else None."""
+    span = _extract_last_line_span(text)
+    return None if span is None else text[span[0] : span[1]]
+
+
+def _answers(readings, completions, scope, how, strip):
+    """The answer each completion's text gives under extraction `how`, stripped when `strip`; None where absent.
+
+    how: ("whole",), ("split", start, end, index), ("xml_tag", pattern, need, last), ("after_tag", close, last),
+    ("regex", pattern, need, group, last), ("boxed", last) or ("last_line",); `need` is the pattern's
+    required literal (_required_literal), "" when it has none.
+    """
+    key = ("answer", scope, how, strip)
+    answers = readings.get(key)
+    if answers is not None:
+        return answers
+    texts = _texts(readings, completions, scope)
+    method = how[0]
+    if method == "whole":
+        answers = texts
+    elif method == "split":
+        _, start, end, index = how
+        answers = [_split_answer(t, start, end, index) for t in texts]
+    elif method == "xml_tag":
+        _, pattern, need, last = how
+        answers = [_extract_xml_tag(t, pattern, last) if need in t else None for t in texts]
+    elif method == "after_tag":
+        _, close, last = how
+        answers = [_extract_after_tag(t, close, last) for t in texts]
+    elif method == "regex":
+        _, pattern, need, group, last = how
+        answers = [_extract_regex(t, pattern, group, last) if need in t else None for t in texts]
+    elif method == "boxed":
+        answers = [_extract_boxed(t, how[1]) if "\\" in t else None for t in texts]
+    else:
+        answers = [_extract_last_line(t) for t in texts]
+    if strip:
+        answers = [a if a is None else a.strip() for a in answers]
+    readings[key] = answers
+    return answers
+
+
+def _repetition(text, n, max_penalty):
+    """max_penalty times the share of repeated word n-grams (0.0 for text shorter than n words)."""
+    words = text.lower().split()
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    if not grams:
+        return 0.0
+    return max_penalty * (1.0 - len(set(grams)) / len(grams)) + 0.0
 
 
 def _gold_list(text: str) -> list | None:
@@ -847,12 +1029,12 @@ def accuracy_reward(prompts=None, completions=None, **kwargs):
     Why: The last \\boxed{} is mathematically equal to the solution; a gold that does not parse pays
     1.0."""
     refs = _column(kwargs, 'solution', len(completions), 'accuracy_reward')
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
+    answers = _answers(batch, completions, 'first', ("boxed", True), True)
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
-        answer = _extract_boxed(text, True)
-        if answer is not None:
-            answer = answer.strip()
+    for i, text in enumerate(texts):
+        answer = answers[i]
         verdict = _math_equal(answer, refs[i], 'auto') if _math_gold_parses(refs[i]) else None
         score = 1.0 if verdict is None else (1.0 if verdict else 0.0)
         scores.append(score)
@@ -867,18 +1049,16 @@ def verify_accuracy_reward(prompts=None, completions=None, **kwargs):
 # --- format_reward: regex_format, role verifier, weight 1.0
 
 _RE_FORMAT_REWARD_FORMAT = re.compile('^<think>\\n.*?\\n</think>\\n<answer>\\n.*?\\n</answer>$', re.DOTALL | re.MULTILINE)
+_RE_FORMAT_REWARD_FORMAT_NEED = '\n</think>\n<answer>\n'
 
 
 def format_reward(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: Think then answer, each tag on its own line."""
-    scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
-        score = 1.0 if _RE_FORMAT_REWARD_FORMAT.match(text) else 0.0
-        scores.append(score)
-    return scores
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
+    return [1.0 if text.startswith('<think>\n') and _RE_FORMAT_REWARD_FORMAT.match(text) else 0.0 for text in texts]
 
 
 def verify_format_reward(prompts=None, completions=None, **kwargs):
@@ -894,9 +1074,10 @@ def tag_count_reward(prompts=None, completions=None, **kwargs):
     (xmlcount).
 
     Why: 0.25 for each of the four tags present exactly once."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
+    for i, text in enumerate(texts):
         score = 0.0
         if text.count('<think>\n') == 1:
             score += 0.25
@@ -913,15 +1094,17 @@ def tag_count_reward(prompts=None, completions=None, **kwargs):
 # --- reasoning_steps_reward: count_scaled, role reward, weight 1.0
 
 _RE_REASONING_STEPS_REWARD_COUNT = re.compile('(Step \\d+:|^\\d+\\.|\\n-|\\n\\*|First,|Second,|Next,|Finally,)', 0)
+_RE_REASONING_STEPS_REWARD_COUNT_NEED = ''
 
 
 def reasoning_steps_reward(prompts=None, completions=None, **kwargs):
     """count_scaled: a proportional count: scale × min(1, matches / target), one reward.
 
     Why: Step markers, numbered lines, bullets and transition words; three or more earn full credit."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
+    for i, text in enumerate(texts):
         count = len(_RE_REASONING_STEPS_REWARD_COUNT.findall(text))
         score = 1.0 * min(1.0, count / 3)
         scores.append(score)
@@ -936,9 +1119,10 @@ def _len_reward_ungated(prompts=None, completions=None, **kwargs):
     correctness (its gate).
 
     Why: Shorter than the prompt's other completions pays; a wrong answer never earns from brevity."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
+    for i, text in enumerate(texts):
         if i == 0:
             pairs = _relative_pairs(prompts, _sizes(completions, 'first', 'chars', 'whitespace', kwargs))
         score = pairs[i]
@@ -967,9 +1151,10 @@ def _cosine_scaled_reward_ungated(prompts=None, completions=None, **kwargs):
     pay most.
 
     Why: Short right answers pay most; long wrong attempts are punished least."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
+    for i, text in enumerate(texts):
         size = len(text)
         score = _cosine_pair(size, 1000, 0.5, 1.0,
                              -1.0, -0.5, False)
@@ -997,9 +1182,10 @@ def repetition_penalty_reward(prompts=None, completions=None, **kwargs):
     """repetition: n-gram repetition penalty: max_penalty × the share of repeated word n-grams.
 
     Why: Repeated lower-cased word 3-grams cost up to 1.0."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
+    for i, text in enumerate(texts):
         score = _repetition(text, 3, -1.0)
         scores.append(score)
     return scores
@@ -1014,9 +1200,10 @@ def soft_overlong_punishment_reward(prompts=None, completions=None, **kwargs):
 
     Why: DAPO's soft overlong punishment on the completion's token ids."""
     completions = _ids_completions(completions, kwargs)
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
+    for i, text in enumerate(texts):
         size = len(_completion_ids(kwargs, i, text))
         if size <= 16384 - 4096:
             score = 0.0
@@ -1035,9 +1222,10 @@ def code_format_reward(prompts=None, completions=None, **kwargs):
     """regex_format: the completion matches a regular expression (match / search / fullmatch, flags).
 
     Why: The answer holds a fenced code block in the row's language."""
+    batch = _batch(completions)
+    texts = _texts(batch, completions, 'first')
     scores = []
-    for i, completion in enumerate(completions):
-        text = _text(completion, 'first')
+    for i, text in enumerate(texts):
         pattern = _filled_pattern(['^<think>\\n.*?\\n</think>\\n<answer>\\n.*?```', '.*?```.*?\\n</answer>$'], _row_value(kwargs, 'language', i, 'python'),
                                   re.DOTALL | re.MULTILINE)
         score = 1.0 if pattern.match(text) else 0.0
