@@ -304,7 +304,7 @@ def has_answer(prompts=None, completions=None, **kwargs):
     answers = _answers(batch, completions, 'last', ("xml_tag", _RE_HAS_ANSWER_EXTRACT, _RE_HAS_ANSWER_EXTRACT_NEED, True), True)
     scores = []
     for i, text in enumerate(texts):
-        answer = _extract_xml_tag(text, _RE_HAS_ANSWER_EXTRACT, True)
+        answer = answers[i]
         ok = answer is not None and any(not (ch.isspace() or unicodedata.category(ch).startswith("P")) for ch in answer)
         score = 1.0 if ok else 0.0
         scores.append(score)
@@ -328,7 +328,7 @@ def has_boxed(prompts=None, completions=None, **kwargs):
     answers = _answers(batch, completions, 'last', ("boxed", True), True)
     scores = []
     for i, text in enumerate(texts):
-        answer = _extract_boxed(text, True)
+        answer = answers[i]
         ok = answer is not None and any(not (ch.isspace() or unicodedata.category(ch).startswith("P")) for ch in answer)
         score = 1.0 if ok else 0.0
         scores.append(score)

@@ -4,7 +4,6 @@ and a failed Open changes nothing."""
 from __future__ import annotations
 
 import csv
-import json
 
 from click.testing import CliRunner
 from textual.widgets import Input
