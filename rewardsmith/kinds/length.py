@@ -10,7 +10,10 @@ from pydantic import Field, model_validator
 
 from .base import FieldGroups, Kind, KindParams, LengthBudget, RawSpan, Render, Scope, py
 
-__all__ = ["Length"]
+__all__ = ["MAX_LENGTH", "Length"]
+
+# Longer than any generation budget: a bigger value is a typo or an attack (the probes pad up to it).
+MAX_LENGTH = 10_000_000
 
 
 class LengthParams(KindParams):
@@ -29,6 +32,9 @@ class LengthParams(KindParams):
             raise ValueError("unit: tokens needs `tokenizer` (a name or a local path)")
         if self.buffer > self.max_length:
             raise ValueError("buffer cannot exceed max_length")
+        if self.max_length > MAX_LENGTH:
+            raise ValueError(f"max_length is {self.max_length:,}; the limit is {MAX_LENGTH:,} — no completion is "
+                             "that long: give the generation budget (max_completion_length)")
         return self
 
 
