@@ -46,15 +46,12 @@ def _spec(rationale: str, text: str, word: str, name: str) -> dict:
         "task": text,
         "provenance": {"proposer": text or "hand", "model": text or None, "persona": text or None},
         "rules": [
-            {"name": "kw", "kind": "contains", "rationale": rationale,
-             "params": {"keywords": [keyword, keyword + "'"], "extract": {"method": "split", "start": keyword,
-                                                                          "end": text}}},
-            {"name": "shape", "kind": "regex_format", "rationale": rationale,
-             "params": {"pattern": re.escape(keyword[:1000])}},
+            {"name": name, "kind": "contains", "rationale": rationale,
+             "params": {"keywords": [keyword, keyword + "'", re.escape(keyword)],
+                        "extract": {"method": "split", "start": keyword, "end": text}}},
             {"name": "judged", "kind": "judge", "role": "verifier", "rationale": rationale,
              "params": {"model": (text or "m")[:200], "prompt": text + "{answer}", "yes_words": [word],
                         "no_words": [word + "n"]}},
-            {"name": name, "kind": "length", "rationale": rationale, "params": {"max_length": 100}},
         ],
     }
 
