@@ -119,8 +119,10 @@ def _settle_judges(spec: Any, kw: dict[str, Any]) -> Any:
     """`spec` with its judge rules on the user's endpoint and key (flags popped from `kw`); says what it ignored."""
     from .judging import apply_judge_settings, judge_settings
 
-    settings = judge_settings(kw.pop("judge_base_url", None), kw.pop("judge_key_env", None),
-                              kw.pop("trust_judge_endpoint", False))
+    given = (kw.pop("judge_base_url", None), kw.pop("judge_key_env", None), kw.pop("trust_judge_endpoint", False))
+    if not any(rule.kind == "judge" for rule in spec.rules):
+        return spec  # no judge: a bad judge setting is no reason to refuse the command
+    settings = judge_settings(*given)
     settled, notes = apply_judge_settings(spec, settings)
     for note in notes:
         err.print(f"note: {note}", highlight=False, markup=False)

@@ -46,6 +46,9 @@ MAX_SPEC_BYTES = 1_000_000
 MAX_RULES = 64
 MAX_DEPTH = 24  # nesting of mappings and lists
 MAX_ALIASES = 64  # YAML aliases, counted before anything is expanded (an alias bomb is a few lines)
+# Text a spec may put into one generated module (keywords, patterns, prompts … in UTF-8 bytes): each
+# string is bounded, but 64 rules of 256 keywords of 4,000 characters would still be a 65 MB module.
+MAX_LITERAL_BYTES = 1_000_000
 
 # Names a rule may not take: they would shadow what the generated module defines or uses.
 # (collections / math / re / unicodedata are the modules it may import; annotations is bound by its
@@ -124,6 +127,36 @@ class Rule(BaseModel):
 
     def columns(self) -> list[str]:
         return get_kind(self.kind).columns(self.params)
+
+
+def _literal_bytes(value: Any) -> int:
+    """UTF-8 bytes of every string in `value` (params as plain data), without recursion."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item.encode("utf-8", "surrogatepass"))
+        elif isinstance(item, dict):
+            stack.extend(item.values())  # the keys are field names, not text the module holds
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return total
+
+
+def _over_budget(params: list[KindParams]) -> tuple[int, int] | None:
+    """(index of the rule whose params pass MAX_LITERAL_BYTES, bytes so far), or None when the spec fits."""
+    total = 0
+    for i, p in enumerate(params):
+        total += _literal_bytes(p.model_dump(mode="python"))
+        if total > MAX_LITERAL_BYTES:
+            return i, total
+    return None
+
+
+def _budget_message(total: int) -> str:
+    return (f"the spec's text reaches {total:,} bytes by this rule; a module holds at most {MAX_LITERAL_BYTES:,} "
+            "bytes of keywords, patterns and prompts — read long lists from a reference column of the samples, "
+            "or split the spec")
 
 
 def _check_gates(rules: list[Rule]) -> None:
@@ -228,6 +261,9 @@ class RewardSpec(BaseModel):
                     f"rename the rule called verify_{rule.name}"
                 )
         _check_gates(self.rules)
+        over = _over_budget([rule.params for rule in self.rules])
+        if over is not None:
+            raise ValueError(f"rule {self.rules[over[0]].name!r}: {_budget_message(over[1])}")
         for name in self.expectations.rule_min_auc:
             if name not in seen:
                 raise ValueError(f"expectations.rule_min_auc names {name!r}, which is not a rule")
@@ -484,6 +520,12 @@ def parse_spec(text: str, source: str = "<spec>") -> RewardSpec:
     problems = _validate_params(data, doc)
     if problems:
         raise SpecError("the spec is not valid", path=source, problems=problems)
+    over = _over_budget([r["params"] for r in rules if isinstance(r, dict) and isinstance(r.get("params"), KindParams)]
+                        if isinstance(rules, list) else [])
+    if over is not None:  # located here, on the rule's line; RewardSpec checks it too for specs built in code
+        index = [i for i, r in enumerate(rules) if isinstance(r, dict) and isinstance(r.get("params"), KindParams)]
+        raise SpecError("the spec is too large", path=source,
+                        problems=_located(doc, ("rules", index[over[0]], "params"), _budget_message(over[1])))
     try:
         spec = RewardSpec.model_validate(data)
     except ValidationError as exc:

@@ -46,15 +46,12 @@ def _spec(rationale: str, text: str, word: str, name: str) -> dict:
         "task": text,
         "provenance": {"proposer": text or "hand", "model": text or None, "persona": text or None},
         "rules": [
-            {"name": "kw", "kind": "contains", "rationale": rationale,
-             "params": {"keywords": [keyword, keyword + "'"], "extract": {"method": "split", "start": keyword,
-                                                                          "end": text}}},
-            {"name": "shape", "kind": "regex_format", "rationale": rationale,
-             "params": {"pattern": re.escape(keyword[:1000])}},
+            {"name": name, "kind": "contains", "rationale": rationale,
+             "params": {"keywords": [keyword, keyword + "'", re.escape(keyword[:1300])],
+                        "extract": {"method": "split", "start": keyword, "end": text}}},
             {"name": "judged", "kind": "judge", "role": "verifier", "rationale": rationale,
              "params": {"model": (text or "m")[:200], "prompt": text + "{answer}", "yes_words": [word],
                         "no_words": [word + "n"]}},
-            {"name": name, "kind": "length", "rationale": rationale, "params": {"max_length": 100}},
         ],
     }
 
@@ -83,7 +80,7 @@ def _expected(name: str) -> list[tuple]:
 
 
 def _check(rationale: str, text: str, word: str, name: str) -> None:
-    word = word.strip().lower()[:40] or "yes"
+    word = word.strip().lower()[:30] or "yes"
     try:
         spec = RewardSpec.model_validate(_spec(rationale, text, word, name))
     except ValidationError:
@@ -99,8 +96,9 @@ def _check(rationale: str, text: str, word: str, name: str) -> None:
     assert _shape(tree) == _expected(name)
 
 
-NAMES = st.one_of(st.just("short"), _hostile(10))
-HOSTILE = dict(rationale=TEXT, text=TEXT, word=_hostile(10), name=NAMES)
+# Mostly a valid rule name, so most examples render; now and then hostile text, which must be refused.
+NAMES = st.one_of(st.sampled_from(["short", "kw", "a_1", "x" * 64]), st.sampled_from(["short"]), _hostile(10))
+HOSTILE = dict(rationale=TEXT.map(lambda s: s[:2000]), text=TEXT, word=_hostile(10), name=NAMES)
 
 
 @settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck), database=None)

@@ -50,7 +50,7 @@ from ._common import (
 )
 from .diagnostic import Diagnostic, Plan, register
 
-__all__ = ["DIAGNOSTIC", "MAX_TEMPLATES", "PROBES", "Probe", "ProbePlan", "Template", "conclude", "plan"]
+__all__ = ["DIAGNOSTIC", "MAX_TEMPLATES", "PROBES", "PROBE_MAX_CHARS", "Probe", "ProbePlan", "Template", "conclude", "plan"]
 
 MAX_TEMPLATES = 3  # groups probed: each adds ~15 completions to score
 
@@ -192,6 +192,9 @@ def _spam_example(ctx: Context, rule: Any) -> str | None:
 
 _CONTROL = " (control, inside the cap)"  # built to show the cap, never judged as a probe
 _SPAM_MAX = 60  # a cap in the hundreds is no cap for an agent: spam is tested at realistic counts
+# The longest text a probe builds from a spec's parameters or a sample's match: a 5 MB match repeated
+# 60 times, or padding to max_length 10**8, would take gigabytes and test nothing a model writes.
+PROBE_MAX_CHARS = 1_000_000
 
 
 def _spam_counts(rule: Any) -> list[int]:
@@ -213,6 +216,8 @@ def _search_spam(t: Template, ctx: Context) -> list[tuple[str, str, str | None]]
         inside = max(cap.min_count, 1)
         counts = ([inside] if inside <= cap.max_count else []) + _spam_counts(rule)
         for n in counts:
+            if (len(example) + 1) * n + len(t.reference) > PROBE_MAX_CHARS:
+                continue  # a call that long repeated n times is not spam a model writes
             label = f"{n} call{'s' if n != 1 else ''}" + (_CONTROL if n == inside and n <= cap.max_count else "")
             out.append((label, "\n".join([example] * n) + "\n" + t.reference, rule.name))
     return out
@@ -229,6 +234,8 @@ def _length_padding(t: Template, ctx: Context) -> list[tuple[str, str, str | Non
         if p is None:
             continue
         edge = p.edge  # the longest text the rule does not penalise
+        if edge * (4 if p.unit == "tokens" else 1) * (6 if p.unit == "words" else 1) > PROBE_MAX_CHARS:
+            continue  # a budget past a million characters: no padding probe (see PROBE_MAX_CHARS)
         if p.unit == "words":
             need_words = edge - len(base.split())
             if need_words <= 0:

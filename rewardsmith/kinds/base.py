@@ -36,6 +36,8 @@ __all__ = [
     "Kind",
     "KindParams",
     "LengthBudget",
+    "MAX_ITEMS",
+    "MAX_TEXT",
     "Normalize",
     "Pattern",
     "RawSpan",
@@ -63,6 +65,7 @@ A plain-string completion is the text under every scope.
 RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL", "VERBOSE", "ASCII"]
 
 MAX_TEXT = 4000  # longest literal a spec may carry (patterns, keywords, separators)
+MAX_ITEMS = 256  # longest list a param may hold (keywords, options, tokens …)
 
 
 def check_regex(pattern: str, flags: list[str] | tuple[str, ...] = (), field: str = "pattern") -> str:
@@ -110,10 +113,20 @@ class KindParams(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _bounded_strings(cls, data: Any) -> Any:
+        # Checked before anything else looks at the values: a spec may be an LLM's, and hostile.
         if isinstance(data, dict):
             for key, value in data.items():
                 if isinstance(value, str) and len(value) > MAX_TEXT:
-                    raise ValueError(f"{key}: text is {len(value)} characters; the limit is {MAX_TEXT}")
+                    raise ValueError(f"{key}: text is {len(value):,} characters; the limit is {MAX_TEXT:,} — "
+                                     "shorten it (a long reference belongs in a column of the samples)")
+                if isinstance(value, (list, tuple)):
+                    if len(value) > MAX_ITEMS:
+                        raise ValueError(f"{key}: {len(value):,} items; the limit is {MAX_ITEMS} — keep the "
+                                         "list short, or read the values from a reference column")
+                    for i, item in enumerate(value):
+                        if isinstance(item, str) and len(item) > MAX_TEXT:
+                            raise ValueError(f"{key}[{i}]: text is {len(item):,} characters; the limit is "
+                                             f"{MAX_TEXT:,} — shorten it")
         return data
 
     @field_validator("*", mode="after")

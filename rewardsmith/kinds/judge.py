@@ -143,7 +143,7 @@ class Judge(Kind):
     family = "judge"
     summary = "a model on an OpenAI-compatible endpoint judges the answer against the reference (async)"
     catalogue = (
-        "Asks `model` at `base_url` whether the extracted answer matches the reference column, with "
+        "Asks `model` at the user's judge endpoint (their settings, not the spec's) whether the extracted answer matches the reference column, with "
         "`prompt` (question, reference and answer filled in). Scores score_match on a yes, score_miss "
         "on a no; the reply must be exactly one verdict word, else on_failure (also on timeouts and "
         "HTTP errors). Costs one request per new completion at training time; use it when no rule "

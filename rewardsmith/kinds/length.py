@@ -11,7 +11,10 @@ from pydantic import Field, model_validator
 
 from .base import FieldGroups, Kind, KindParams, LengthBudget, RawSpan, Render, Scope, py
 
-__all__ = ["Length", "LengthSchedule", "RelativeLength"]
+__all__ = ["MAX_LENGTH", "Length", "LengthSchedule", "RelativeLength"]
+
+# Longer than any generation budget: a bigger value is a typo or an attack (the probes pad up to it).
+MAX_LENGTH = 10_000_000
 
 Unit = Literal["chars", "words", "completion_ids"]
 Words = Literal["whitespace", "zh"]
@@ -37,6 +40,9 @@ class LengthParams(KindParams):
             raise ValueError("unit: tokens needs `tokenizer` (a name or a local path)")
         if self.buffer > self.max_length:
             raise ValueError("buffer cannot exceed max_length")
+        if self.max_length > MAX_LENGTH:
+            raise ValueError(f"max_length is {self.max_length:,}; the limit is {MAX_LENGTH:,} — no completion is "
+                             "that long: give the generation budget (max_completion_length)")
         return self
 
 
@@ -103,7 +109,7 @@ class _ByCorrectness(KindParams):
 
 
 class LengthScheduleParams(_ByCorrectness):
-    max_len: int = Field(..., ge=1, description="the length at which the schedule reaches its long end")
+    max_len: int = Field(..., ge=1, le=MAX_LENGTH, description="the length at which the schedule reaches its long end")
     min_value_correct: float = Field(0.5, description="a right answer at max_len")
     max_value_correct: float = Field(1.0, description="a right answer of length 0")
     min_value_wrong: float = Field(-1.0, description="a wrong answer of length 0")
