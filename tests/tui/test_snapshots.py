@@ -29,6 +29,8 @@ def fixture_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)  # export paths show relative, the same on every machine
     # The propose dialog says whether the LLM proposer is installed; the snapshot should not care.
     monkeypatch.setattr("rewardsmith.tui.screens.propose.llm_available", lambda: True)
+    # A loaded machine takes over a second to load the fixture, and the status line would say so.
+    monkeypatch.setattr("rewardsmith.tui.jobs.SHOW_TIMES", False)
     samples = tmp_path / "search.jsonl"
     shutil.copy(FIXTURES / "search.jsonl", samples)
     home = Path("home")  # relative to tmp_path: the help screen shows the keymap path
@@ -121,6 +123,7 @@ def test_the_audit_fits_the_terminal(snap_compare, tmp_path, monkeypatch, size):
     from rewardsmith.demo import demo_path
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("rewardsmith.tui.jobs.SHOW_TIMES", False)
     unsloth = Path(__file__).resolve().parents[1] / "originals" / "unsloth_gsm8k.py"
     app = make_app(demo_path("math"), home=Path("home"), autosave=False, audit=[str(unsloth)])
     assert snap_compare(app, terminal_size=size, run_before=_ready)
