@@ -374,7 +374,7 @@ def score_samples(
     if bench is None:
         shards = _shards(samples, workers)
         if shards is not None:
-            _score_shards(result, code, samples, shards, time_limit, extra, progress, total)
+            _score_shards(result, code, samples, shards, time_limit, extra, progress, total, worker_env_allow(spec))
             return result
     own = bench is None
     # a worker sees a key variable only for a judge rule the user approved (rewardsmith.judging)
@@ -442,17 +442,19 @@ CHUNK = 16 * 256
 
 def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: float,
                 extra: dict[str, float], progress: Callable[[int], None] | None = None,
-                memory_mb: int = DEFAULT_MEMORY_MB) -> tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]]]:
+                memory_mb: int = DEFAULT_MEMORY_MB,
+                env_allow: Sequence[str] = ()) -> tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]]]:
     """Every rule on the samples of one shard, in a worker of its own that reads it chunk by chunk.
 
     Returns the shard's sample count and, per rule, (scores, errors by index in the shard, seconds). What
     the Ray engine runs as one task, and each thread of a local parallel run. `progress` gets rule calls done.
+    `env_allow`: the key variables of the judge rules the user approved (rewardsmith.judging), and no other.
     """
     scores: dict[str, list[float | None]] = {n: [] for n in names}
     errors: dict[str, dict[int, str]] = {n: {} for n in names}
     seconds = dict.fromkeys(names, 0.0)
     count = 0
-    with Bench(time_limit=time_limit, memory_mb=memory_mb) as bench:
+    with Bench(time_limit=time_limit, memory_mb=memory_mb, env_allow=env_allow) as bench:
         bench.load(code)
         bench.set_shard(shard)
         offset = shard.start
@@ -472,7 +474,8 @@ def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: fl
 
 
 def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: list[tuple[int, int]],
-                  time_limit: float, extra: dict[str, float], progress: Progress | None, total: int) -> None:
+                  time_limit: float, extra: dict[str, float], progress: Progress | None, total: int,
+                  env_allow: Sequence[str]) -> None:
     """Score the shards at once, one worker each (threads wait on the sockets, the workers do the work)."""
     outcome: list[Any] = [None] * len(shards)
     lock = threading.Lock()
@@ -487,7 +490,7 @@ def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: li
     def run(k: int) -> None:
         try:
             outcome[k] = score_shard(code, Shard.of(samples, *shards[k]), result.rules, time_limit=time_limit,
-                                     extra=extra, progress=lambda n, k=k: report(k, n))
+                                     extra=extra, progress=lambda n, k=k: report(k, n), env_allow=env_allow)
         except BaseException as exc:  # re-raised in the caller's thread
             outcome[k] = exc
 

@@ -20,6 +20,7 @@ from . import _worker
 from .bench import (DEFAULT_MEMORY_MB, MIN_SHARD, PACKAGE_PARENT, Progress, ScoreMatrix, Shard, call_seconds,
                     merge_shard, score_shard)
 from .errors import BenchError
+from .judging import worker_env_allow
 from .render import render_module
 from .samples import SampleSet, shard_bounds
 from .spec import RewardSpec
@@ -37,9 +38,13 @@ def _ray() -> Any:
 
 
 def _task(code: str, shard: Shard, names: list[str], time_limit: float, extra: dict[str, float],
-          memory_mb: int) -> tuple[int, dict[str, tuple[bytes, bytes, dict[int, str], float]]]:
-    """One shard in a Ray worker: scores go back packed (float64 bytes and a None mask), like a local worker's."""
-    count, out = score_shard(code, shard, names, time_limit=time_limit, extra=extra, memory_mb=memory_mb)
+          memory_mb: int, env_allow: tuple[str, ...]) -> tuple[int, dict[str, tuple[bytes, bytes, dict[int, str], float]]]:
+    """One shard in a Ray worker: scores go back packed (float64 bytes and a None mask), like a local worker's.
+
+    `env_allow`: the approved judges' key variables, passed on from the Ray worker's own environment.
+    """
+    count, out = score_shard(code, shard, names, time_limit=time_limit, extra=extra, memory_mb=memory_mb,
+                             env_allow=env_allow)
     return count, {n: (*_worker.pack(scores), errors, seconds) for n, (scores, errors, seconds) in out.items()}
 
 
@@ -80,7 +85,8 @@ def score_samples_ray(spec: RewardSpec, samples: SampleSet, *, source: str | Non
                              "it (rewardsmith reads CSV, Parquet and text too) or leave --engine out")
         path = Path(samples.path).name if remote else str(Path(samples.path).resolve())
         task = ray.remote(num_cpus=1, max_retries=2)(_task)
-        pending = {task.remote(code, Shard.of(samples, a, b, path), names, time_limit, extra, memory_mb): k
+        allow = worker_env_allow(spec)
+        pending = {task.remote(code, Shard.of(samples, a, b, path), names, time_limit, extra, memory_mb, allow): k
                    for k, (a, b) in enumerate(bounds)}
         results: list[Any] = [None] * len(bounds)
         done = 0

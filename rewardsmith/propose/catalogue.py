@@ -63,22 +63,28 @@ class KindEntry:
 
 
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with every local ``$ref`` replaced by its definition and ``$defs`` dropped."""
+    """`schema` with every local ``$ref`` replaced by its definition and ``$defs`` dropped.
+
+    A definition that refers to itself (an extraction's `then` step is another extraction) is inlined once;
+    below that it is null, so the schema stays finite and a model can still write one further step.
+    """
     defs = schema.get("$defs", {})
 
-    def walk(node: Any) -> Any:
+    def walk(node: Any, expanding: frozenset[str]) -> Any:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                merged = {**copy.deepcopy(defs[ref.removeprefix("#/$defs/")]),
-                          **{k: v for k, v in node.items() if k != "$ref"}}
-                return walk(merged)
-            return {k: walk(v) for k, v in node.items() if k != "$defs"}
+                name = ref.removeprefix("#/$defs/")
+                if name in expanding:
+                    return {"type": "null"}
+                merged = {**copy.deepcopy(defs[name]), **{k: v for k, v in node.items() if k != "$ref"}}
+                return walk(merged, expanding | {name})
+            return {k: walk(v, expanding) for k, v in node.items() if k != "$defs"}
         if isinstance(node, list):
-            return [walk(v) for v in node]
+            return [walk(v, expanding) for v in node]
         return node
 
-    return walk(schema)
+    return walk(schema, frozenset())
 
 
 def _guided(node: Any) -> Any:
