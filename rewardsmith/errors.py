@@ -11,6 +11,7 @@ The hierarchy::
     ├── ExportError                 an export would lose work, or found drift
     ├── TrialError                  a trial cannot run (trl missing, an unknown rule, too few prompts)
     ├── OutputError                 an output path names a folder, a socket or a device
+    ├── PatternTimeout              a spec's pattern ran past its time limit and was stopped
     ├── PersonaError                a persona name or file that cannot be used
     ├── LLMConfigError              the LLM settings are incomplete or contradictory
     └── LLMError                    a request to the model failed
@@ -25,6 +26,8 @@ The hierarchy::
     InvalidAnswer                   internal (an Exception, not a RewardsmithError): one answer's
                                     problems, for the repair prompt; it never reaches the user, the
                                     proposer turns a second one into LLMOutputError
+    PatternRunnerStopped            internal to rewardsmith.patterns: its child did not answer in time
+    PatternRunnerDied               internal to rewardsmith.patterns: its child exited before answering
 
 Catch :class:`RewardsmithError` to handle everything a user can fix; :class:`LLMError` for what a
 model request can do; the leaves when the remedy differs (retry later, raise a cap, fix a key).
@@ -49,6 +52,9 @@ __all__ = [
     "LLMTimeout",
     "LLMUnavailable",
     "OutputError",
+    "PatternRunnerDied",
+    "PatternRunnerStopped",
+    "PatternTimeout",
     "PersonaError",
     "RenderError",
     "RewardsmithError",
@@ -113,6 +119,18 @@ class OutputError(RewardsmithError):
     """An output path names something that must not be replaced by a file (a folder, a socket, a device)."""
 
 
+class PatternTimeout(RewardsmithError):
+    """A spec's pattern ran past its time limit and was stopped; the message says what to do."""
+
+    def __init__(self, pattern: str, seconds: float, length: int) -> None:
+        self.pattern, self.seconds, self.length = pattern, seconds, length
+        shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
+        super().__init__(
+            f"pattern timed out: {shown!r} ran over {seconds:g} s on a {length:,}-character text and was stopped "
+            "(it backtracks on this text); rewrite it so each piece of text can be matched one way only — merge "
+            "adjacent repeats, use a negated class such as [^<]* instead of .*?, or bound the repeat ({0,200})")
+
+
 class PersonaError(RewardsmithError):
     """A persona name or file that cannot be used."""
 
@@ -175,3 +193,11 @@ class InvalidAnswer(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class PatternRunnerStopped(Exception):
+    """rewardsmith.patterns' child did not answer in time (it has been killed)."""
+
+
+class PatternRunnerDied(Exception):
+    """rewardsmith.patterns' child exited (or was killed) before answering."""

@@ -41,6 +41,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import PatternRunnerDied, PatternRunnerStopped, PatternTimeout
+
 try:  # Python 3.11+: the parser lives in re; sre_parse is a deprecated alias there.
     from re import _compiler as sre_compile  # type: ignore[attr-defined]
     from re import _constants as sre_c  # type: ignore[attr-defined]
@@ -421,18 +423,6 @@ TRIAL_LENGTH = 1024  # characters of the longest near miss: a short completion, 
 _HUGE = 1e300
 
 
-class PatternTimeout(Exception):
-    """A spec's pattern ran past its time limit and was stopped; the message says what to do."""
-
-    def __init__(self, pattern: str, seconds: float, length: int) -> None:
-        self.pattern, self.seconds, self.length = pattern, seconds, length
-        shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
-        super().__init__(
-            f"pattern timed out: {shown!r} ran over {seconds:g} s on a {length:,}-character text and was stopped "
-            "(it backtracks on this text); rewrite it so each piece of text can be matched one way only — merge "
-            "adjacent repeats, use a negated class such as [^<]* instead of .*?, or bound the repeat ({0,200})")
-
-
 def _ways(items: Any, n: int) -> float:
     """An upper bound on the ways a backtracking matcher can walk `items` over n characters."""
     total = 1.0
@@ -602,14 +592,6 @@ while True:
 '''
 
 
-class _Stopped(Exception):
-    """The child did not answer in time (it has been killed)."""
-
-
-class _Died(Exception):
-    """The child exited (or was killed) before answering."""
-
-
 _owner_jobs: queue.SimpleQueue[tuple[Callable[[], Any], queue.SimpleQueue[Any]]] = queue.SimpleQueue()
 _owner: threading.Thread | None = None
 _owner_lock = threading.Lock()
@@ -686,7 +668,7 @@ class _Runner:
             proc.stdin.flush()
         except (BrokenPipeError, OSError):
             self.kill()
-            raise _Died from None
+            raise PatternRunnerDied from None
         fd = proc.stdout.fileno()
         deadline = time.monotonic() + limit
         buf = b""
@@ -696,11 +678,11 @@ class _Runner:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 self.kill()
-                raise _Stopped
+                raise PatternRunnerStopped
             chunk = os.read(fd, max(need - len(buf), 65536) if size is not None else need - len(buf))
             if not chunk:
                 self.kill()
-                raise _Died
+                raise PatternRunnerDied
             buf += chunk
             if size is None and len(buf) >= 4:
                 size = struct.unpack(">I", buf[:4])[0]
@@ -711,7 +693,7 @@ class _Runner:
         return value
 
     def request(self, message: tuple[Any, ...], limit: float) -> Any:
-        """The child's answer; raises _Stopped past `limit`, or what the child raised."""
+        """The child's answer; raises PatternRunnerStopped past `limit`, or what the child raised."""
         with self._lock:
             for attempt in (0, 1):
                 try:
@@ -719,7 +701,7 @@ class _Runner:
                         self.kill()
                         self._start()
                     return self._exchange(message, limit)
-                except _Died:  # killed from outside between two requests: start a new child once
+                except PatternRunnerDied:  # killed from outside between two requests: start a new child once
                     if attempt:
                         raise RuntimeError("the pattern process died while running a pattern") from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -744,7 +726,7 @@ def _bounded(key: tuple[Any, ...], pattern: str, length: int, message: tuple[Any
         raise PatternTimeout(pattern, limit, length)
     try:
         return _runner.request(message, limit)
-    except _Stopped:
+    except PatternRunnerStopped:
         with _slow_lock:
             _slow[key] = min(_slow.get(key, length), length)
         raise PatternTimeout(pattern, limit, length) from None
@@ -842,7 +824,7 @@ def _trial(pattern: str, flags: int, mode: str) -> dict[str, Any] | None:
             n *= 2
         try:
             spent = _runner.request(("trial", pattern, flags, mode, texts, TRIAL_BUDGET), 3.0)
-        except _Stopped:
+        except PatternRunnerStopped:
             return {"text": texts[-1], "seconds": math.inf, "length": len(texts[-1])}
         except (re.error, OverflowError, RecursionError, MemoryError):
             return None  # vet_pattern reports the pattern itself

@@ -55,7 +55,11 @@ def test_check_finds_no_drift_then_module_and_score_drift(tmp_path, math_samples
     (out / "spec.yaml").write_text(spec_text)
     result = check_export(out)
     assert not result.ok
-    assert "-            score = 2.0 if" in result.module_diff and "+            score = 3.0 if" in result.module_diff
+    # the rule's scores are one comprehension over the batch: the changed score shows on its line
+    removed = [line for line in result.module_diff.splitlines() if line.startswith("-    return [")]
+    added = [line for line in result.module_diff.splitlines() if line.startswith("+    return [")]
+    assert len(removed) == len(added) == 1
+    assert "(2.0 if answer == ref" in removed[0] and "(3.0 if answer == ref" in added[0]
     assert ("m0", "correctness_reward_func", 3.0, 2.0) in result.drift
     assert all(rule == "correctness_reward_func" for _, rule, _, _ in result.drift)
 

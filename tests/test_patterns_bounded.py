@@ -288,8 +288,9 @@ def _wait_gone(procs: list[Any], seconds: float = 5.0) -> list[Any]:
 def test_no_child_outlives_a_signalled_test_run(tmp_path: Path, sig: int, after: float) -> None:
     import psutil  # in the dev extra: CI runs this, never skips it
     samples = tmp_path / "big.jsonl"
-    # One call of this rule takes minutes (quadratic search over 200,000 characters): a hanging rule.
-    samples.write_text("".join(json.dumps({"prompt": "q", "completion": "a" * 200_000 + "!", "label": k == 0})
+    # One call of this rule takes minutes (quadratic search over 200,000 characters): a hanging rule. The
+    # leading "x" gets past the module's literal prefilter (no "x", no search), so the regex really runs.
+    samples.write_text("".join(json.dumps({"prompt": "q", "completion": "x" + "a" * 200_000 + "!", "label": k == 0})
                                + "\n" for k in range(2)))
     spec = tmp_path / "spec.json"
     spec.write_text(_spec_yaml("regex_format", r"\w+\s+x"))

@@ -301,7 +301,11 @@ class ParamForm(Vertical):
         if spec.kind == "choice":
             return self.query_one(f"#f-{spec.key}", Select).value
         if spec.kind == "flags":
-            return [c for c in spec.choices if self.query_one(f"#f-{spec.key}--{c}", Checkbox).value]
+            ticked = [c for c in spec.choices if self.query_one(f"#f-{spec.key}--{c}", Checkbox).value]
+            # The spec's own order first (a rule out of an unchanged form is the rule that went in), then new ones.
+            before = _value_at(self.initial, spec.path)
+            kept = [c for c in before if c in ticked] if isinstance(before, list) else []
+            return kept + [c for c in ticked if c not in kept]
         if spec.kind == "lines":
             return [line for line in self.query_one(f"#f-{spec.key}", TextArea).text.splitlines() if line.strip()]
         if spec.kind == "text":
