@@ -63,6 +63,7 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
 
     # Screens watch these to know when to redraw: new samples, new scores or labels, changed rules.
     samples_version: reactive[int] = reactive(0, init=False)
+    arrived_version: reactive[int] = reactive(0, init=False)  # more rows read while the file loads
     scores_version: reactive[int] = reactive(0, init=False)
     rules_version: reactive[int] = reactive(0, init=False)
     status: reactive[str] = reactive("")

@@ -17,7 +17,7 @@ from textual import work
 from textual.worker import get_current_worker
 
 from ..errors import RewardsmithError
-from ..samples import load_samples
+from ..samples import Sample, SampleSet, iter_samples
 from .messages import LoadFailed, LoadProgress, SamplesLoaded, ScoresReady, ScoringFailed, ScoringProgress
 from ..workbench.workbench import field_map
 
@@ -64,6 +64,19 @@ def took(seconds: float, sep: str = " in") -> str:
     return f"{sep} {seconds:.1f} s" if SHOW_TIMES and seconds >= 1.0 else ""
 
 
+def _read_samples(path: str, fields: Any, into: list[Sample], progress: Any) -> SampleSet:
+    """`load_samples(path, fields)` appending to `into` as it reads, so the rows can be shown early."""
+    dropped: dict[str, str] = {}
+    for sample in iter_samples(path, fields, dropped=dropped):
+        into.append(sample)
+        if len(into) % 256 == 0:
+            progress(len(into))
+    progress(len(into))
+    samples = SampleSet(into, Path(path), fields, dropped)
+    samples.whole_file = True
+    return samples
+
+
 class WorkbenchJobs(_Base):
     """Loading and scoring for RewardsmithApp (which defines the reactives these set)."""
 
@@ -102,12 +115,17 @@ class WorkbenchJobs(_Base):
         last = 0.0
         rows = count_lines(path)
 
+        # The samples read so far, shown in the table while the rest loads: the worker only appends
+        # to this list and each message says how far to read it, so the event loop never sees a
+        # half-built row.
+        arrived: list[Sample] = []
+
         def progress(count: int) -> None:
             nonlocal last
             now = time.perf_counter()
-            if now - last > 0.1:  # a message per tenth of a second, not per 256 rows
+            if now - last > 0.1:  # a message per tenth of a second, not per sample
                 last = now
-                self.post_message(LoadProgress(count, rows))
+                self.post_message(LoadProgress(count, rows, arrived if opening is None else None))
 
         gc.unfreeze()  # the previous file's samples may be collected again
         # 100,000 samples are millions of long-lived objects and no garbage: collections while
@@ -115,7 +133,7 @@ class WorkbenchJobs(_Base):
         # full collection the UI's allocations trigger would walk them all (seconds of stalls).
         gc.disable()
         try:
-            samples = load_samples(path, field_map(fields), progress=progress)
+            samples = _read_samples(path, field_map(fields), arrived, progress)
         except (RewardsmithError, OSError, TypeError) as exc:
             self.post_message(LoadFailed(str(exc), opening))
             return
@@ -135,6 +153,9 @@ class WorkbenchJobs(_Base):
 
     def on_load_progress(self, message: LoadProgress) -> None:
         self.status = f"loading … {message.count:,} samples"
+        if message.arrived is not None and self.workbench.samples is None:
+            self.workbench.arriving(message.arrived, message.count)
+            self.arrived_version += 1
         # With the file's line count the bar shows real progress; without, it pulses.
         self.progress = (min(message.count, message.rows), message.rows) if message.rows else (message.count, 0)
 

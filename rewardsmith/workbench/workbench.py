@@ -17,7 +17,7 @@ from ..samples import FieldMap, Sample, SampleSet
 from ..spec import RewardSpec, Rule
 from .scoring import RuleScores, ScoreStore, rule_digest
 from .state import Session, spec_name_for, workspace_path
-from .tableview import Analysis, analyse
+from .tableview import Analysis, analyse, search_index
 
 __all__ = ["Workbench", "field_map", "open_session"]
 
@@ -69,12 +69,24 @@ class Workbench:
         self.groups: dict[str, list[int]] = {}
         self._file_labels: dict[str, float | None] = {}
         self._index: dict[str, int] = {}
+        # While the file loads: the samples read so far (a list the loader appends to) and how many
+        # of them may be read. Gone once `attach` has the whole set.
+        self.arrived: list[Sample] = []
+        self.arrived_count = 0
+        self._search_keys: list[str] | None = None
 
     # ------------------------------------------------------------------ samples
+
+    def arriving(self, samples: list[Sample], count: int) -> None:
+        """The first `count` of `samples` have been read (the rest of the file is still loading)."""
+        self.arrived = samples
+        self.arrived_count = min(count, len(samples))
 
     def attach(self, samples: SampleSet, groups: dict[str, list[int]] | None = None) -> None:
         """Adopt freshly loaded samples: apply the session's label overrides, forget old scores."""
         self.samples = samples
+        self.arrived, self.arrived_count = [], 0
+        self._search_keys = None
         self._index = {s.id: i for i, s in enumerate(samples.samples)}
         self._file_labels = {s.id: s.label for s in samples.samples}
         for sid, value in self.session.labels.items():
@@ -89,8 +101,17 @@ class Workbench:
         return self._index.get(sample_id)
 
     def sample(self, index: int) -> Sample:
-        assert self.samples is not None
+        if self.samples is None:  # still loading: one of the rows shown so far
+            assert index < self.arrived_count
+            return self.arrived[index]
         return self.samples.samples[index]
+
+    def search_keys(self) -> list[str]:
+        """Each sample's id and group, lowercased once (search as you type scans these, not the samples)."""
+        assert self.samples is not None
+        if self._search_keys is None:
+            self._search_keys = search_index(self.samples)
+        return self._search_keys
 
     def label_overridden(self, sample_id: str) -> bool:
         return sample_id in self.session.labels
