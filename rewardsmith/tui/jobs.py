@@ -151,6 +151,23 @@ class WorkbenchJobs(_Base):
         if not worker.is_cancelled:
             self.call_from_thread(self._on_bench_ready)
 
+    @work(thread=True, exclusive=True, group="prepare-report", exit_on_error=False)
+    def _prepare_report(self, workbench: Workbench, spec: Any, matrix: Any, key: tuple) -> None:
+        from ..checks import build_report
+
+        worker = get_current_worker()
+        if workbench.samples is None:
+            return
+        report = build_report(spec, workbench.report_samples(), matrix)
+        if not worker.is_cancelled:
+            self.call_from_thread(self._report_prepared, workbench, key, report)
+
+    def _report_prepared(self, workbench: Workbench, key: tuple, report: Any) -> None:
+        spec, _ = workbench.report_spec()
+        if spec is not None and workbench.report_key(spec) == key:  # nothing changed while it was built
+            workbench.ready_report = (key, report)
+            self.report_version += 1
+
     def on_load_progress(self, message: LoadProgress) -> None:
         self.status = f"loading … {message.count:,} samples"
         if message.arrived is not None and self.workbench.samples is None:
@@ -244,6 +261,14 @@ class WorkbenchJobs(_Base):
             # The newest run asks for anything still stale; a superseded run must not, or two
             # runs would keep cancelling each other.
             self.request_scoring()
+            self.prepare_report()
+
+    def prepare_report(self) -> None:
+        """Once every rule is scored, build the report in a worker, so the Report screen shows it at once."""
+        spec, _ = self.workbench.report_spec()
+        if spec is not None and self.workbench.samples is not None and not self.workbench.scores.stale(spec.rules):
+            # The key is taken here, with the matrix: what the worker builds is of these scores.
+            self._prepare_report(self.workbench, spec, self.workbench.scores.matrix(spec), self.workbench.report_key(spec))
 
     def apply_scores(self, results: dict[str, Any]) -> None:
         """Adopt scores computed elsewhere (the rule editor's live preview)."""

@@ -83,3 +83,33 @@ def test_search_over_the_index_finds_what_the_samples_hold():
         assert row_order(samples, view, {}, [None] * len(samples), None) == want
     assert row_order(samples, ViewState(search="g01", label="good"), {}, [None] * len(samples), None, search_keys=keys) \
         == [i for i, s in enumerate(samples) if "g01" in s.id and s.is_good is True]
+
+
+def test_flat_groups_count_what_the_core_counts():
+    """The workbench's numpy count of flat groups agrees with checks.zero_spread_groups, Nones included."""
+    from rewardsmith.checks import zero_spread_groups
+    from rewardsmith.workbench.state import Session
+    from rewardsmith.workbench.workbench import Workbench
+
+    samples = load_samples(DEMO_SEARCH)
+    wb = Workbench(Session(samples_path=str(DEMO_SEARCH), name="t"))
+    wb.attach(samples)
+    multi = {g: idx for g, idx in wb.groups.items() if len(idx) > 1}
+    n = len(samples)
+    for values in ([1.0] * n, [float(i % 3) for i in range(n)], [None if i % 4 else 0.5 for i in range(n)],
+                   [i // 6 * 1.0 for i in range(n)], [None] * n, [1.0 + (i % 2) * 1e-13 for i in range(n)]):
+        want = len(zero_spread_groups(values, multi)) / len(multi)
+        assert wb.summary(values)["zero_spread"] == want
+
+
+def test_group_spreads_match_the_plot_helper():
+    from rewardsmith.tui.widgets.plots import group_spreads
+    from rewardsmith.workbench.state import Session
+    from rewardsmith.workbench.workbench import Workbench
+
+    samples = load_samples(DEMO_SEARCH)
+    wb = Workbench(Session(samples_path=str(DEMO_SEARCH), name="t"))
+    wb.attach(samples)
+    n = len(samples)
+    for values in ([float(i % 5) * 0.3 for i in range(n)], [None if i % 3 else 0.5 * i for i in range(n)], [None] * n):
+        assert wb.group_spreads(values) == group_spreads(values, wb.groups)

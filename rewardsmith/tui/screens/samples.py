@@ -166,6 +166,8 @@ class SamplesScreen(WorkbenchScreen):
         self._syncing = False
         self._sort_keys: list[str] = ["file"]
         self._arrived_shown: int | None = None  # the row the detail pane shows while the file loads
+        self._shown: tuple[str, list[int]] | None = None  # the last search (lowercased) and the rows it showed
+        self._narrowing = False  # this rebuild only narrows the search: filter the rows shown
 
     def compose(self) -> ComposeResult:
         view = self.session.view
@@ -258,8 +260,17 @@ class SamplesScreen(WorkbenchScreen):
         if current is None and self.session.view.cursor is not None:
             current = wb.index_of(self.session.view.cursor)
         rules = self.session.live()
-        order = row_order(wb.samples, self.session.view, wb.columns(), wb.total, wb.analysis, set(self.session.marked),
-                          wb.search_keys() if self.session.view.search.strip() else None)
+        needle = self.session.view.search.strip().lower()
+        base = self._shown
+        if base is not None and base[0] in needle and self._narrowing:
+            # A character typed onto the search: the rows shown already passed every other filter
+            # and are sorted, so only they are scanned, and nothing is sorted again.
+            keys = wb.search_keys()
+            order = [i for i in base[1] if needle in keys[i]]
+        else:
+            order = row_order(wb.samples, self.session.view, wb.columns(), wb.total, wb.analysis,
+                              set(self.session.marked), wb.search_keys() if needle else None)
+        self._shown = (needle, order)
         self.source = SamplesSource(wb, order, rules)
         row = 0
         if current is not None:
@@ -370,7 +381,11 @@ class SamplesScreen(WorkbenchScreen):
     def _search(self, event: Input.Changed) -> None:
         if not self._syncing and event.value != self.session.view.search:
             self.session.view.search = event.value
-            self.rebuild()
+            self._narrowing = True
+            try:
+                self.rebuild()
+            finally:
+                self._narrowing = False
             self.rs.schedule_save()
 
     @on(Input.Submitted, "#filter-search")
