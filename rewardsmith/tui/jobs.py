@@ -150,6 +150,7 @@ class WorkbenchJobs(_Base):
         self.scorer.set_samples(samples)
         if not worker.is_cancelled:
             self.call_from_thread(self._on_bench_ready)
+            self.workbench.index_for_search(samples)
 
     @work(thread=True, exclusive=True, group="prepare-report", exit_on_error=False)
     def _prepare_report(self, workbench: Workbench, spec: Any, matrix: Any, key: tuple) -> None:

@@ -143,6 +143,12 @@ class Workbench:
             self._search_keys = search_index(self.samples)
         return self._search_keys
 
+    def index_for_search(self, samples: SampleSet) -> None:
+        """Build the search index of `samples` ahead, in a worker (the first key would wait for it)."""
+        keys = search_index(samples)
+        if samples is self.samples:  # not replaced by another file meanwhile
+            self._search_keys = keys
+
     def label_overridden(self, sample_id: str) -> bool:
         return sample_id in self.session.labels
 

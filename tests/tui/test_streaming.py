@@ -113,3 +113,35 @@ def test_group_spreads_match_the_plot_helper():
     n = len(samples)
     for values in ([float(i % 5) * 0.3 for i in range(n)], [None if i % 3 else 0.5 * i for i in range(n)], [None] * n):
         assert wb.group_spreads(values) == group_spreads(values, wb.groups)
+
+
+@pytest.mark.slow
+async def test_search_as_you_type_narrows_and_widens_like_a_fresh_filter(new_app):
+    """Typed a key at a time (narrowing reuses the rows shown), then erased: always the full filter's rows."""
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        wb = app.workbench
+        table = app.screen.query_one(SampleTable)
+        app.session.view.sort = "id"
+        app.session.view.descending = True
+        app.screen.rebuild()
+        await pilot.press("slash")
+
+        def shown() -> list[int]:
+            return [table.source.sample_index(r) for r in range(table.row_count)]
+
+        def fresh() -> list[int]:
+            return row_order(wb.samples, app.session.view, wb.columns(), wb.total, wb.analysis)
+
+        seen = []
+        for key in ["g", "0", "2", "minus", "c", "backspace", "backspace", "backspace"]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert shown() == fresh()
+            seen.append(table.row_count)
+        assert app.session.view.search == "g0"
+        assert seen[2] < seen[1] <= seen[0] == len(wb.samples)  # the search did narrow
+        assert seen[7] == seen[1]  # and widened back
+        ids = [wb.sample(i).id for i in shown()]
+        assert ids == sorted(ids, reverse=True)  # still in the view's order

@@ -168,6 +168,7 @@ class SamplesScreen(WorkbenchScreen):
         self._arrived_shown: int | None = None  # the row the detail pane shows while the file loads
         self._shown: tuple[str, list[int]] | None = None  # the last search (lowercased) and the rows it showed
         self._narrowing = False  # this rebuild only narrows the search: filter the rows shown
+        self._detail_index: int | None = None  # the sample the detail pane shows
 
     def compose(self) -> ComposeResult:
         view = self.session.view
@@ -281,7 +282,10 @@ class SamplesScreen(WorkbenchScreen):
                 row = old_row
         table.set_source(self.source, row)
         self.refresh_title()
-        self.show_detail()
+        if not (self._narrowing and self.current_index() == current):
+            # Narrowing a search keeps the sample under the cursor: its pane stands (redrawing a long
+            # completion is most of what a key costs).
+            self.show_detail()
 
     def refresh_title(self) -> None:
         super().refresh_title()
@@ -298,7 +302,7 @@ class SamplesScreen(WorkbenchScreen):
 
     def show_detail(self) -> None:
         detail = self.query_one(SampleDetail)
-        i = self.current_index()
+        i = self._detail_index = self.current_index()
         if i is None:
             detail.show(None)
             return
@@ -322,7 +326,8 @@ class SamplesScreen(WorkbenchScreen):
             self._arrived_shown = i
         if i is not None:
             self.session.view.cursor = self.workbench.sample(i).id
-        self.show_detail()
+        if i != self._detail_index:  # a new source re-posts the cursor: the same sample's pane stands
+            self.show_detail()
 
     @on(SampleTable.MarkToggled)
     def _mark(self, event: SampleTable.MarkToggled) -> None:
