@@ -7,7 +7,6 @@ workers that load and score live in `jobs.py`.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,6 @@ __all__ = ["RewardsmithApp", "make_app", "run"]
 
 AUTOSAVE_DELAY = 0.5  # seconds of quiet before the workspace is written
 REPORT_DELAY = 0.5  # seconds of quiet after a label or pin before the report is built ahead
-SWITCH_INTERVAL = 0.0005  # seconds a thread holds the GIL before another may take it (Python's default: 0.005)
 
 
 SCREENS = Binding.Group("screens")  # one footer entry: `1 2 3 screens`
@@ -88,17 +86,11 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         self._status_before_open = ""
         self._save_timer: Timer | None = None
         self._report_timer: Timer | None = None
-        self._switch_interval = sys.getswitchinterval()
         self.load_seconds: float | None = None  # how long the last load took until the table had rows
         self.keymap_path = self.home / "keymap.json"
         self.keymap: dict[str, str] = {}
 
     def on_mount(self) -> None:
-        # Workers hash, parse and summarise 100,000 samples in threads: with the default 5 ms
-        # switch interval each wake-up of the event loop waits up to 5 ms for the GIL, and a key
-        # press, which takes dozens of them, lags by seconds. A shorter interval keeps keys prompt.
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
         self._load_keymap()
         for problem in self._problems:
             self.notify(problem, title="Workspace", severity="warning", timeout=10, markup=False)
@@ -235,7 +227,6 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         )
 
     def on_unmount(self) -> None:
-        sys.setswitchinterval(self._switch_interval)
         if self._save_timer is not None:
             self.save_workspace()
         self.scorer.close()

@@ -91,6 +91,7 @@ class Workbench:
         self._search_keys: list[str] | None = None
         self._labels_version = 0  # bumped on each label change: a report built before it is stale
         self._layout: tuple[dict, tuple[np.ndarray, np.ndarray] | None] | None = None
+        self._labels: tuple[tuple, list[bool | None]] | None = None
         self._scores_version = 0  # bumped on each store: a report of older scores is stale
         self.ready_report: tuple[tuple, Report] | None = None  # (report_key, report) built ahead of the Report screen
 
@@ -106,6 +107,7 @@ class Workbench:
         self.samples = samples
         self.arrived, self.arrived_count = [], 0
         self._search_keys = None
+        self._labels_version += 1  # new samples, new labels: what was derived from the old ones is stale
         self._index = {s.id: i for i, s in enumerate(samples.samples)}
         self._file_labels = {s.id: s.label for s in samples.samples}
         for sid, value in self.session.labels.items():
@@ -239,6 +241,14 @@ class Workbench:
         """What a report depends on: the samples and their labels, the scores, and the spec."""
         return (id(self.samples), self._labels_version, self._scores_version, spec.model_dump_json())
 
+    def _good_labels(self) -> list[bool | None]:
+        """Each sample's is_good, kept until a label changes (the editor summarises on every edit)."""
+        key = (id(self.samples), self._labels_version)
+        if self._labels is None or self._labels[0] != key:
+            assert self.samples is not None
+            self._labels = (key, [s.is_good for s in self.samples.samples])
+        return self._labels[1]
+
     def flat_share(self, values: Sequence[float | None]) -> float | None:
         """The share of groups (of two or more) whose values have no spread; None without such groups."""
         layout = self._group_layout()
@@ -283,7 +293,7 @@ class Workbench:
         """What a reviewer reads about one rule: mean, range, AUC against the labels, flat groups."""
         assert self.samples is not None
         present = [v for v in values if v is not None]
-        labels = [s.is_good for s in self.samples.samples]
+        labels = self._good_labels()
         flat = self.flat_share(values)
         return {
             "mean": sum(present) / len(present) if present else None,
