@@ -55,6 +55,8 @@ def count_lines(path: str | Path) -> int | None:
         return None
 
 
+ARRIVED_EVERY = 1.0  # seconds between growths of the table while the file loads
+
 # Off in snapshot tests: how long a load took depends on the machine, not on the screen.
 SHOW_TIMES = True
 
@@ -85,6 +87,7 @@ class WorkbenchJobs(_Base):
     load_seconds: float | None
     _bench_ready: bool
     _status_before_open: str
+    _arrived_at = 0.0  # when the table last grew while loading
 
     @property
     def session(self) -> Session:
@@ -172,8 +175,13 @@ class WorkbenchJobs(_Base):
     def on_load_progress(self, message: LoadProgress) -> None:
         self.status = f"loading … {message.count:,} samples"
         if message.arrived is not None and self.workbench.samples is None:
-            self.workbench.arriving(message.arrived, message.count)
-            self.arrived_version += 1
+            now = time.perf_counter()
+            # The first rows at once, then more once a second: each growth re-lays out the screen,
+            # and ten a second made every key wait seconds for a frame while the file loads.
+            if not self.workbench.arrived_count or now - self._arrived_at >= ARRIVED_EVERY:
+                self._arrived_at = now
+                self.workbench.arriving(message.arrived, message.count)
+                self.arrived_version += 1
         # With the file's line count the bar shows real progress; without, it pulses.
         self.progress = (min(message.count, message.rows), message.rows) if message.rows else (message.count, 0)
 
