@@ -36,6 +36,7 @@ from ..workbench.workbench import Workbench, open_session
 __all__ = ["RewardsmithApp", "make_app", "run"]
 
 AUTOSAVE_DELAY = 0.5  # seconds of quiet before the workspace is written
+REPORT_DELAY = 0.5  # seconds of quiet after a label or pin before the report is built ahead
 
 
 SCREENS = Binding.Group("screens")  # one footer entry: `1 2 3 screens`
@@ -63,8 +64,10 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
 
     # Screens watch these to know when to redraw: new samples, new scores or labels, changed rules.
     samples_version: reactive[int] = reactive(0, init=False)
+    arrived_version: reactive[int] = reactive(0, init=False)  # more rows read while the file loads
     scores_version: reactive[int] = reactive(0, init=False)
     rules_version: reactive[int] = reactive(0, init=False)
+    report_version: reactive[int] = reactive(0, init=False)  # a report was built ahead (workbench.ready_report)
     status: reactive[str] = reactive("")
     progress: reactive[tuple[float, float] | None] = reactive(None)
 
@@ -82,6 +85,7 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
         self._bench_ready = False
         self._status_before_open = ""
         self._save_timer: Timer | None = None
+        self._report_timer: Timer | None = None
         self.load_seconds: float | None = None  # how long the last load took until the table had rows
         self.keymap_path = self.home / "keymap.json"
         self.keymap: dict[str, str] = {}
@@ -116,7 +120,14 @@ class RewardsmithApp(WorkbenchJobs, App[None]):
             self.request_scoring()
         if scores:
             self.scores_version += 1
+            self._schedule_report()
         self.schedule_save()
+
+    def _schedule_report(self) -> None:
+        # Labels and pins come a key at a time: rebuild the report ahead once they pause.
+        if self._report_timer is not None:
+            self._report_timer.stop()
+        self._report_timer = self.set_timer(REPORT_DELAY, self.prepare_report)
 
     def schedule_save(self) -> None:
         if not self.autosave:

@@ -17,7 +17,7 @@ from textual import work
 from textual.worker import get_current_worker
 
 from ..errors import RewardsmithError
-from ..samples import load_samples
+from ..samples import Sample, SampleSet, iter_samples
 from .messages import LoadFailed, LoadProgress, SamplesLoaded, ScoresReady, ScoringFailed, ScoringProgress
 from ..workbench.workbench import field_map
 
@@ -55,6 +55,8 @@ def count_lines(path: str | Path) -> int | None:
         return None
 
 
+ARRIVED_EVERY = 1.0  # seconds between growths of the table while the file loads
+
 # Off in snapshot tests: how long a load took depends on the machine, not on the screen.
 SHOW_TIMES = True
 
@@ -62,6 +64,19 @@ SHOW_TIMES = True
 def took(seconds: float, sep: str = " in") -> str:
     """" in 2.4 s" for what a user waits for; nothing for the instant (it would only be noise)."""
     return f"{sep} {seconds:.1f} s" if SHOW_TIMES and seconds >= 1.0 else ""
+
+
+def _read_samples(path: str, fields: Any, into: list[Sample], progress: Any) -> SampleSet:
+    """`load_samples(path, fields)` appending to `into` as it reads, so the rows can be shown early."""
+    dropped: dict[str, str] = {}
+    for sample in iter_samples(path, fields, dropped=dropped):
+        into.append(sample)
+        if len(into) % 256 == 0:
+            progress(len(into))
+    progress(len(into))
+    samples = SampleSet(into, Path(path), fields, dropped)
+    samples.whole_file = True
+    return samples
 
 
 class WorkbenchJobs(_Base):
@@ -72,6 +87,7 @@ class WorkbenchJobs(_Base):
     load_seconds: float | None
     _bench_ready: bool
     _status_before_open: str
+    _arrived_at = 0.0  # when the table last grew while loading
 
     @property
     def session(self) -> Session:
@@ -102,12 +118,17 @@ class WorkbenchJobs(_Base):
         last = 0.0
         rows = count_lines(path)
 
+        # The samples read so far, shown in the table while the rest loads: the worker only appends
+        # to this list and each message says how far to read it, so the event loop never sees a
+        # half-built row.
+        arrived: list[Sample] = []
+
         def progress(count: int) -> None:
             nonlocal last
             now = time.perf_counter()
-            if now - last > 0.1:  # a message per tenth of a second, not per 256 rows
+            if now - last > 0.1:  # a message per tenth of a second, not per sample
                 last = now
-                self.post_message(LoadProgress(count, rows))
+                self.post_message(LoadProgress(count, rows, arrived if opening is None else None))
 
         gc.unfreeze()  # the previous file's samples may be collected again
         # 100,000 samples are millions of long-lived objects and no garbage: collections while
@@ -115,7 +136,7 @@ class WorkbenchJobs(_Base):
         # full collection the UI's allocations trigger would walk them all (seconds of stalls).
         gc.disable()
         try:
-            samples = load_samples(path, field_map(fields), progress=progress)
+            samples = _read_samples(path, field_map(fields), arrived, progress)
         except (RewardsmithError, OSError, TypeError) as exc:
             self.post_message(LoadFailed(str(exc), opening))
             return
@@ -132,9 +153,35 @@ class WorkbenchJobs(_Base):
         self.scorer.set_samples(samples)
         if not worker.is_cancelled:
             self.call_from_thread(self._on_bench_ready)
+            self.workbench.index_for_search(samples)
+
+    @work(thread=True, exclusive=True, group="prepare-report", exit_on_error=False)
+    def _prepare_report(self, workbench: Workbench, spec: Any, matrix: Any, key: tuple) -> None:
+        from ..checks import build_report
+
+        worker = get_current_worker()
+        if workbench.samples is None:
+            return
+        report = build_report(spec, workbench.report_samples(), matrix)
+        if not worker.is_cancelled:
+            self.call_from_thread(self._report_prepared, workbench, key, report)
+
+    def _report_prepared(self, workbench: Workbench, key: tuple, report: Any) -> None:
+        spec, _ = workbench.report_spec()
+        if spec is not None and workbench.report_key(spec) == key:  # nothing changed while it was built
+            workbench.ready_report = (key, report)
+            self.report_version += 1
 
     def on_load_progress(self, message: LoadProgress) -> None:
         self.status = f"loading … {message.count:,} samples"
+        if message.arrived is not None and self.workbench.samples is None:
+            now = time.perf_counter()
+            # The first rows at once, then more once a second: each growth re-lays out the screen,
+            # and ten a second made every key wait seconds for a frame while the file loads.
+            if not self.workbench.arrived_count or now - self._arrived_at >= ARRIVED_EVERY:
+                self._arrived_at = now
+                self.workbench.arriving(message.arrived, message.count)
+                self.arrived_version += 1
         # With the file's line count the bar shows real progress; without, it pulses.
         self.progress = (min(message.count, message.rows), message.rows) if message.rows else (message.count, 0)
 
@@ -223,6 +270,14 @@ class WorkbenchJobs(_Base):
             # The newest run asks for anything still stale; a superseded run must not, or two
             # runs would keep cancelling each other.
             self.request_scoring()
+            self.prepare_report()
+
+    def prepare_report(self) -> None:
+        """Once every rule is scored, build the report in a worker, so the Report screen shows it at once."""
+        spec, _ = self.workbench.report_spec()
+        if spec is not None and self.workbench.samples is not None and not self.workbench.scores.stale(spec.rules):
+            # The key is taken here, with the matrix: what the worker builds is of these scores.
+            self._prepare_report(self.workbench, spec, self.workbench.scores.matrix(spec), self.workbench.report_key(spec))
 
     def apply_scores(self, results: dict[str, Any]) -> None:
         """Adopt scores computed elsewhere (the rule editor's live preview)."""

@@ -31,6 +31,9 @@ __all__ = [
 class LoadProgress(Message):
     count: int
     rows: int | None = None  # lines in the file when known (JSONL): the bar's total
+    # The samples read so far (the loader appends; read only the first `count`), shown while loading.
+    # None when another file is being opened: the current one stays on screen until that one is in.
+    arrived: list | None = None
 
 
 

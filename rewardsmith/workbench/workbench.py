@@ -8,18 +8,33 @@ and the benchmark drives it directly.
 from __future__ import annotations
 
 import random
+
+import numpy as np
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..checks import auc, zero_spread_groups
+from ..checks import Report, auc
 from ..demo import DEFAULT_DEMO, demo_for_path, demo_path
 from ..samples import FieldMap, Sample, SampleSet
 from ..spec import RewardSpec, Rule
 from .scoring import RuleScores, ScoreStore, rule_digest
 from .state import Session, spec_name_for, workspace_path
-from .tableview import Analysis, analyse
+from .tableview import Analysis, analyse, search_index
 
-__all__ = ["Workbench", "field_map", "open_session"]
+__all__ = ["NOT_HASHED", "Workbench", "field_map", "flat_groups", "open_session"]
+
+NOT_HASHED = "(not hashed in the workbench)"  # the samples fingerprint of a Report-screen report
+
+
+def flat_groups(values: Sequence[float | None], layout: tuple[np.ndarray, np.ndarray]) -> tuple[int, int]:
+    """(groups whose values are all equal, groups) over the groups of `layout`: `checks.zero_spread_groups`
+    counted with numpy. As there, a group with fewer than two values that are not None counts as flat."""
+    order, starts = layout
+    column = np.array(values, dtype=float)[order]  # None becomes NaN
+    present = np.add.reduceat(~np.isnan(column), starts)
+    spread = np.fmax.reduceat(column, starts) - np.fmin.reduceat(column, starts)  # fmax/fmin skip NaN
+    flat = (present < 2) | (spread <= 1e-12)
+    return int(flat.sum()), len(starts)
 
 
 def field_map(fields: dict) -> FieldMap:
@@ -69,12 +84,30 @@ class Workbench:
         self.groups: dict[str, list[int]] = {}
         self._file_labels: dict[str, float | None] = {}
         self._index: dict[str, int] = {}
+        # While the file loads: the samples read so far (a list the loader appends to) and how many
+        # of them may be read. Gone once `attach` has the whole set.
+        self.arrived: list[Sample] = []
+        self.arrived_count = 0
+        self._search_keys: list[str] | None = None
+        self._labels_version = 0  # bumped on each label change: a report built before it is stale
+        self._layout: tuple[dict, tuple[np.ndarray, np.ndarray] | None] | None = None
+        self._labels: tuple[tuple, list[bool | None]] | None = None
+        self._scores_version = 0  # bumped on each store: a report of older scores is stale
+        self.ready_report: tuple[tuple, Report] | None = None  # (report_key, report) built ahead of the Report screen
 
     # ------------------------------------------------------------------ samples
+
+    def arriving(self, samples: list[Sample], count: int) -> None:
+        """The first `count` of `samples` have been read (the rest of the file is still loading)."""
+        self.arrived = samples
+        self.arrived_count = min(count, len(samples))
 
     def attach(self, samples: SampleSet, groups: dict[str, list[int]] | None = None) -> None:
         """Adopt freshly loaded samples: apply the session's label overrides, forget old scores."""
         self.samples = samples
+        self.arrived, self.arrived_count = [], 0
+        self._search_keys = None
+        self._labels_version += 1  # new samples, new labels: what was derived from the old ones is stale
         self._index = {s.id: i for i, s in enumerate(samples.samples)}
         self._file_labels = {s.id: s.label for s in samples.samples}
         for sid, value in self.session.labels.items():
@@ -85,12 +118,38 @@ class Workbench:
         self.scores.reset([s.id for s in samples.samples])
         self.refresh_derived()
 
+    def report_samples(self) -> SampleSet:
+        """The samples as the Report screen's report reads them: the same list and groups, but not
+        hashed. The screen never shows the samples' content hash, and at 100,000 samples taking it
+        costs seconds after every label; `rewardsmith test` and the export still take it."""
+        assert self.samples is not None
+        view = SampleSet(self.samples.samples, self.samples.path, self.samples.fields, self.samples.dropped)
+        view.whole_file = self.samples.whole_file
+        view._groups = self.samples._groups  # the groups the loader computed (keyed by the same list)
+        view._fingerprint = NOT_HASHED
+        return view
+
     def index_of(self, sample_id: str) -> int | None:
         return self._index.get(sample_id)
 
     def sample(self, index: int) -> Sample:
-        assert self.samples is not None
+        if self.samples is None:  # still loading: one of the rows shown so far
+            assert index < self.arrived_count
+            return self.arrived[index]
         return self.samples.samples[index]
+
+    def search_keys(self) -> list[str]:
+        """Each sample's id and group, lowercased once (search as you type scans these, not the samples)."""
+        assert self.samples is not None
+        if self._search_keys is None:
+            self._search_keys = search_index(self.samples)
+        return self._search_keys
+
+    def index_for_search(self, samples: SampleSet) -> None:
+        """Build the search index of `samples` ahead, in a worker (the first key would wait for it)."""
+        keys = search_index(samples)
+        if samples is self.samples:  # not replaced by another file meanwhile
+            self._search_keys = keys
 
     def label_overridden(self, sample_id: str) -> bool:
         return sample_id in self.session.labels
@@ -99,6 +158,7 @@ class Workbench:
         """Label a sample; setting it back to the file's label drops the override."""
         sample = self.sample(index)
         sample.label = value
+        self._labels_version += 1
         if self._file_labels.get(sample.id) == value:
             self.session.labels.pop(sample.id, None)
         else:
@@ -125,6 +185,7 @@ class Workbench:
             if rule is not None and rule_digest(rule) == item.digest:
                 self.scores.by_rule[name] = item
                 stored.append(name)
+        self._scores_version += 1
         self.refresh_derived()
         return stored
 
@@ -176,6 +237,50 @@ class Workbench:
 
     # ------------------------------------------------------------------ report
 
+    def report_key(self, spec: RewardSpec) -> tuple:
+        """What a report depends on: the samples and their labels, the scores, and the spec."""
+        return (id(self.samples), self._labels_version, self._scores_version, spec.model_dump_json())
+
+    def _good_labels(self) -> list[bool | None]:
+        """Each sample's is_good, kept until a label changes (the editor summarises on every edit)."""
+        key = (id(self.samples), self._labels_version)
+        if self._labels is None or self._labels[0] != key:
+            assert self.samples is not None
+            self._labels = (key, [s.is_good for s in self.samples.samples])
+        return self._labels[1]
+
+    def flat_share(self, values: Sequence[float | None]) -> float | None:
+        """The share of groups (of two or more) whose values have no spread; None without such groups."""
+        layout = self._group_layout()
+        if layout is None:
+            return None
+        flat, multi = flat_groups(values, layout)
+        return flat / multi
+
+    def group_spreads(self, values: Sequence[float | None]) -> list[float]:
+        """max − min of the values within each group of two or more (0 with fewer than two values)."""
+        layout = self._group_layout()
+        if layout is None:
+            return []
+        order, starts = layout
+        column = np.array(values, dtype=float)[order]
+        present = np.add.reduceat(~np.isnan(column), starts)
+        spread = np.fmax.reduceat(column, starts) - np.fmin.reduceat(column, starts)
+        return np.where(present > 1, spread, 0.0).tolist()
+
+    def _group_layout(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The samples of every group of two or more, group after group, and where each group starts."""
+        if self._layout is None or self._layout[0] is not self.groups:
+            multi = [idx for idx in self.groups.values() if len(idx) > 1]
+            if not multi:
+                layout = None
+            else:
+                order = np.fromiter((i for idx in multi for i in idx), dtype=np.intp)
+                starts = np.cumsum([0] + [len(idx) for idx in multi[:-1]], dtype=np.intp)
+                layout = (order, starts)
+            self._layout = (self.groups, layout)
+        return self._layout[1]
+
     def report_spec(self) -> tuple[RewardSpec | None, bool]:
         """The spec a report is about: the accepted rules, or the proposals (then True)."""
         spec = self.session.spec()
@@ -188,15 +293,14 @@ class Workbench:
         """What a reviewer reads about one rule: mean, range, AUC against the labels, flat groups."""
         assert self.samples is not None
         present = [v for v in values if v is not None]
-        labels = [s.is_good for s in self.samples.samples]
-        multi = {g: idx for g, idx in self.groups.items() if len(idx) > 1}
-        flat = zero_spread_groups(values, multi) if multi else []
+        labels = self._good_labels()
+        flat = self.flat_share(values)
         return {
             "mean": sum(present) / len(present) if present else None,
             "min": min(present) if present else None,
             "max": max(present) if present else None,
             "auc": auc(values, labels),
-            "zero_spread": len(flat) / len(multi) if multi else None,
+            "zero_spread": flat,
             "nones": len(values) - len(present) - errors,
             "errors": errors,
         }

@@ -95,6 +95,40 @@ class SamplesSource:
         return fmt_score(value), "dim" if value is None else ""
 
 
+class ArrivingSource:
+    """The rows read so far while the file loads: file order, id, group and label (no scores yet)."""
+
+    def __init__(self, workbench: Workbench) -> None:
+        self.workbench = workbench
+        self.count = workbench.arrived_count
+        samples = workbench.arrived
+        self.columns: list[Column] = [
+            Column("mark", " ", 1),
+            Column("id", "id", min(24, max([2] + [len(s.id) for s in samples[:min(self.count, 2000)]]))),
+            Column("group", "group", min(12, max([5] + [len(s.group) for s in samples[:min(self.count, 2000)]]))),
+            Column("label", "label", 5),
+        ]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def sample_index(self, row: int) -> int:
+        return row
+
+    def marked(self, row: int) -> bool:
+        return False
+
+    def cell(self, row: int, column: int) -> tuple[str, str]:
+        sample = self.workbench.arrived[row]
+        if column == 1:
+            return sample.id, ""
+        if column == 2:
+            return sample.group, "dim"
+        if column == 3:
+            return {True: ("good", "good"), False: ("bad", "bad"), None: ("—", "dim")}[sample.is_good]
+        return " ", ""
+
+
 # Shown in the footer as one entry each (`g b u label`, `s r l m z / sort/filter`): one by one they
 # would not fit 100 columns.
 LABEL_KEYS = Binding.Group("label")
@@ -102,6 +136,7 @@ VIEW_KEYS = Binding.Group("sort/filter")
 
 
 class SamplesScreen(WorkbenchScreen):
+    WATCH = (*WorkbenchScreen.WATCH, "arrived_version")
     BINDINGS = [
         Binding("g", "label(1.0)", "Good", id="samples.good", tooltip="Label the sample good", group=LABEL_KEYS),
         Binding("b", "label(0.0)", "Bad", id="samples.bad", tooltip="Label the sample bad", group=LABEL_KEYS),
@@ -126,10 +161,14 @@ class SamplesScreen(WorkbenchScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.source: SamplesSource | None = None
+        self.source: SamplesSource | ArrivingSource | None = None
         self.focus_rule: str | None = None
         self._syncing = False
         self._sort_keys: list[str] = ["file"]
+        self._arrived_shown: int | None = None  # the row the detail pane shows while the file loads
+        self._shown: tuple[str, list[int]] | None = None  # the last search (lowercased) and the rows it showed
+        self._narrowing = False  # this rebuild only narrows the search: filter the rows shown
+        self._detail_index: int | None = None  # the sample the detail pane shows
 
     def compose(self) -> ComposeResult:
         view = self.session.view
@@ -164,6 +203,8 @@ class SamplesScreen(WorkbenchScreen):
     def sync(self, what: str = "all") -> None:
         super().sync(what)
         if self.workbench.samples is None:
+            if self.workbench.arrived_count:
+                self._show_arrived()
             return
         self._sync_controls()
         self.rebuild(keep_cursor=what != "samples_version")
@@ -199,6 +240,16 @@ class SamplesScreen(WorkbenchScreen):
     def _end_sync(self) -> None:
         self._syncing = False
 
+    def _show_arrived(self) -> None:
+        """Rows stream in while the file loads: the table grows, the cursor and detail pane work."""
+        table = self.query_one(SampleTable)
+        first = not isinstance(self.source, ArrivingSource)
+        self.source = ArrivingSource(self.workbench)
+        table.set_source(self.source, 0 if first else table.cursor_row)
+        if first:
+            self._arrived_shown = 0  # not recorded as the view's cursor: the saved one is restored once loaded
+            self.show_detail()
+
     def rebuild(self, keep_cursor: bool = True) -> None:
         """Recompute the row order and hand the table a new source, keeping the cursor's sample."""
         wb = self.workbench
@@ -210,7 +261,17 @@ class SamplesScreen(WorkbenchScreen):
         if current is None and self.session.view.cursor is not None:
             current = wb.index_of(self.session.view.cursor)
         rules = self.session.live()
-        order = row_order(wb.samples, self.session.view, wb.columns(), wb.total, wb.analysis, set(self.session.marked))
+        needle = self.session.view.search.strip().lower()
+        base = self._shown
+        if base is not None and base[0] in needle and self._narrowing:
+            # A character typed onto the search: the rows shown already passed every other filter
+            # and are sorted, so only they are scanned, and nothing is sorted again.
+            keys = wb.search_keys()
+            order = [i for i in base[1] if needle in keys[i]]
+        else:
+            order = row_order(wb.samples, self.session.view, wb.columns(), wb.total, wb.analysis,
+                              set(self.session.marked), wb.search_keys() if needle else None)
+        self._shown = (needle, order)
         self.source = SamplesSource(wb, order, rules)
         row = 0
         if current is not None:
@@ -221,7 +282,10 @@ class SamplesScreen(WorkbenchScreen):
                 row = old_row
         table.set_source(self.source, row)
         self.refresh_title()
-        self.show_detail()
+        if not (self._narrowing and self.current_index() == current):
+            # Narrowing a search keeps the sample under the cursor: its pane stands (redrawing a long
+            # completion is most of what a key costs).
+            self.show_detail()
 
     def refresh_title(self) -> None:
         super().refresh_title()
@@ -238,12 +302,15 @@ class SamplesScreen(WorkbenchScreen):
 
     def show_detail(self) -> None:
         detail = self.query_one(SampleDetail)
-        i = self.current_index()
+        i = self._detail_index = self.current_index()
         if i is None:
             detail.show(None)
             return
         wb = self.workbench
         sample = wb.sample(i)
+        if wb.samples is None:  # still loading: the text, no scores yet
+            detail.show(sample, marked=sample.id in self.session.marked)
+            return
         status = {e.rule.name: e.status for e in self.session.rules}
         rules = [DetailRule(r, wb.score_of(r.name, i), wb.error_of(r.name, i), status[r.name]) for r in self.session.live()]
         detail.show(sample, rules, pins=self.session.pins_of(sample.id), focus_rule=self.focus_rule,
@@ -252,14 +319,20 @@ class SamplesScreen(WorkbenchScreen):
     @on(SampleTable.CursorMoved)
     def _cursor_moved(self, event: SampleTable.CursorMoved) -> None:
         i = self.current_index()
+        if self.workbench.samples is None:
+            # While rows stream in, each new batch re-posts the cursor's row: only a real move counts.
+            if i == self._arrived_shown:
+                return
+            self._arrived_shown = i
         if i is not None:
             self.session.view.cursor = self.workbench.sample(i).id
-        self.show_detail()
+        if i != self._detail_index:  # a new source re-posts the cursor: the same sample's pane stands
+            self.show_detail()
 
     @on(SampleTable.MarkToggled)
     def _mark(self, event: SampleTable.MarkToggled) -> None:
         i = self.current_index()
-        if i is None:
+        if i is None or not self._loaded():
             return
         self.session.toggle_mark(self.workbench.sample(i).id)
         assert self.source is not None
@@ -313,7 +386,11 @@ class SamplesScreen(WorkbenchScreen):
     def _search(self, event: Input.Changed) -> None:
         if not self._syncing and event.value != self.session.view.search:
             self.session.view.search = event.value
-            self.rebuild()
+            self._narrowing = True
+            try:
+                self.rebuild()
+            finally:
+                self._narrowing = False
             self.rs.schedule_save()
 
     @on(Input.Submitted, "#filter-search")
@@ -354,9 +431,16 @@ class SamplesScreen(WorkbenchScreen):
 
     # ------------------------------------------------------------------ labels and pins
 
+    def _loaded(self) -> bool:
+        """Whether the whole file is in; labels, marks and pins wait for it (rows show while it loads)."""
+        if self.workbench.samples is None:
+            self.notify("the samples are still loading", severity="warning", timeout=3, markup=False)
+            return False
+        return True
+
     def action_label(self, value: float | None) -> None:
         i = self.current_index()
-        if i is None:
+        if i is None or not self._loaded():
             return
         self.workbench.set_label(i, value)
         # Redrawn through scores_version: a label changes the misclassified set and the filters.
@@ -364,7 +448,7 @@ class SamplesScreen(WorkbenchScreen):
 
     def action_pin(self) -> None:
         i = self.current_index()
-        if i is None:
+        if i is None or not self._loaded():
             return
         rules = self.session.live()
         if not rules:
