@@ -16,12 +16,11 @@ approved rules (:func:`worker_env_allow`) and no other.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from .config import config_path, read_table
 from .errors import LLMConfigError
 from .kinds.judge import DEFAULT_BASE_URL, DEFAULT_KEY_ENV, JudgeParams, check_base_url, check_env_name
 from .spec import RewardSpec
@@ -53,24 +52,10 @@ class JudgeSettings:
 
 def _config_table(env: Mapping[str, str]) -> tuple[dict[str, Any], str]:
     """The [judge] table of the config file the LLM settings use ($REWARDSMITH_CONFIG or the XDG one)."""
-    named = env.get("REWARDSMITH_CONFIG")
-    if named:
-        path = Path(named).expanduser()
-    else:
-        path = Path(env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")).expanduser() / "rewardsmith" / "config.toml"
+    path = config_path(env)
     if not path.is_file():
         return {}, str(path)  # a missing named file is reported by the LLM settings, which own it
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise LLMConfigError(f"{path}: not a readable TOML file: {exc}") from None
-    table = data.get("judge", {})
-    if not isinstance(table, dict):
-        raise LLMConfigError(f"{path}: [judge] must be a table with base_url and key_env")
+    table = read_table(path, "judge", "a table with base_url and key_env")
     for key, value in table.items():
         if key not in _CONFIG_KEYS:
             raise LLMConfigError(f"{path}: unknown setting judge.{key}; known: {', '.join(sorted(_CONFIG_KEYS))}")

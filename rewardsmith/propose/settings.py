@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..config import ENV_CONFIG, config_path, read_table
 from ..errors import LLMConfigError
 from ..redact import redact, register_secret
 
@@ -57,7 +57,6 @@ __all__ = [
 ENV_MODEL = "REWARDSMITH_MODEL"
 ENV_API_BASE = "REWARDSMITH_API_BASE"
 ENV_API_KEY = "REWARDSMITH_API_KEY"
-ENV_CONFIG = "REWARDSMITH_CONFIG"
 ENV_CACHE_DIR = "REWARDSMITH_CACHE_DIR"
 
 Structured = Literal["auto", "json_schema", "json_object", "none"]
@@ -168,14 +167,6 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(base).expanduser() / "rewardsmith"
 
 
-def config_path(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    if env.get(ENV_CONFIG):
-        return Path(env[ENV_CONFIG]).expanduser()
-    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "rewardsmith" / "config.toml"
-
-
 _CONFIG_FIELDS = {
     "model": str, "api_base": str, "api_key_env": str, "api_key": str, "timeout": float, "max_retries": int,
     "backoff": float, "max_backoff": float, "max_tokens": int, "max_request_tokens": int,
@@ -193,17 +184,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         if explicit:  # a file the user named on purpose: a typo should not pass silently
             raise LLMConfigError(f"{path}: the config file does not exist")
         return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise LLMConfigError(f"{path}: not a readable TOML file: {exc}") from None
-    table = data.get("llm", {})
-    if not isinstance(table, dict):
-        raise LLMConfigError(f"{path}: [llm] must be a table")
+    table = read_table(path, "llm")
     out: dict[str, Any] = {}
     for key, value in table.items():
         want = _CONFIG_FIELDS.get(key)
