@@ -31,6 +31,16 @@ __all__ = ["CountInRange", "CountScaled", "Repetition"]
 JIEBA = "jieba for Chinese words (pip install jieba, or the zh extra; imported when first used)"
 
 
+def _counted_patterns(params: Any) -> list[Pattern]:
+    """The pattern a counting kind's params search for (none to vet when it is a literal)."""
+    return [] if params.literal else [Pattern("pattern", params.pattern, flag_value(params.flags), "search")]
+
+
+def _matches(cap: CountCap, text: str) -> list[re.Match[str]]:
+    """The non-empty matches a counting rule counts, for its spans."""
+    return [m for m in re.finditer(cap.pattern, text, cap.flags) if m.end() > m.start()]
+
+
 class CountInRangeParams(KindParams):
     pattern: str = Field(..., description="what to count (a regex; set literal: true for plain text)")
     literal: bool = False
@@ -71,7 +81,7 @@ class CountInRange(Kind):
 
     @classmethod
     def patterns(cls, params: CountInRangeParams) -> list[Pattern]:  # type: ignore[override]
-        return [] if params.literal else [Pattern("pattern", params.pattern, flag_value(params.flags), "search")]
+        return _counted_patterns(params)
 
     @classmethod
     def count_cap(cls, params: CountInRangeParams) -> CountCap:  # type: ignore[override]
@@ -81,11 +91,9 @@ class CountInRange(Kind):
     @classmethod
     def spans(cls, params: CountInRangeParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
         """Each match counted, numbered."""
-        cap = cls.count_cap(params)
-        matches = list(re.finditer(cap.pattern, text, cap.flags))
+        matches = _matches(cls.count_cap(params), text)
         for k, m in enumerate(matches, 1):
-            if m.end() > m.start():
-                yield m.start(), m.end(), f"match {k}/{len(matches)}", False
+            yield m.start(), m.end(), f"match {k}/{len(matches)}", False
 
     @classmethod
     def render(cls, params: CountInRangeParams) -> Render:  # type: ignore[override]
@@ -194,7 +202,7 @@ class CountScaled(Kind):
 
     @classmethod
     def patterns(cls, params: CountScaledParams) -> list[Pattern]:  # type: ignore[override]
-        return [] if params.literal else [Pattern("pattern", params.pattern, flag_value(params.flags), "search")]
+        return _counted_patterns(params)
 
     @classmethod
     def count_cap(cls, params: CountScaledParams) -> CountCap:  # type: ignore[override]
@@ -204,10 +212,8 @@ class CountScaled(Kind):
     @classmethod
     def spans(cls, params: CountScaledParams, text: str, refs: dict[str, Any]) -> Iterator[RawSpan]:  # type: ignore[override]
         """Each match counted, numbered against the target."""
-        cap = cls.count_cap(params)
-        for k, m in enumerate(re.finditer(cap.pattern, text, cap.flags), 1):
-            if m.end() > m.start():
-                yield m.start(), m.end(), f"match {k} (target {params.target})", False
+        for k, m in enumerate(_matches(cls.count_cap(params), text), 1):
+            yield m.start(), m.end(), f"match {k} (target {params.target})", False
 
     @classmethod
     def render(cls, params: CountScaledParams) -> Render:  # type: ignore[override]
