@@ -23,7 +23,7 @@ import jinja2
 from . import __version__, runtime
 from .errors import RenderError
 from .kinds import get_kind, py
-from .runtime.batch import _literal_count, _literal_head, _required_literal
+from .patterns import _literal_count, _literal_head, _required_literal
 from .spec import RewardSpec, Rule, check_rule_name
 
 __all__ = ["TARGETS", "docstring_text", "make_environment", "render_module", "render_test_module", "templates_dir"]

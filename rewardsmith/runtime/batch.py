@@ -7,14 +7,13 @@ list and then checked against a shallow copy of it, item by item by identity, so
 (an item replaced, appended, removed) or reused (the same object refilled, or a new list at a freed
 address) is read again. Only the last few batches are kept.
 
-Also here: what a pattern needs before it can match (a literal the text must hold), and when counting
-its matches is counting a literal; render works both out from the pattern and writes them into the
-module as constants, so the rules skip the regex engine on texts that cannot match.
+The rules skip the regex engine on texts that cannot match: what a pattern needs before it can match (a
+literal the text must hold), and when counting its matches is counting a literal, are worked out at render
+(rewardsmith.patterns) and written into the module as constants.
 """
 
 from __future__ import annotations
 
-import re
 
 from .extract import (
     _extract_after_tag,
@@ -30,12 +29,7 @@ __all__ = [
     "_BATCH_SLOTS",
     "_answers",
     "_batch",
-    "_literal_count",
-    "_literal_head",
-    "_literal_runs",
     "_match_counts",
-    "_parsed",
-    "_required_literal",
     "_split_answer",
     "_texts",
     "_texts_at_c_speed",
@@ -150,90 +144,6 @@ def _answers(readings, completions, scope, how, strip):
         answers = [a if a is None else a.strip() for a in answers]
     readings[key] = answers
     return answers
-
-
-def _literal_runs(items, runs, run):
-    """Walk parsed regex `items` in order, extending `run` with literal characters every match contains."""
-    for op, arg in items:
-        name = getattr(op, "name", str(op))
-        if name == "LITERAL":
-            run.append(chr(arg))
-            continue
-        if name == "SUBPATTERN" and not arg[1] & re.IGNORECASE:
-            run = _literal_runs(arg[-1], runs, run)  # a group matches in place: its literals continue the run
-            continue
-        runs.append("".join(run))
-        run = []
-    return run
-
-
-def _parsed(pattern):
-    """The parsed form of a compiled pattern, or None where this Python's parser is not reachable."""
-    try:
-        parser = getattr(re, "_parser", None)
-        if parser is None:
-            import sre_parse as parser
-        return parser.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - a prefilter is an optimisation: without one the regex decides
-        return None
-
-
-def _required_literal(pattern):
-    """The longest literal every match of `pattern` contains, "" when there is none to rely on.
-
-    A text without it cannot match (search, match, fullmatch, findall alike), so the rules test it with
-    ``in`` before running the regex. Case-insensitive patterns and bytes patterns get "".
-    """
-    if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
-        return ""
-    parsed = _parsed(pattern)
-    if parsed is None or parsed.state.flags & re.IGNORECASE:
-        return ""
-    runs = []
-    runs.append("".join(_literal_runs(list(parsed), runs, [])))
-    return max(runs, key=len)
-
-
-def _literal_head(pattern):
-    """The literal every match starts with (after any leading anchors), "" when there is none to rely on.
-
-    ``pattern.match(text)`` and ``fullmatch`` need the text to start with it, which ``str.startswith`` checks
-    without reading the rest of the text.
-    """
-    if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
-        return ""
-    parsed = _parsed(pattern)
-    if parsed is None or parsed.state.flags & re.IGNORECASE:
-        return ""
-    head = []
-    for op, arg in parsed:
-        name = getattr(op, "name", str(op))
-        if name == "AT" and not head:
-            continue  # an anchor consumes nothing: the literal after it still starts the match
-        if name != "LITERAL":
-            break
-        head.append(chr(arg))
-    return "".join(head)
-
-
-def _literal_count(pattern):
-    """The literal L when ``len(pattern.findall(text)) == text.count(L)`` for every text, else None.
-
-    True of a pattern made of literal characters and then only lazy repeats that may match nothing
-    (``Searching for:.*?``): each match is the literal alone at its next occurrence.
-    """
-    if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
-        return None
-    parsed = _parsed(pattern)
-    if parsed is None or parsed.state.flags & re.IGNORECASE:
-        return None
-    items = [(getattr(op, "name", str(op)), arg) for op, arg in parsed]
-    k = 0
-    while k < len(items) and items[k][0] == "LITERAL":
-        k += 1
-    if k == 0 or not all(name == "MIN_REPEAT" and arg[0] == 0 for name, arg in items[k:]):
-        return None
-    return "".join(chr(arg) for _, arg in items[:k])
 
 
 def _match_counts(readings, completions, scope, pattern, need, literal):

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rewardsmith.patterns import _literal_count, _literal_head, _required_literal
 from rewardsmith.presets import load_preset
 from rewardsmith.render import render_module
 from rewardsmith.runtime.batch import (
@@ -16,10 +17,7 @@ from rewardsmith.runtime.batch import (
     _BATCHES,
     _answers,
     _batch,
-    _literal_count,
-    _literal_head,
     _match_counts,
-    _required_literal,
     _split_answer,
     _texts,
 )
