@@ -179,6 +179,19 @@ class SampleSet:
             self._groups = (key, out)
         return dict(self._groups[1])
 
+    def good_flags(self) -> list[bool | None]:
+        """Each sample's label as good (True), bad (False) or unlabelled (None), in order (a new list)."""
+        return [None if s.label is None else s.label >= 0.5 for s in self.samples]
+
+    def group_codes(self) -> tuple[list[int], list[str]]:
+        """(each sample's group as an index into the names, the group names in first-seen order).
+
+        What vectorised statistics read (numpy.asarray of the codes): the same groups as :meth:`groups`.
+        """
+        names = list(self.groups())
+        code = {g: k for k, g in enumerate(names)}
+        return [code[s.group] for s in self.samples], names
+
     def warnings(self) -> list[str]:
         """One line per dropped column, saying why and what to do."""
         return [f"column {name!r} dropped: {why}" for name, why in sorted(self.dropped.items())]
