@@ -5,12 +5,14 @@ the bench chose, so a spec's code never sees the user's API keys, starts fast, a
 (RLIMIT_AS) it sets on itself before it reads anything. It talks to the bench over the socket FD:
   ("load", source)                      -> ("ok", rule names) | ("error", message)
   ("data", prompts, completions, cols)  -> ("ok", count)
-  ("file", package_dir, path, fields, end, cols)
+  ("file", package_dir, path, fields, end, cols, describe)
                                         -> ("ok", 0): the worker will read the samples file itself, up to byte
                                            `end` (rewardsmith.samples.read_chunk, imported from package_dir), so
-                                           no sample is pickled through the socket
-  ("next", offset, limit)               -> ("ok", count, next offset): holds the next `limit` samples or so from
-                                           byte `offset` (and only those: memory stays flat), replacing the last
+                                           no sample is pickled through the socket; with `describe`, it also
+                                           tells what it read (rewardsmith.lean.describe_chunk)
+  ("next", offset, limit, rows)         -> ("ok", count, next offset, description or None): holds the next
+                                           `limit` samples or so from byte `offset` (and only those: memory stays
+                                           flat), replacing the last; `rows`: records of the shard before it
   ("call", rule, start, stop, cpu)      -> ("ok", scores, seconds) | ("error", message)
   ("call_one", rule, index, cpu)        -> the same for one sample
   ("stop",)                             -> exits
@@ -173,32 +175,39 @@ def serve(conn: Any) -> None:  # pragma: no cover - runs in the child process
             prompts = completions = []
             columns = {}
             try:
-                prompts, completions, columns, offset = _read_chunk(*shard, message[1], message[2])
-            except Exception as exc:  # the main process read the file first, so this is rare: say what
+                prompts, completions, columns, offset, described = _read_chunk(*shard, *message[1:4])
+            except Exception as exc:  # a bad record: the bench reads the file the ordinary way to say where
                 conn.send(("error", _describe(exc)))
             else:
-                conn.send(("ok", len(completions), offset))
+                conn.send(("ok", len(completions), offset, described))
         elif op == "call":
             conn.send(call(message[1], message[2], message[3], message[4]))
         elif op == "call_one":
             conn.send(call(message[1], message[2], message[2] + 1, message[3]))
 
 
-def _read_chunk(package_dir: str, path: str, fields: dict[str, Any], end: int, names: list[str], offset: int,
-                limit: int) -> tuple[list[Any], list[Any], dict[str, list[Any]], int]:
-    """Prompts, completions and reference columns of one chunk, read by the samples module of the bench's tree."""
+def _read_chunk(package_dir: str, path: str, fields: dict[str, Any], end: int, names: list[str], describe: bool,
+                offset: int, limit: int, rows: int) -> tuple[list[Any], list[Any], dict[str, list[Any]], int, Any]:
+    """Prompts, completions and reference columns of one chunk, read by the samples module of the bench's tree,
+    and with `describe` what the main process keeps of them (rewardsmith.lean)."""
     # -I left the tree out of sys.path (and an installed rewardsmith may be another copy): use the bench's.
     if package_dir not in sys.path:
         sys.path.insert(0, package_dir)
     from rewardsmith.samples import FieldMap, read_chunk
 
+    described = None
     gc.disable()  # thousands of new objects, no cycles among them: the cyclic GC would only rescan them
     try:
-        chunk, offset = read_chunk(path, FieldMap(**fields), offset, end, limit)
+        if describe:
+            from rewardsmith.lean import describe_chunk
+
+            chunk, offset, described = describe_chunk(path, FieldMap(**fields), offset, end, limit, rows)
+        else:
+            chunk, offset = read_chunk(path, FieldMap(**fields), offset, end, limit)
     finally:
         gc.enable()
     columns = {c: [s.refs.get(c) for s in chunk] for c in names}
-    return [s.prompt for s in chunk], [s.completion for s in chunk], columns, offset
+    return [s.prompt for s in chunk], [s.completion for s in chunk], columns, offset, described
 
 
 def main(argv: list[str]) -> None:  # pragma: no cover - runs in the child process

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Sequence
 
@@ -26,11 +27,13 @@ from .errors import BenchError
 from .judging import worker_env_allow
 from .kinds import get_kind
 from .render import render_module
-from .samples import SampleSet, shard_bounds
+from .errors import SampleError
+from .lean import assemble
+from .samples import FieldMap, SampleSet, read_chunk, shard_bounds
 from .spec import RewardSpec
 
 __all__ = ["WORKER_ENV", "Bench", "ScoreMatrix", "Shard", "call_seconds", "default_workers", "merge_shard",
-           "score_samples", "score_shard", "weighted_total", "worker_environment"]
+           "score_file", "score_samples", "score_shard", "weighted_total", "worker_environment"]
 
 # What a worker's environment keeps: enough to run Python and find files, nothing that holds a secret.
 WORKER_ENV = ("PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "TEMP", "TMP", "TZ", "SYSTEMROOT", "PYTHONHASHSEED")
@@ -263,26 +266,28 @@ class Bench:
     def set_shard(self, shard: Shard) -> None:
         """Let the worker read its shard of the samples file itself (see ``samples.shard_bounds``), a chunk at
         a time (:meth:`next_chunk`)."""
-        message = ("file", PACKAGE_PARENT, shard.path, shard.fields, shard.end, shard.columns)
+        message = ("file", PACKAGE_PARENT, shard.path, shard.fields, shard.end, shard.columns, shard.describe)
         reply = self._request(message, timeout=60)
         if reply is None or reply[0] != "ok":
             raise BenchError(f"the bench worker could not be given {shard.path}")
         self._data = [message]
         self._count = 0
 
-    def next_chunk(self, offset: int, limit: int = 4096) -> tuple[int, int]:
+    def next_chunk(self, offset: int, limit: int = 4096, rows: int = 0) -> tuple[int, int, Any]:
         """Have the worker read about `limit` samples of its shard from byte `offset` (and drop the last chunk).
 
-        Returns (samples read, byte offset of the next chunk); the worker's samples are then those.
+        `rows`: the records of the shard before `offset` (default ids count them). Returns (samples read, byte
+        offset of the next chunk, their description for a shard that asks for one, else None); the worker's
+        samples are then those.
         """
-        message = ("next", offset, limit)
+        message = ("next", offset, limit, rows)
         reply = self._request(message, timeout=600)
         if reply is None or reply[0] != "ok":
             why = "it took over 600 s" if reply is None else reply[1]
             raise BenchError(f"the bench worker could not read the samples file from byte {offset}: {why}")
         self._data = [self._data[0], message]
         self._count = int(reply[1])
-        return self._count, int(reply[2])
+        return self._count, int(reply[2]), reply[3]
 
     def score_rule(self, rule: str, progress: Callable[[int], None] | None = None, *,
                    extra_seconds: float = 0.0) -> tuple[list[float | None], dict[int, str], float]:
@@ -430,6 +435,7 @@ class Shard:
     columns: list[str]  # every reference column of the file, so each shard passes the same keywords
     start: int
     end: int
+    describe: bool = False  # the worker also says what it read (rewardsmith.lean): no one else reads the file
 
     @classmethod
     def of(cls, samples: SampleSet, start: int, end: int, path: str | None = None) -> Shard:
@@ -441,25 +447,33 @@ CHUNK = 16 * 256
 
 
 def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: float,
-                extra: dict[str, float], progress: Callable[[int], None] | None = None,
+                extra: dict[str, float], progress: Callable[[int, int], None] | None = None,
                 memory_mb: int = DEFAULT_MEMORY_MB,
-                env_allow: Sequence[str] = ()) -> tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]]]:
+                env_allow: Sequence[str] = ()) -> tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]],
+                                                         list[Any]]:
     """Every rule on the samples of one shard, in a worker of its own that reads it chunk by chunk.
 
-    Returns the shard's sample count and, per rule, (scores, errors by index in the shard, seconds). What
-    the Ray engine runs as one task, and each thread of a local parallel run. `progress` gets rule calls done.
+    `progress` gets (rule calls done, bytes of the shard read) after each chunk.
+
+    Returns the shard's sample count, per rule (scores, errors by index in the shard, seconds), and for a
+    shard that asks (``Shard.describe``) each chunk's description (rewardsmith.lean). What the Ray engine runs
+    as one task, and each thread of a local parallel run.
     `env_allow`: the key variables of the judge rules the user approved (rewardsmith.judging), and no other.
     """
     scores: dict[str, list[float | None]] = {n: [] for n in names}
     errors: dict[str, dict[int, str]] = {n: {} for n in names}
     seconds = dict.fromkeys(names, 0.0)
-    count = 0
+    count = rows = 0
+    described: list[Any] = []
     with Bench(time_limit=time_limit, memory_mb=memory_mb, env_allow=env_allow) as bench:
         bench.load(code)
         bench.set_shard(shard)
         offset = shard.start
         while offset < shard.end:
-            size, offset = bench.next_chunk(offset, CHUNK)
+            size, offset, description = bench.next_chunk(offset, CHUNK, rows)
+            if description is not None:
+                described.append(description)
+                rows += description["rows"]
             for name in names:
                 got, failed, spent = bench.score_rule(name, extra_seconds=extra[name])
                 scores[name].extend(got)
@@ -467,30 +481,22 @@ def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: fl
                 seconds[name] += spent
             count += size
             if progress:
-                progress(count * len(names))
+                progress(count * len(names), offset - shard.start)
             if size == 0:
                 break
-    return count, {n: (scores[n], errors[n], seconds[n]) for n in names}
+    return count, {n: (scores[n], errors[n], seconds[n]) for n in names}, described
 
 
-def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: list[tuple[int, int]],
-                  time_limit: float, extra: dict[str, float], progress: Progress | None, total: int,
-                  env_allow: Sequence[str]) -> None:
-    """Score the shards at once, one worker each (threads wait on the sockets, the workers do the work)."""
+def _run_shards(code: str, shards: list[Shard], names: list[str], time_limit: float, extra: dict[str, float],
+                report: Callable[[int, int, int], None], env_allow: Sequence[str]) -> list[Any]:
+    """score_shard on every shard at once, one worker each (threads wait on the sockets, the workers do the
+    work); `report(k, calls, bytes)` as shard k goes. The first failure is raised in the caller's thread."""
     outcome: list[Any] = [None] * len(shards)
-    lock = threading.Lock()
-    done = [0] * len(shards)
-
-    def report(k: int, count: int) -> None:
-        with lock:
-            done[k] = count
-            if progress:
-                progress(sum(done), total)
 
     def run(k: int) -> None:
         try:
-            outcome[k] = score_shard(code, Shard.of(samples, *shards[k]), result.rules, time_limit=time_limit,
-                                     extra=extra, progress=lambda n, k=k: report(k, n), env_allow=env_allow)
+            outcome[k] = score_shard(code, shards[k], names, time_limit=time_limit, extra=extra,
+                                     progress=lambda n, b, k=k: report(k, n, b), env_allow=env_allow)
         except BaseException as exc:  # re-raised in the caller's thread
             outcome[k] = exc
 
@@ -502,15 +508,103 @@ def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: li
     for item in outcome:
         if isinstance(item, BaseException):
             raise item
-    counts = [count for count, _ in outcome]
-    if sum(counts) != len(samples):
-        raise BenchError(f"the bench workers read {sum(counts)} samples from {samples.path} but it held "
-                         f"{len(samples)} when it was loaded: was the file changed meanwhile? run again")
+    return outcome
+
+
+def merge_shards(result: ScoreMatrix, outcome: list[Any]) -> None:
     offset = 0
-    for count, shard in outcome:
+    for count, shard, _ in outcome:
         merge_shard(result, offset, shard)
         offset += count
     for name in result.rules:  # a rule may have no shard entry only if there were no shards
         result.scores.setdefault(name, [None] * len(result.sample_ids))
         result.errors.setdefault(name, {})
         result.seconds.setdefault(name, 0.0)
+
+
+def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: list[tuple[int, int]],
+                  time_limit: float, extra: dict[str, float], progress: Progress | None, total: int,
+                  env_allow: Sequence[str]) -> None:
+    """Score the shards of a loaded file at once, one worker each."""
+    lock = threading.Lock()
+    done = [0] * len(shards)
+
+    def report(k: int, calls: int, _: int) -> None:
+        with lock:
+            done[k] = calls
+            if progress:
+                progress(sum(done), total)
+
+    outcome = _run_shards(code, [Shard.of(samples, *b) for b in shards], result.rules, time_limit, extra, report,
+                          env_allow)
+    counts = [count for count, _, _ in outcome]
+    if sum(counts) != len(samples):
+        raise BenchError(f"the bench workers read {sum(counts)} samples from {samples.path} but it held "
+                         f"{len(samples)} when it was loaded: was the file changed meanwhile? run again")
+    merge_shards(result, outcome)
+
+
+def file_shards(path: str | Path, fields: FieldMap, parts: int) -> list[Shard] | None:
+    """Shards of a JSON-lines file that describe what they read (rewardsmith.lean), or None for another format
+    or a file without records. Their keyword columns are the first record's."""
+    bounds = shard_bounds(path, max(1, min(parts, Path(path).stat().st_size // MIN_SHARD_BYTES or 1)))
+    if bounds is None:
+        return None
+    try:
+        first = read_chunk(path, fields, 0, bounds[-1][1], 1)[0]
+    except SampleError:
+        return None  # the ordinary reader says what is wrong, and where
+    if not first:
+        return None
+    columns = sorted(first[0].refs)
+    return [Shard(str(path), dataclasses.asdict(fields), columns, a, b, describe=True) for a, b in bounds]
+
+
+# A shard is worth a process from about this many bytes on (a few thousand typical samples).
+MIN_SHARD_BYTES = 2 * 2**20
+
+
+def score_file(spec: RewardSpec, path: str | Path, fields: FieldMap, *, max_groups: int, seed: int = 0,
+               source: str | None = None, time_limit: float = 2.0, workers: int = 1,
+               progress: Progress | None = None) -> tuple[SampleSet, ScoreMatrix] | None:
+    """Score every rule on every sample of a JSON-lines file that no one has read yet: the workers read it,
+    each its shard, and say what they read, so this process never parses it (rewardsmith.lean).
+
+    Returns the lean sample set (texts for `max_groups` groups drawn with `seed`, as ``load_samples(lean=...)``
+    would draw them) and the scores; None when the file is not one this can read (another format, a bad
+    record, a duplicate id, ragged columns): then load it with ``load_samples`` and call :func:`score_samples`,
+    which says what is wrong and where. `progress` gets (bytes read, file size).
+    """
+    shards = file_shards(path, fields, workers)
+    if shards is None:
+        return None
+    code = source if source is not None else render_module(spec)
+    names = [r.name for r in spec.rules]
+    extra = {name: call_seconds(spec, name) for name in names}
+    size = Path(path).stat().st_size
+    lock = threading.Lock()
+    done = [0] * len(shards)
+
+    def report(k: int, _: int, read: int) -> None:
+        with lock:
+            done[k] = read
+            if progress:
+                progress(sum(done), size)
+
+    try:
+        outcome = _run_shards(code, shards, names, time_limit, extra, report, worker_env_allow(spec))
+    except BenchError:
+        return None  # a worker could not read a record: the ordinary reader says which, and where
+    return lean_result(spec, path, fields, outcome, max_groups, seed)
+
+
+def lean_result(spec: RewardSpec, path: str | Path, fields: FieldMap, outcome: list[Any], max_groups: int,
+               seed: int) -> tuple[SampleSet, ScoreMatrix] | None:
+    """The lean set and the matrix of shards scored with descriptions (local workers or Ray tasks)."""
+    lean, _ = assemble(path, fields, [described for _, _, described in outcome], max_groups=max_groups, seed=seed)
+    if lean is None:
+        return None
+    result = ScoreMatrix(rules=[r.name for r in spec.rules], weights=[r.effective_weight for r in spec.rules],
+                         roles=[r.role for r in spec.rules], sample_ids=lean.ids, scores={})
+    merge_shards(result, outcome)
+    return lean, result

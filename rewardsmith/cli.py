@@ -159,6 +159,27 @@ def _score_with_progress(spec: Any, samples: Any, time_limit: float, workers: in
                              progress=update)
 
 
+def _score_file_with_progress(spec: Any, path: str, kw: dict[str, Any], time_limit: float, workers: int | None,
+                              engine: str, address: str | None) -> Any:
+    """Workers read, describe and score a JSON-lines file at once (bench.score_file); None for another file."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
+
+    from .bench import default_workers, score_file
+    from .diagnostics import MAX_GROUPS
+
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(f"reading and scoring {escape(path)}", total=None)
+        update = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+        if engine == "ray":
+            from .engine_ray import score_file_ray
+
+            return score_file_ray(spec, path, _field_map(kw), max_groups=MAX_GROUPS, time_limit=time_limit,
+                                  address=address, shards=workers, progress=update)
+        return score_file(spec, path, _field_map(kw), max_groups=MAX_GROUPS, time_limit=time_limit,
+                          workers=workers or default_workers(), progress=update)
+
+
 def engine_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Where the scoring runs: local worker processes, or Ray tasks."""
     options = [
@@ -353,9 +374,16 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
     from .diagnostics import MAX_GROUPS
 
     reward_spec = _settle_judges(load_spec(spec), kw)
-    # Lean: the workers read the texts themselves; this process keeps them for the diagnostics' groups only.
-    sample_set = _load(samples, kw, lean=MAX_GROUPS)
-    matrix = _score_with_progress(reward_spec, sample_set, time_limit, workers, engine, ray_address)
+    scored = _score_file_with_progress(reward_spec, samples, kw, time_limit, workers, engine, ray_address)
+    if scored is None:
+        # Another format, or something to report about the file: read it here (the reader says what and where).
+        # Lean: the workers read the texts themselves; this process keeps them for the diagnostics' groups only.
+        sample_set = _load(samples, kw, lean=MAX_GROUPS)
+        matrix = _score_with_progress(reward_spec, sample_set, time_limit, workers, engine, ray_address)
+    else:
+        sample_set, matrix = scored
+        for line in sample_set.warnings():
+            err.print(f"warning: {line}", highlight=False, markup=False)
     report = build_report(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards)
     with err.status("diagnosing …"):
         diagnose(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards).attach(report)

@@ -122,11 +122,10 @@ def gold_columns(samples: _Samples) -> list[str]:
     for name in samples.columns:
         if not is_gold_name(name):
             continue
-        values = [s.refs.get(name) for s in samples]
-        present = [v for v in values if _present(v)]
-        if len(present) <= GOLD_PRESENT * len(values):
+        present, shown = samples.column_summary(name)
+        if present <= GOLD_PRESENT * len(samples):
             continue
-        if several_prompts and len({repr(v) for v in present}) < 2:
+        if several_prompts and len(shown) < 2:
             continue
         out.append(name)
     return out

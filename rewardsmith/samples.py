@@ -29,7 +29,7 @@ from typing import Any, TextIO, overload
 
 from rewardsmith.demo import DEMO_SETS, demo_path  # re-exported for older imports; the catalogue is rewardsmith.demo
 from rewardsmith.errors import SampleError
-from rewardsmith.gold import gold_key
+from rewardsmith.gold import _present, gold_key
 from rewardsmith.patterns import PatternTimeout, find, vet_pattern
 
 __all__ = [
@@ -210,14 +210,49 @@ class SampleSet:
             raise KeyError(f"no sample with id {id!r}") from None
 
     def fingerprint(self) -> str:
-        """A stable hash of the content (not the path or line numbers): 16 hex characters of sha256."""
+        """A stable hash of the content (not the path or line numbers): 16 hex characters of sha256.
+
+        Over the ids and groups in order, and each sample's :func:`content_digest`, so the workers that read a
+        large file can digest its samples in parallel (``rewardsmith.lean``) and get the same hash.
+        """
         if self._fingerprint is not None:
             return self._fingerprint
-        h = hashlib.sha256()
+        return combine_fingerprint([s.id for s in self.samples], [s.group for s in self.samples],
+                                   b"".join(content_digest(s) for s in self.samples))
+
+    def column_summary(self, name: str) -> tuple[int, list[str]]:
+        """(samples whose column `name` holds a value, the reprs of up to two distinct values): what tells a
+        gold column (``rewardsmith.gold.gold_columns``)."""
+        present, shown = 0, []
         for s in self.samples:
-            h.update(_canonical_json(sample_to_record(s)).encode("utf-8"))
-            h.update(b"\n")
-        return h.hexdigest()[:16]
+            value = s.refs.get(name)
+            if _present(value):
+                present += 1
+                if len(shown) < 2 and repr(value) not in shown:
+                    shown.append(repr(value))
+        return present, shown
+
+
+def content_json(value: Any) -> bytes:
+    """Canonical JSON (sorted keys, no spaces, UTF-8): what group keys and fingerprints hash."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def content_digest(s: Sample) -> bytes:
+    """16 bytes of blake2b over the sample's canonical record without its id and group."""
+    clash = [name for name in s.refs if name in RECORD_KEYS]
+    if clash:
+        sample_to_record(s)  # raises, saying which column clashes
+    body = {"prompt": s.prompt, "completion": s.completion, "label": s.label, **s.refs}
+    return hashlib.blake2b(content_json(body), digest_size=16).digest()
+
+
+def combine_fingerprint(ids: list[str], groups: list[str], digests: bytes) -> str:
+    """The fingerprint of samples given their ids, groups and concatenated content digests, in order."""
+    h = hashlib.sha256(json.dumps([ids, groups], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    h.update(digests)
+    return h.hexdigest()[:16]
 
 
 def sample_to_record(s: Sample) -> dict[str, Any]:
@@ -339,10 +374,9 @@ def _load_lean(path: Path, fields: FieldMap, groups: int, seed: int,
     reservoir = GroupReservoir(groups, seed)
     kept: dict[str, list[tuple[int, Sample]]] = {}
     groups: dict[str, str] = {}
-    h = hashlib.sha256()
+    digests = bytearray()
     for i, s in enumerate(iter_samples(path, fields, dropped=dropped)):
-        h.update(_canonical_json(sample_to_record(s)).encode("utf-8"))
-        h.update(b"\n")
+        digests += content_digest(s)
         new = not reservoir.knows(s.group)
         out = reservoir.offer(s.group)
         if new and out != s.group:
@@ -360,7 +394,7 @@ def _load_lean(path: Path, fields: FieldMap, groups: int, seed: int,
         progress(len(samples))
     result = SampleSet(samples, path, fields, dropped)
     result.whole_file = True
-    result._fingerprint = h.hexdigest()[:16]
+    result._fingerprint = combine_fingerprint([s.id for s in samples], [s.group for s in samples], bytes(digests))
     chosen = sorted(pair for group in kept.values() for pair in group)
     result.texts = ([i for i, _ in chosen], SampleSet([s for _, s in chosen], path, fields, dropped))
     return result
@@ -943,11 +977,13 @@ class _RowParser:
 
         completions = self._completions(completion, line)
         split_cols = {name for name in f.per_completion if name in row} if completions is not None else set()
-        refs = {k: v for k, v in row.items()
-                if k not in consumed and k not in split_cols and k not in TRL_RESERVED_COLUMNS}
-        for name in row:
-            if name in TRL_RESERVED_COLUMNS and name not in consumed and name not in self.dropped:
-                self.dropped[name] = self._reserved_reason(name)
+        skip = consumed | TRL_RESERVED_COLUMNS
+        refs = {k: v for k, v in row.items() if k not in skip and k not in split_cols} if split_cols else \
+            {k: v for k, v in row.items() if k not in skip}
+        if not TRL_RESERVED_COLUMNS.isdisjoint(row):
+            for name in row:
+                if name in TRL_RESERVED_COLUMNS and name not in consumed and name not in self.dropped:
+                    self.dropped[name] = self._reserved_reason(name)
         if group is None:
             gold = row.get(self.gold_key) if self.gold_key is not None else None
             group = self.grouper.group_of(prompt, None if gold is None else _canonical_json(gold))
