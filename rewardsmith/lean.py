@@ -91,8 +91,9 @@ def describe_chunk(path: str | Path, fields: FieldMap, start: int, end: int, lim
 
     `rows_before`: the records this shard read before `start`, so default ids count rows within the shard (the
     main process adds the rows of the shards before). The description (plain types, pickled to the bench):
-    ``ids``, ``id_rows`` (the shard row an id was made from, 0 for an id of the file), ``groups`` (the group
-    column, or a prompt's key), ``labels`` (float64 bytes, NaN for none), ``offsets`` (int64 bytes: where each
+    ``ids``, ``id_rows`` (the shard row an id was made from, 0 for an id of the file), ``groups`` (each group
+    key of the chunk once: the group column, or a prompt's key) and ``group_codes`` (each sample's index into
+    them), ``labels`` (float64 bytes, NaN for none), ``offsets`` (int64 bytes: where each
     sample's line starts), ``digests`` (16 bytes a sample), ``rows``, ``columns``, ``gold`` (per gold-named
     column: samples with a value, up to two distinct values' reprs), ``dropped`` and ``odd`` (a reason to read
     the file the ordinary way instead, or "").
@@ -101,7 +102,9 @@ def describe_chunk(path: str | Path, fields: FieldMap, start: int, end: int, lim
     parser = _RowParser(path, fields, _KeyGrouper())
     first = next(iter(_iter_jsonl(path)), None)
     samples: list[Sample] = []
-    meta: dict[str, Any] = {"ids": [], "id_rows": array("q"), "groups": [], "labels": array("d"),
+    keys: dict[str, int] = {}  # group key -> its index in meta["groups"]: a chunk sends each key once
+    meta: dict[str, Any] = {"ids": [], "id_rows": array("q"), "groups": [], "group_codes": array("q"),
+                            "labels": array("d"),
                             "offsets": array("q"), "digests": bytearray(), "rows": 0, "columns": [], "gold": {},
                             "dropped": {}, "odd": ""}
     if first is None:
@@ -141,7 +144,11 @@ def describe_chunk(path: str | Path, fields: FieldMap, start: int, end: int, lim
                     meta["odd"] = "a group column value starts with a control character"
                 meta["ids"].append(s.id)
                 meta["id_rows"].append(0 if own_id else row_no)
-                meta["groups"].append(s.group)
+                code = keys.get(s.group)
+                if code is None or s.group == _ALONE:
+                    code = keys[s.group] = len(meta["groups"])
+                    meta["groups"].append(s.group)
+                meta["group_codes"].append(code)
                 meta["labels"].append(math.nan if s.label is None else s.label)
                 meta["offsets"].append(at)
                 meta["digests"] += _digest(s, fast)
@@ -177,7 +184,7 @@ def _row(path: Path, text: str, line: int) -> tuple[Any, bool]:
 
 
 def _packed(meta: dict[str, Any]) -> dict[str, Any]:
-    for key in ("id_rows", "labels", "offsets"):
+    for key in ("id_rows", "group_codes", "labels", "offsets"):
         meta[key] = meta[key].tobytes()
     meta["digests"] = bytes(meta["digests"])
     return meta
@@ -292,6 +299,9 @@ def assemble(path: str | Path, fields: FieldMap, shards: Sequence[Sequence[dict[
                 chunk_ids = [sid if r == 0 else f"{stem}{r + rows_before}{sid[len(stem) + len(str(r)):]}"
                              for sid, r in zip(chunk_ids, id_rows)]
             ids.extend(chunk_ids)
+            local = array("q")
+            local.frombytes(meta["group_codes"])
+            chunk_codes = []
             for key in meta["groups"]:
                 name = named.get(key)
                 if name is None:
@@ -306,7 +316,8 @@ def assemble(path: str | Path, fields: FieldMap, shards: Sequence[Sequence[dict[
                 if code is None:
                     code = code_of[name] = len(names)
                     names.append(name)
-                codes.append(code)
+                chunk_codes.append(code)
+            codes.extend(chunk_codes[k] for k in local)
             labels.frombytes(meta["labels"])
             offsets.frombytes(meta["offsets"])
             digests += meta["digests"]

@@ -89,6 +89,8 @@ def test_made_ids_and_prompt_groups_count_across_shards(tmp_path):
     # No id and no group column: ids are <stem>-<row>, groups g0001... by prompt, in file order; blank lines
     # are not rows; a BOM starts the file. Enough bytes for three shards.
     rows = _rows(12_000, answer="7", filler="x" * 400)
+    for k in (100, 101, 7_000):  # no prompt: each a group of its own, numbered among the others
+        rows[k]["prompt"] = None
     path = _write(tmp_path / "made.jsonl", rows, blank_every=997, bom=True)
     _same(path, FieldMap(), 3, groups=50)
 
