@@ -112,6 +112,8 @@ def describe_chunk(path: str | Path, fields: FieldMap, start: int, end: int, lim
     parser._resolve(first[1], first[0])
     stem = f"{path.stem}-"
     columns: set[str] = set()
+    last_keys: Any = None  # the reference columns of the sample before: most records have the same
+    gold_name: dict[str, bool] = {}  # column -> whether its name says gold (asked once a column)
     gold: dict[str, list[Any]] = {}
     row_no = rows_before
     where = start
@@ -127,7 +129,7 @@ def describe_chunk(path: str | Path, fields: FieldMap, start: int, end: int, lim
             where += len(raw)
             line_no += 1
             text = raw.decode("utf-8-sig" if at == 0 else "utf-8")
-            if not text.strip():
+            if text.isspace():
                 continue
             row, fast = _row(path, text, line_no)
             if not isinstance(row, dict):
@@ -152,9 +154,14 @@ def describe_chunk(path: str | Path, fields: FieldMap, start: int, end: int, lim
                 meta["labels"].append(math.nan if s.label is None else s.label)
                 meta["offsets"].append(at)
                 meta["digests"] += _digest(s, fast)
-                columns.update(s.refs)
+                if s.refs.keys() != last_keys:
+                    last_keys = s.refs.keys()
+                    columns.update(last_keys)
+                    for name in last_keys:
+                        if name not in gold_name:
+                            gold_name[name] = is_gold_name(name)
                 for name, value in s.refs.items():
-                    if is_gold_name(name) and _present(value):
+                    if gold_name[name] and _present(value):
                         seen = gold.setdefault(name, [0, []])
                         seen[0] += 1
                         if len(seen[1]) < 2:

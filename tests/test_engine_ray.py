@@ -85,3 +85,23 @@ def test_the_command_with_engine_ray_writes_the_local_json_report(tmp_path, loca
         report["diagnostics"].pop("seconds")
         reports[engine] = report
     assert reports["ray"] == reports["local"]
+
+
+@pytest.mark.slow
+def test_ray_tasks_describe_the_file_as_local_workers_do(tmp_path, local_ray, monkeypatch):
+    from rewardsmith.bench import score_file
+    from rewardsmith.engine_ray import score_file_ray
+    from rewardsmith.samples import FieldMap
+
+    monkeypatch.setattr("rewardsmith.bench.MIN_SHARD_BYTES", 1)  # several shards of this small file
+    path = _write(tmp_path, 9_000, marks={7_777: " KILL-ME", 5: " RAISE-ME"})
+    own = _names_spec(["length", "dies_on_marker", "raises_on_marker"])
+    by_ray = score_file_ray(own, path, FieldMap(), max_groups=30, source=KILLER, shards=3)
+    local = score_file(own, path, FieldMap(), max_groups=30, source=KILLER, workers=2)
+    assert by_ray is not None and local is not None
+    (ray_set, ray_matrix), (local_set, local_matrix) = by_ray, local
+    assert ray_matrix.scores == local_matrix.scores and ray_matrix.errors == local_matrix.errors
+    assert list(ray_matrix.errors["dies_on_marker"]) == [7_777]
+    assert ray_set.ids == local_set.ids and ray_set.groups() == local_set.groups()
+    assert ray_set.fingerprint() == local_set.fingerprint() == load_samples(path).fingerprint()
+    assert ray_set.texts[0] == local_set.texts[0]
