@@ -141,7 +141,7 @@ def _load(path: str, kw: dict[str, Any], lean: int | None = None) -> Any:
 
 
 def _score_with_progress(spec: Any, samples: Any, time_limit: float, workers: int | None = None,
-                         engine: str = "local", address: str | None = None) -> Any:
+                         engine: str = "local", address: str | None = None, source: str | None = None) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .bench import default_workers, score_samples
@@ -153,14 +153,14 @@ def _score_with_progress(spec: Any, samples: Any, time_limit: float, workers: in
         if engine == "ray":
             from .engine_ray import score_samples_ray
 
-            return score_samples_ray(spec, samples, time_limit=time_limit, address=address, shards=workers,
-                                     progress=update)
-        return score_samples(spec, samples, time_limit=time_limit, workers=workers or default_workers(),
-                             progress=update)
+            return score_samples_ray(spec, samples, source=source, time_limit=time_limit, address=address,
+                                     shards=workers, progress=update)
+        return score_samples(spec, samples, source=source, time_limit=time_limit,
+                             workers=workers or default_workers(), progress=update)
 
 
-def _score_file_with_progress(spec: Any, path: str, kw: dict[str, Any], time_limit: float, workers: int | None,
-                              engine: str, address: str | None) -> Any:
+def _score_file_with_progress(spec: Any, source: str, path: str, kw: dict[str, Any], time_limit: float,
+                              workers: int | None, engine: str, address: str | None) -> Any:
     """Workers read, describe and score a JSON-lines file at once (bench.score_file); None for another file."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
 
@@ -174,9 +174,9 @@ def _score_file_with_progress(spec: Any, path: str, kw: dict[str, Any], time_lim
         if engine == "ray":
             from .engine_ray import score_file_ray
 
-            return score_file_ray(spec, path, _field_map(kw), max_groups=MAX_GROUPS, time_limit=time_limit,
-                                  address=address, shards=workers, progress=update)
-        return score_file(spec, path, _field_map(kw), max_groups=MAX_GROUPS, time_limit=time_limit,
+            return score_file_ray(spec, path, _field_map(kw), max_groups=MAX_GROUPS, source=source,
+                                  time_limit=time_limit, address=address, shards=workers, progress=update)
+        return score_file(spec, path, _field_map(kw), max_groups=MAX_GROUPS, source=source, time_limit=time_limit,
                           workers=workers or default_workers(), progress=update)
 
 
@@ -368,25 +368,27 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
     from .checks import build_report
     from .diagnostics import diagnose
     from .fsutil import write_atomic
+    from .diagnostics import MAX_GROUPS
+    from .render import render_module
     from .report_view import print_report
     from .spec import load_spec
 
-    from .diagnostics import MAX_GROUPS
-
     reward_spec = _settle_judges(load_spec(spec), kw)
-    scored = _score_file_with_progress(reward_spec, samples, kw, time_limit, workers, engine, ray_address)
+    source = render_module(reward_spec)  # once: the workers run it, the diagnostics probe it
+    scored = _score_file_with_progress(reward_spec, source, samples, kw, time_limit, workers, engine, ray_address)
     if scored is None:
         # Another format, or something to report about the file: read it here (the reader says what and where).
         # Lean: the workers read the texts themselves; this process keeps them for the diagnostics' groups only.
         sample_set = _load(samples, kw, lean=MAX_GROUPS)
-        matrix = _score_with_progress(reward_spec, sample_set, time_limit, workers, engine, ray_address)
+        matrix = _score_with_progress(reward_spec, sample_set, time_limit, workers, engine, ray_address, source)
     else:
         sample_set, matrix = scored
         for line in sample_set.warnings():
             err.print(f"warning: {line}", highlight=False, markup=False)
     report = build_report(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards)
     with err.status("diagnosing …"):
-        diagnose(reward_spec, sample_set, matrix, aggregation=aggregation, scale_rewards=scale_rewards).attach(report)
+        diagnose(reward_spec, sample_set, matrix, source=source, aggregation=aggregation,
+                 scale_rewards=scale_rewards).attach(report)
     print_report(report, out)
     if json_path:
         write_atomic(Path(json_path), json.dumps(report.to_data(), indent=1) + "\n")
