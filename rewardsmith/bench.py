@@ -547,6 +547,8 @@ def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: li
 def file_shards(path: str | Path, fields: FieldMap, parts: int) -> list[Shard] | None:
     """Shards of a JSON-lines file that describe what they read (rewardsmith.lean), or None for another format
     or a file without records. Their keyword columns are the first record's."""
+    if fields.format not in ("auto", "jsonl"):
+        return None
     bounds = shard_bounds(path, max(1, min(parts, Path(path).stat().st_size // MIN_SHARD_BYTES or 1)))
     if bounds is None:
         return None

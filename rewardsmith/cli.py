@@ -129,10 +129,10 @@ def _settle_judges(spec: Any, kw: dict[str, Any]) -> Any:
     return settled
 
 
-def _load(path: str, kw: dict[str, Any], lean: int | None = None) -> Any:
+def _load(path: str, kw: dict[str, Any], lean: int | None = None, fields: Any = None) -> Any:
     from .samples import load_samples
 
-    fields = _field_map(kw)
+    fields = fields or _field_map(kw)
     with err.status(f"loading {escape(path)} …"):
         samples = load_samples(path, fields, lean=lean)
     for line in samples.warnings():
@@ -159,7 +159,7 @@ def _score_with_progress(spec: Any, samples: Any, time_limit: float, workers: in
                              workers=workers or default_workers(), progress=update)
 
 
-def _score_file_with_progress(spec: Any, source: str, path: str, kw: dict[str, Any], time_limit: float,
+def _score_file_with_progress(spec: Any, source: str, path: str, fields: Any, time_limit: float,
                               workers: int | None, engine: str, address: str | None) -> Any:
     """Workers read, describe and score a JSON-lines file at once (bench.score_file); None for another file."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
@@ -174,9 +174,9 @@ def _score_file_with_progress(spec: Any, source: str, path: str, kw: dict[str, A
         if engine == "ray":
             from .engine_ray import score_file_ray
 
-            return score_file_ray(spec, path, _field_map(kw), max_groups=MAX_GROUPS, source=source,
+            return score_file_ray(spec, path, fields, max_groups=MAX_GROUPS, source=source,
                                   time_limit=time_limit, address=address, shards=workers, progress=update)
-        return score_file(spec, path, _field_map(kw), max_groups=MAX_GROUPS, source=source, time_limit=time_limit,
+        return score_file(spec, path, fields, max_groups=MAX_GROUPS, source=source, time_limit=time_limit,
                           workers=workers or default_workers(), progress=update)
 
 
@@ -375,11 +375,13 @@ def test(spec: str, samples: str, json_path: str | None, time_limit: float, aggr
 
     reward_spec = _settle_judges(load_spec(spec), kw)
     source = render_module(reward_spec)  # once: the workers run it, the diagnostics probe it
-    scored = _score_file_with_progress(reward_spec, source, samples, kw, time_limit, workers, engine, ray_address)
+    fields = _field_map(kw)
+    scored = _score_file_with_progress(reward_spec, source, samples, fields, time_limit, workers, engine,
+                                       ray_address)
     if scored is None:
         # Another format, or something to report about the file: read it here (the reader says what and where).
         # Lean: the workers read the texts themselves; this process keeps them for the diagnostics' groups only.
-        sample_set = _load(samples, kw, lean=MAX_GROUPS)
+        sample_set = _load(samples, kw, lean=MAX_GROUPS, fields=fields)
         matrix = _score_with_progress(reward_spec, sample_set, time_limit, workers, engine, ray_address, source)
     else:
         sample_set, matrix = scored
