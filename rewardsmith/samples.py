@@ -1035,13 +1035,15 @@ class _RowParser:
         ]
 
     def _parse_plain(self, row: dict[str, Any], line: int, row_no: int) -> list[Sample] | None:
-        """_parse for the commonest record (one completion, a string or a list of messages; a string or messages
-        prompt; scalar label, id and group), in a fraction of the time; None for any other record, which _parse
-        then reads (and words the errors for)."""
+        """_parse for the commonest record, in a fraction of the time: one completion (a string, messages, or
+        {"messages": [...]}), a string or messages prompt, a scalar label, id and group. None for any other
+        record, which _parse then reads (and words the errors for)."""
         completion = row.get(self.completion_key)
         prompt = row.get(self.prompt_key, _ABSENT)  # type: ignore[arg-type]
-        if not (type(completion) is str or (type(completion) is list and completion and _is_messages(completion))):
-            return None  # a completion dict, a list of completions, or a wrong shape
+        kind = type(completion)
+        if not (kind is str or (kind is list and completion and _is_messages(completion))
+                or (kind is dict and _is_messages(completion.get("messages")))):  # type: ignore[union-attr]
+            return None  # a list of completions, or a wrong shape
         if not (prompt is None or type(prompt) is str or _is_messages(prompt)):
             return None
         label_raw = row.get(self.label_key) if self.label_key is not None else None
