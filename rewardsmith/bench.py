@@ -442,6 +442,10 @@ class Shard:
         return cls(path or str(samples.path), dataclasses.asdict(samples.fields), samples.columns, start, end)
 
 
+# What a shard's worker gives: its sample count, per rule (scores, errors by index in the shard, seconds), and
+# the descriptions of its chunks (rewardsmith.lean; empty unless the shard asked for them).
+ShardResult = tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]], list[Any]]
+
 # Samples a worker holds at a time when it reads the file itself: its memory stays flat however large the file.
 CHUNK = 16 * 256
 
@@ -449,8 +453,7 @@ CHUNK = 16 * 256
 def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: float,
                 extra: dict[str, float], progress: Callable[[int, int], None] | None = None,
                 memory_mb: int = DEFAULT_MEMORY_MB,
-                env_allow: Sequence[str] = ()) -> tuple[int, dict[str, tuple[list[float | None], dict[int, str], float]],
-                                                         list[Any]]:
+                env_allow: Sequence[str] = ()) -> ShardResult:
     """Every rule on the samples of one shard, in a worker of its own that reads it chunk by chunk.
 
     `progress` gets (rule calls done, bytes of the shard read) after each chunk.

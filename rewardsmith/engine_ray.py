@@ -38,9 +38,11 @@ def _ray() -> Any:
     return ray
 
 
+Packed = dict[str, tuple[bytes, bytes, dict[int, str], float]]  # per rule: float64 bytes, None mask, errors, seconds
+
+
 def _task(code: str, shard: Shard, names: list[str], time_limit: float, extra: dict[str, float],
-          memory_mb: int, env_allow: tuple[str, ...]) -> tuple[int, dict[str, tuple[bytes, bytes, dict[int, str], float]],
-                                                              list[Any]]:
+          memory_mb: int, env_allow: tuple[str, ...]) -> tuple[int, Packed, list[Any]]:
     """One shard in a Ray worker: scores go back packed (float64 bytes and a None mask), like a local worker's,
     with the shard's description when it asks for one (rewardsmith.lean).
 
