@@ -2,7 +2,7 @@
 
 Spec hash:   a1e78339015fb4ef
 Proposer:    preset
-Samples:     77 from maze.jsonl (fingerprint b0ffc9f2ea9df49c)
+Samples:     77 from maze.jsonl (fingerprint 2f573b7a4631939f)
 Validation:  3 rules on 77 samples; total AUC 0.959; zero-spread groups 0%; all checks passed
 Needs:       the standard library
 

@@ -2,7 +2,7 @@
 
 Spec hash:   fec1463537db6c66
 Proposer:    offline
-Samples:     87 from math.jsonl (fingerprint 4801bcec98683c4f)
+Samples:     87 from math.jsonl (fingerprint 3422c524a172238a)
 Validation:  3 rules on 87 samples; total AUC 1.000; zero-spread groups 7%; all checks passed
 Needs:       the standard library
 

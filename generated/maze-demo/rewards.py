@@ -2,7 +2,7 @@
 
 Spec hash:   b81b92b4f22169cb
 Proposer:    offline
-Samples:     77 from maze.jsonl (fingerprint b0ffc9f2ea9df49c)
+Samples:     77 from maze.jsonl (fingerprint 2f573b7a4631939f)
 Validation:  1 rules on 77 samples; total AUC 1.000; zero-spread groups 21%; all checks passed
 Needs:       the standard library
 

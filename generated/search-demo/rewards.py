@@ -2,7 +2,7 @@
 
 Spec hash:   22c6bfa8cdab7c28
 Proposer:    offline
-Samples:     88 from search.jsonl (fingerprint cdd941ed53705e4e)
+Samples:     88 from search.jsonl (fingerprint 463bd5cc95338725)
 Validation:  4 rules on 88 samples; total AUC 1.000; zero-spread groups 13%; all checks passed
 Needs:       the standard library
 

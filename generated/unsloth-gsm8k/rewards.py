@@ -2,7 +2,7 @@
 
 Spec hash:   b521b5a7ad51140a
 Proposer:    preset
-Samples:     87 from math.jsonl (fingerprint 4801bcec98683c4f)
+Samples:     87 from math.jsonl (fingerprint 3422c524a172238a)
 Validation:  5 rules on 87 samples; total AUC 0.941; zero-spread groups 0%; all checks passed
 Needs:       the standard library
 
