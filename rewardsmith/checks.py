@@ -21,7 +21,6 @@ import numpy as np
 
 from .advantages import GroupIndex, advantage_arrays
 from .bench import ScoreMatrix
-from .bench import weighted_total as bench_weighted_total
 from .fmt import fmt, pct
 from .gold import gold_columns, is_gold_name, is_metadata_name
 from .kinds import get_kind
@@ -61,44 +60,75 @@ def _label_column(labels: Sequence[bool | None] | np.ndarray) -> tuple[np.ndarra
     return known, known & (y != 0)
 
 
-def _scored_labelled(scores: Sequence[float | None] | np.ndarray,
-                     labels: Sequence[bool | None] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The scores and labels (as bools) of the samples that have both."""
-    x = _column(scores)
+class _Tally:
+    """A score column over the samples that have a score and a label: its distinct values, in order, with
+    how many samples and how many good ones have each. AUC and the best cut read only this."""
+
+    def __init__(self, values: np.ndarray, known: np.ndarray, good: np.ndarray,
+                 distinct: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        present = ~np.isnan(values)
+        if distinct is None:  # (the present values' distinct values, each present value's index among them)
+            uniq, inverse = np.unique(values[present], return_inverse=True)
+            distinct = (uniq, inverse.reshape(-1))
+        uniq, inverse = distinct
+        keep = known[present]
+        codes = inverse[keep]
+        counts = np.bincount(codes, minlength=len(uniq))
+        good_at = np.bincount(codes, weights=good[present][keep], minlength=len(uniq)).astype(np.int64)
+        used = counts > 0
+        self.values, self.counts, self.good = uniq[used], counts[used], good_at[used]
+        self.pos = int(self.good.sum())
+        self.neg = int(self.counts.sum()) - self.pos
+
+    def auc(self) -> float | None:
+        pos, neg, distinct = self.pos, self.neg, self.values
+        if pos == 0 or neg == 0:
+            return None
+        # Runs of tied scores: a distinct value joins the run while within _EPS of the run's first value.
+        if len(distinct) < 2 or bool(np.all(np.diff(distinct) > _EPS)):
+            starts = np.arange(len(distinct))
+        else:
+            run = [0]
+            for k in range(1, len(distinct)):
+                if distinct[k] - distinct[run[-1]] > _EPS:
+                    run.append(k)
+            starts = np.asarray(run)
+        first = np.concatenate(([0], np.cumsum(self.counts)))  # the first sorted sample of each distinct value
+        edges = first[np.append(starts, len(distinct))]
+        run_good = np.concatenate(([0], np.cumsum(self.good)))[np.append(starts, len(distinct))]
+        i, j = edges[:-1], edges[1:]  # samples [i, j) tie: mid rank (i + j - 1) / 2 + 1
+        # Half-integer ranks times counts: exact in float64, so the order of the sum does not matter.
+        rank_sum = float(np.sum(((i + j - 1) / 2 + 1) * np.diff(run_good)))
+        return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+    def best_threshold(self) -> float | None:
+        pos, neg = self.pos, self.neg
+        if not pos or not neg:
+            return None
+        below_pos = np.concatenate(([0], np.cumsum(self.good)[:-1]))  # labelled samples strictly below each cut
+        below_neg = np.concatenate(([0], np.cumsum(self.counts - self.good)[:-1]))
+        score = (pos - below_pos) / pos + below_neg / neg
+        # Only a strict new maximum can beat the best so far by more than _EPS: walk those alone.
+        record = np.flatnonzero(score > np.concatenate(([-np.inf], np.maximum.accumulate(score)[:-1])))
+        best, best_cut = -1.0, None
+        for k in record.tolist():
+            if score[k] > best + _EPS:
+                best, best_cut = float(score[k]), float(self.values[k])
+        return best_cut
+
+
+def _tally(scores: Sequence[float | None] | np.ndarray, labels: Sequence[bool | None] | np.ndarray) -> _Tally:
     known, good = _label_column(labels)
-    keep = known & ~np.isnan(x)
-    return x[keep], good[keep]
+    return _Tally(_column(scores), known, good)
 
 
 def auc(scores: Sequence[float | None] | np.ndarray, labels: Sequence[bool | None] | np.ndarray) -> float | None:
     """Area under the ROC curve (Mann–Whitney, ties count half); None without both classes.
 
     Samples with no score or no label are left out. Scores within 1e-12 of the first of a run of sorted
-    scores tie with it. Vectorised: one sort; the ranks are half-integers, so their sum is exact in any order.
+    scores tie with it. Vectorised over the distinct scores (one sort).
     """
-    values, good = _scored_labelled(scores, labels)
-    pos = int(np.count_nonzero(good))
-    neg = len(values) - pos
-    if pos == 0 or neg == 0:
-        return None
-    distinct, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    good_at = np.bincount(inverse, weights=good, minlength=len(distinct)).astype(np.int64)
-    # Runs of tied scores: a distinct value joins the run while within _EPS of the run's first value.
-    if len(distinct) < 2 or bool(np.all(np.diff(distinct) > _EPS)):
-        starts = np.arange(len(distinct))
-    else:
-        run = [0]
-        for k in range(1, len(distinct)):
-            if distinct[k] - distinct[run[-1]] > _EPS:
-                run.append(k)
-        starts = np.asarray(run)
-    first = np.concatenate(([0], np.cumsum(counts)))  # the first sorted sample of each distinct value
-    edges = np.append(first[starts], len(values))
-    cum_good = np.concatenate(([0], np.cumsum(good_at)))
-    run_good = cum_good[np.append(starts, len(distinct))]
-    i, j = edges[:-1], edges[1:]  # samples [i, j) tie: mid rank (i + j - 1) / 2 + 1
-    rank_sum = float(np.sum(((i + j - 1) / 2 + 1) * np.diff(run_good)))
-    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+    return _tally(scores, labels).auc()
 
 
 def best_threshold(scores: Sequence[float | None] | np.ndarray,
@@ -107,24 +137,7 @@ def best_threshold(scores: Sequence[float | None] | np.ndarray,
 
     Every distinct score is a candidate cut; a later one wins only by more than 1e-12.
     """
-    values, good = _scored_labelled(scores, labels)
-    pos = int(np.count_nonzero(good))
-    neg = len(values) - pos
-    if not pos or not neg:
-        return None
-    distinct, inverse = np.unique(values, return_inverse=True)
-    pos_at = np.bincount(inverse, weights=good, minlength=len(distinct)).astype(np.int64)
-    neg_at = np.bincount(inverse, minlength=len(distinct)) - pos_at
-    below_pos = np.concatenate(([0], np.cumsum(pos_at)[:-1]))  # labelled samples strictly below each cut
-    below_neg = np.concatenate(([0], np.cumsum(neg_at)[:-1]))
-    score = (pos - below_pos) / pos + below_neg / neg
-    # Only a strict new maximum can beat the best so far by more than _EPS: walk those alone.
-    record = np.flatnonzero(score > np.concatenate(([-np.inf], np.maximum.accumulate(score)[:-1])))
-    best, best_cut = -1.0, None
-    for k in record.tolist():
-        if score[k] > best + _EPS:
-            best, best_cut = float(score[k]), float(distinct[k])
-    return best_cut
+    return _tally(scores, labels).best_threshold()
 
 
 def _zero_spread(values: np.ndarray, index: GroupIndex) -> np.ndarray:
@@ -143,28 +156,35 @@ def zero_spread_groups(values: Sequence[float | None] | np.ndarray, groups: dict
     return [names[g] for g in np.flatnonzero(flat).tolist()]
 
 
-def _stats(values: Sequence[float | None] | np.ndarray) -> dict[str, Any]:
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The present values' distinct values, each present value's index among them, and their counts."""
+    uniq, inverse, counts = np.unique(values[~np.isnan(values)], return_inverse=True, return_counts=True)
+    return uniq, inverse.reshape(-1), counts
+
+
+def _stats(values: Sequence[float | None] | np.ndarray,
+           distinct: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     x = _column(values)
     present = x[~np.isnan(x)]
     if not len(present):
         return {"mean": None, "std": None, "min": None, "max": None, "constant": True}
-    lo, hi = float(present.min()), float(present.max())
+    uniq, _, counts = distinct if distinct is not None else _distinct(x)
+    lo, hi = float(uniq[0]), float(uniq[-1])
     return {
         "mean": math.fsum(present.tolist()) / len(present),  # statistics.fmean
-        "std": _pstdev(present) if len(present) > 1 else 0.0,
+        "std": _pstdev(present, uniq, counts) if len(present) > 1 else 0.0,
         "min": lo,
         "max": hi,
         "constant": hi - lo <= _EPS,
     }
 
 
-def _pstdev(values: np.ndarray) -> float:
+def _pstdev(values: np.ndarray, distinct: np.ndarray, counts: np.ndarray) -> float:
     """statistics.pstdev(values), exactly, computed over the distinct values (rewards have few of them).
 
     pstdev sums exact fractions over every sample: seconds at 1,000,000 samples; with counts it is the same
     exact sum in a fraction of the time. Many distinct values (a graded reward) go to pstdev itself.
     """
-    distinct, counts = np.unique(values, return_counts=True)
     if len(distinct) > 10_000:
         return statistics.pstdev(values.tolist())
     n = len(values)
@@ -178,35 +198,31 @@ def _pstdev(values: np.ndarray) -> float:
 def weighted_total(columns: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
     """``bench.weighted_total`` (fsum of weight × score, None skipped; NaN where all are None), vectorised.
 
-    One or two terms: IEEE addition is already fsum's correctly rounded sum. More: fsum runs once per
-    distinct row of scores (rewards take few values), and the rows share the result.
+    The products are added left to right with an error-free transformation (TwoSum): where every addition is
+    exact, the sum is the exact sum, which is what fsum returns; the rows where one is not (0.1 + 0.2 …) go
+    to fsum itself. Rewards are mostly small binary fractions, so nearly every row takes the vector path.
     """
     n = len(columns[0]) if len(columns) else 0
     if not len(columns):
         return np.full(n, NAN)
-    cols = [_column(c) for c in columns]
-    products = np.stack([float(w) * c for w, c in zip(weights, cols)], axis=1)
-    missing = np.isnan(np.stack(cols, axis=1))
-    if len(cols) <= 2:
-        filled = np.where(missing, 0.0, products)
-        out = filled.sum(axis=1) if len(cols) == 2 else filled[:, 0].copy()
-        out[missing.all(axis=1)] = NAN
-        return out
-    key = np.zeros(n, dtype=np.int64)
-    span = 1
-    for c in cols:
-        distinct, code = np.unique(c, return_inverse=True)
-        size = len(distinct) + 1
-        if span * size >= 2 ** 62:  # too many combinations for one integer key: one fsum per row
-            return np.asarray(bench_weighted_total([c.tolist() for c in cols], list(weights), n), dtype=float)
-        key = key * size + code.reshape(-1)
-        span *= size
-    rows, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    sums = np.empty(len(rows))
-    for r, i in enumerate(first.tolist()):
+    cols = np.stack([_column(c) for c in columns], axis=1)
+    missing = np.isnan(cols)
+    products = np.where(missing, 0.0, cols * np.asarray(weights, dtype=float))
+    total = np.zeros(n)
+    inexact = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for j in range(products.shape[1]):
+            b = products[:, j]
+            s = total + b
+            bb = s - total
+            err = (total - (s - bb)) + (b - bb)
+            inexact |= err != 0  # NaN (an infinity) counts as inexact too
+            total = s
+    total[missing.all(axis=1)] = NAN
+    for i in np.flatnonzero(inexact).tolist():
         parts = [p for p, gone in zip(products[i].tolist(), missing[i].tolist()) if not gone]
-        sums[r] = math.fsum(parts) if parts else NAN
-    return sums[inverse.reshape(-1)]
+        total[i] = math.fsum(parts) if parts else NAN
+    return total
 
 
 def _bounded(items: np.ndarray, names: Sequence[str]) -> list[str]:
@@ -304,14 +320,14 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix, *,
             "role": rule.role,
             "weight": rule.effective_weight,
             **({"gate": rule.gate} if rule.gate is not None else {}),
-            **_stats(values),
+            **_stats(values, distinct := _distinct(values)),
             "errors": len(errors),
             "error_samples": {ids[i]: msg for i, msg in sorted(errors.items())[:20]},
             "nones": int(np.count_nonzero(missing)) - sum(1 for i in errors if missing[i]),
             "us_per_call": matrix.us_per_call(rule.name),
         }
         if labelled:
-            item["auc"] = auc(values, labels)
+            item["auc"] = _Tally(values, known, good, distinct[:2]).auc()
         if rule.role == "verifier" and labelled:
             passing = get_kind(rule.kind).pass_score(rule.params)
             judged_mask = known & ~missing
@@ -349,10 +365,12 @@ def build_report(spec: RewardSpec, samples: SampleSet, matrix: ScoreMatrix, *,
 
     total = weighted_total([columns[r] for r in matrix.rules], matrix.weights) if matrix.rules \
         else np.full(len(ids), NAN)
-    total_data: dict[str, Any] = {**_stats(total)}
+    total_distinct = _distinct(total)
+    total_data: dict[str, Any] = {**_stats(total, total_distinct)}
     if labelled:
-        total_data["auc"] = auc(total, labels)
-        cut = best_threshold(total, labels)
+        tally = _Tally(total, known, good, total_distinct[:2])
+        total_data["auc"] = tally.auc()
+        cut = tally.best_threshold()
         total_data["threshold"] = cut
         wrong = _misclassified(total, known, good, cut)
         total_data["misclassified"] = _bounded(wrong, ids)
