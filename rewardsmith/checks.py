@@ -200,7 +200,7 @@ def weighted_total(columns: Sequence[np.ndarray], weights: Sequence[float]) -> n
 
     The products are added left to right with an error-free transformation (TwoSum): where every addition is
     exact, the sum is the exact sum, which is what fsum returns; the rows where one is not (0.1 + 0.2 …) go
-    to fsum itself. Rewards are mostly small binary fractions, so nearly every row takes the vector path.
+    to fsum itself, once per distinct row of products (rewards take few values).
     """
     n = len(columns[0]) if len(columns) else 0
     if not len(columns):
@@ -218,10 +218,11 @@ def weighted_total(columns: Sequence[np.ndarray], weights: Sequence[float]) -> n
             err = (total - (s - bb)) + (b - bb)
             inexact |= err != 0  # NaN (an infinity) counts as inexact too
             total = s
+    rows = np.flatnonzero(inexact)
+    if len(rows):  # one fsum per distinct row (a skipped score is a 0.0 product: it changes no exact sum)
+        distinct, inverse = np.unique(products[rows], axis=0, return_inverse=True)
+        total[rows] = np.array([math.fsum(r) for r in distinct.tolist()])[inverse.reshape(-1)]
     total[missing.all(axis=1)] = NAN
-    for i in np.flatnonzero(inexact).tolist():
-        parts = [p for p, gone in zip(products[i].tolist(), missing[i].tolist()) if not gone]
-        total[i] = math.fsum(parts) if parts else NAN
     return total
 
 
