@@ -63,15 +63,16 @@ def report_renderable(report: Report) -> Group:
             vt.add_column(col)
         for r in verifiers:
             c = r["confusion"]
-            wrong = r["misclassified"]
+            wrong, count = r["misclassified"], r.get("misclassified_count", len(r["misclassified"]))
             vt.add_row(r["name"], _cell(r["accuracy"]), str(c["tp"]), str(c["fp"]), str(c["tn"]), str(c["fn"]),
-                       ", ".join(wrong[:6]) + (f" … +{len(wrong) - 6}" if len(wrong) > 6 else ""))
+                       ", ".join(wrong[:6]) + (f" … +{count - 6}" if count > 6 else ""))
         parts.append(vt)
     wrong = t.get("misclassified") or []
+    count = t.get("misclassified_count", len(wrong))
     if wrong:
         parts.append(Text(
             f"Misclassified by the total (cut {_cell(t.get('threshold'))}): "
-            + ", ".join(wrong[:10]) + (f" … +{len(wrong) - 10}" if len(wrong) > 10 else ""),
+            + ", ".join(wrong[:10]) + (f" … +{count - 10}" if count > 10 else ""),
             style="dim",
         ))
     for extra in d.get("sections", []):  # later checks (robustness, probes …) add titled lines here

@@ -35,13 +35,17 @@ from ..advantages import (
     AGGREGATIONS,
     SCALE_REWARDS,
     TRL_EPSILON,
+    AdvantageArrays,
     Advantages,
     GroupIndex,
+    advantage_arrays,
     nanmean,
     nanstd,
     trl_advantages,
+    zero_std_fraction,
 )
 from ..bench import ScoreMatrix
+from .. import checks
 from ..samples import SampleSet
 from ._common import Context, Part, Scored, fmt
 from .diagnostic import Diagnostic, Plan, register
@@ -65,25 +69,28 @@ DUPLICATE_R = 0.95
 
 def _rows(matrix: ScoreMatrix) -> np.ndarray:
     """The scores as [sample, rule], None as NaN."""
-    n, k = len(matrix.sample_ids), len(matrix.rules)
-    return np.array([matrix.scores[r] for r in matrix.rules], dtype=float).reshape(k, n).T
+    n = len(matrix.sample_ids)
+    if not matrix.rules:
+        return np.zeros((n, 0))
+    return np.stack([np.asarray(matrix.scores[r], dtype=float) for r in matrix.rules], axis=1)
 
 
-def _groups(samples: SampleSet) -> list[list[int]]:
-    return list(samples.groups().values())
+def _index(samples: SampleSet) -> tuple[GroupIndex, list[str]]:
+    """The samples' groups as a GroupIndex, and their names (in first-seen order)."""
+    return GroupIndex.of_samples(samples)
 
 
 def advantage_preview(matrix: ScoreMatrix, samples: SampleSet, *, aggregation: str = "sum_then_normalize",
                       scale_rewards: str = "group", weights: Sequence[float] | None = None) -> dict[str, float]:
     """The advantage TRL would give each sample (by id): what the TUI previews next to a completion."""
-    result = trl_advantages(_rows(matrix), list(weights) if weights is not None else matrix.weights,
-                            _groups(samples), aggregation=aggregation, scale_rewards=scale_rewards)
-    return dict(zip(matrix.sample_ids, result.advantages))
+    result = advantage_arrays(_rows(matrix), list(weights) if weights is not None else matrix.weights,
+                              _index(samples)[0], aggregation=aggregation, scale_rewards=scale_rewards)
+    return dict(zip(matrix.sample_ids, result.advantages.tolist()))
 
 
 def correlation(a: Sequence[float | None], b: Sequence[float | None]) -> float | None:
     """Pearson r over samples where both rules gave a score; None when either is constant there."""
-    x, y = np.array(a, dtype=float), np.array(b, dtype=float)
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     both = ~np.isnan(x) & ~np.isnan(y)
     xs, ys = x[both], y[both]
     if len(xs) < 3 or np.ptp(xs) <= 1e-12 or np.ptp(ys) <= 1e-12:
@@ -93,43 +100,48 @@ def correlation(a: Sequence[float | None], b: Sequence[float | None]) -> float |
 
 
 def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
-    """Zero-spread groups under every setting, each rule's share, duplicates, amplified groups (the samples' own scores)."""
+    """Zero-spread groups under every setting, each rule's share, duplicates, amplified groups (the samples' own scores).
+
+    Vectorised over every sample; per-group and per-sample lists in the data keep their first LIST_LIMIT
+    entries, with counts over every group.
+    """
     part = Part("grpo", f"GRPO signal (TRL 1.16: {ctx.aggregation}, scale_rewards={ctx.scale_rewards})")
     m, samples = ctx.matrix, ctx.samples
-    rows, groups = _rows(m), _groups(samples)
-    multi = [g for g in groups if len(g) > 1]
-    gids = list(samples.groups())
-    chosen = trl_advantages(rows, m.weights, groups, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
+    rows = _rows(m)
+    index, gids = _index(samples)
+    multi_mask = index.size > 1
+    multi = int(np.count_nonzero(multi_mask))
+    chosen = advantage_arrays(rows, m.weights, index, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
 
     # frac_reward_zero_std under every setting, so the choice can be made with the numbers in view.
     settings: dict[str, float] = {}
     for agg in AGGREGATIONS:
         for scale in (SCALE_REWARDS if agg == "sum_then_normalize" else ("group",)):
-            res = chosen if (agg, scale) == (ctx.aggregation, ctx.scale_rewards) else trl_advantages(
-                rows, m.weights, groups, aggregation=agg, scale_rewards=scale)
             label = agg if agg == "normalize_then_sum" else f"{agg}/{scale}"
-            settings[label] = res.frac_reward_zero_std
-    zero_groups = [gids[n] for n, g in enumerate(groups) if len(g) > 1 and chosen.is_std_zero[g[0]]]
+            settings[label] = chosen.frac_reward_zero_std if (agg, scale) == (ctx.aggregation, ctx.scale_rewards) \
+                else zero_std_fraction(rows, m.weights, index, aggregation=agg, scale_rewards=scale)
+    first = index.first_rows()
+    zero_at = np.flatnonzero(multi_mask & chosen.is_std_zero[first])
+    zero_groups = [gids[g] for g in zero_at[:checks.LIST_LIMIT].tolist()]
     part.lines.append(
         f"frac_reward_zero_std {chosen.frac_reward_zero_std:.2f} (share of completions in a group with no "
-        f"spread; {len(zero_groups)}/{len(multi)} groups)" + ("" if not zero_groups else ": " + ", ".join(zero_groups[:8])
-                                                             + (" …" if len(zero_groups) > 8 else ""))
+        f"spread; {len(zero_at)}/{multi} groups)" + ("" if not len(zero_at) else ": " + ", ".join(zero_groups[:8])
+                                                   + (" …" if len(zero_at) > 8 else ""))
     )
     part.lines.append("  under other settings: " + ", ".join(f"{k} {v:.2f}" for k, v in settings.items()))
 
     # Per rule: zero spread within groups (TRL's isclose on the unbiased std), and share of the advantage.
     shares = chosen.shares()
     per_rule: list[dict[str, Any]] = []
-    index = GroupIndex(groups, len(rows))
     for j, name in enumerate(m.rules):
         _, rule_std = index.mean_std(rows[:, j])
         flat = np.isnan(rule_std) | (np.abs(rule_std) <= _ISCLOSE_ATOL)
-        zero = int(np.count_nonzero(flat & (index.size > 1)))
-        present = [v for v in m.scores[name] if v is not None]
-        constant = bool(present) and max(present) - min(present) <= 1e-12
+        zero = int(np.count_nonzero(flat & multi_mask))
+        present = rows[:, j][~np.isnan(rows[:, j])]
+        constant = bool(len(present)) and float(present.max()) - float(present.min()) <= 1e-12
         per_rule.append({
-            "rule": name, "weight": m.weights[j], "zero_std_groups": zero, "groups": len(multi),
-            "frac_zero_std": zero / len(multi) if multi else None, "advantage_share": shares[j] if shares else 0.0,
+            "rule": name, "weight": m.weights[j], "zero_std_groups": zero, "groups": multi,
+            "frac_zero_std": zero / multi if multi else None, "advantage_share": shares[j] if shares else 0.0,
             "constant": constant,
         })
     part.lines.append("per rule — groups with zero spread, share of the advantage:")
@@ -137,7 +149,7 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
         flag = "  constant" if item["constant"] else ""
         zs = "–" if item["frac_zero_std"] is None else f"{item['zero_std_groups']}/{item['groups']}"
         part.lines.append(f"  {item['rule']:<28} zero-spread {zs:>6}   share {100 * item['advantage_share']:5.1f}%{flag}")
-        if (not item["constant"] and multi and item["zero_std_groups"] == len(multi) and item["weight"] != 0):
+        if (not item["constant"] and multi and item["zero_std_groups"] == multi and item["weight"] != 0):
             part.warn(f"no_signal:{item['rule']}",
                       f"{item['rule']} varies across prompts but never within a group: it moves no advantage")
 
@@ -153,14 +165,18 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
                           f"{m.rules[a]} and {m.rules[b]} are near-duplicates (r = {corr:.3f}): "
                           "their weights add up on one signal")
 
-    # Per group: rewards, std, advantages (the first groups on the terminal; all in JSON).
+    # Per group: rewards, std, advantages (the first groups on the terminal, the first LIST_LIMIT in JSON).
+    kept = min(index.count, checks.LIST_LIMIT)
+    group_std = chosen.std[first]
     group_rows = []
-    for n, g in enumerate(groups):
+    rewards, advantages = chosen.rewards, chosen.advantages
+    for n, g in enumerate(index.rows_of(np.arange(kept))):
+        std = float(group_std[n])
         group_rows.append({
             "group": gids[n], "samples": [m.sample_ids[i] for i in g],
-            "rewards": [None if math.isnan(chosen.rewards[i]) else chosen.rewards[i] for i in g],
-            "std": None if math.isnan(chosen.std[g[0]]) else chosen.std[g[0]],
-            "advantages": [chosen.advantages[i] for i in g],
+            "rewards": [None if math.isnan(v) else v for v in rewards[g].tolist()],
+            "std": None if math.isnan(std) else std,
+            "advantages": advantages[g].tolist(),
         })
     shown = 6
     part.lines.append("per group (rewards → advantages):")
@@ -168,24 +184,29 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
         rw = " ".join(fmt(v, 2) for v in row["rewards"])
         ad = " ".join(f"{v:+.2f}" for v in row["advantages"])
         part.lines.append(f"  {row['group']}: std {fmt(row['std'], 3)}  [{rw}] → [{ad}]")
-    if len(group_rows) > shown:
-        part.lines.append(f"  … {len(group_rows) - shown} more groups in the JSON report")
-    amplified = _amplified(ctx, group_rows)
+    if index.count > shown:
+        part.lines.append(f"  … {index.count - shown} more groups in the JSON report"
+                          + (f" (the first {checks.LIST_LIMIT:,})" if index.count > checks.LIST_LIMIT else ""))
+    amplified, amplified_count = _amplified(ctx, chosen, index, gids)
     for row in amplified[:3]:
         part.lines.append(f"amplified: {row['group']} spreads only {fmt(row['spread'], 3)} (std {fmt(row['std'], 3)}, "
                           f"median group std {fmt(row['median_std'], 3)}), yet its advantages reach "
                           f"±{row['max_advantage']:.2f}")
     if amplified:
         names = ", ".join(r["group"] for r in amplified[:6])
-        part.warn("amplified", f"{len(amplified)} group(s) ({names}) differ only by small amounts that per-group "
+        part.warn("amplified", f"{amplified_count} group(s) ({names}) differ only by small amounts that per-group "
                                "scaling blows up to full-size advantages: the model is pushed hard on noise "
                                "(a small shaping term, a per-character penalty)")
+    n_samples = len(m.sample_ids)
     part.data = {
-        "amplified": amplified,
+        "amplified": amplified, "amplified_count": amplified_count,
         "aggregation": ctx.aggregation, "scale_rewards": ctx.scale_rewards,
         "frac_reward_zero_std": chosen.frac_reward_zero_std, "zero_std_groups": zero_groups,
-        "settings": settings, "rules": per_rule, "duplicates": duplicates, "groups": group_rows,
-        "advantages": dict(zip(m.sample_ids, chosen.advantages)),
+        "zero_std_group_count": len(zero_at),
+        "settings": settings, "rules": per_rule, "duplicates": duplicates,
+        "groups": group_rows, "group_count": index.count,
+        "advantages": dict(zip(m.sample_ids[:checks.LIST_LIMIT], chosen.advantages[:checks.LIST_LIMIT].tolist())),
+        "advantage_count": n_samples,
     }
     return part
 
@@ -193,22 +214,31 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
 AMPLIFIED = 0.1  # a group whose std is under a tenth of the typical group's
 
 
-def _amplified(ctx: Context, group_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Groups with a tiny but non-zero spread: per-group std scaling turns it into a full advantage."""
+def _amplified(ctx: Context, chosen: AdvantageArrays, index: GroupIndex,
+               gids: Sequence[str]) -> tuple[list[dict[str, Any]], int]:
+    """Groups with a tiny but non-zero spread: per-group std scaling turns it into a full advantage.
+
+    Returns the first LIST_LIMIT of them and how many there are.
+    """
     if ctx.aggregation != "sum_then_normalize" or ctx.scale_rewards != "group":
-        return []
-    stds = sorted(r["std"] for r in group_rows if r["std"] is not None and r["std"] > _ISCLOSE_ATOL)
+        return [], 0
+    std = chosen.std[index.first_rows()]
+    with np.errstate(invalid="ignore"):
+        scaled = ~np.isnan(std) & (std > _ISCLOSE_ATOL)
+    stds = sorted(std[scaled].tolist())
     if len(stds) < 3:
-        return []
+        return [], 0
     median = statistics.median(stds)
-    out = []
-    for r in group_rows:
-        if r["std"] is None or not (_ISCLOSE_ATOL < r["std"] < AMPLIFIED * median):
-            continue
-        present = [v for v in r["rewards"] if v is not None]
-        out.append({"group": r["group"], "std": r["std"], "median_std": median,
-                    "spread": max(present) - min(present), "max_advantage": max(abs(a) for a in r["advantages"])})
-    return out
+    with np.errstate(invalid="ignore"):
+        picked = np.flatnonzero(scaled & (std < AMPLIFIED * median))
+    if not len(picked):
+        return [], 0
+    _, lo, hi = index.minmax(chosen.rewards)
+    reach = np.zeros(index.count + 1)
+    np.maximum.at(reach, index.of, np.abs(chosen.advantages))
+    out = [{"group": gids[g], "std": float(std[g]), "median_std": median, "spread": float(hi[g] - lo[g]),
+            "max_advantage": float(reach[g])} for g in picked[:checks.LIST_LIMIT].tolist()]
+    return out, len(picked)
 
 
 DIAGNOSTIC = register(Diagnostic("grpo", 30, conclude))

@@ -23,7 +23,7 @@ import numpy as np
 from ..fmt import pct
 from ._common import Context, Part, Scored, fmt
 from .diagnostic import Diagnostic, Plan, register
-from .grpo import TRL_EPSILON, GroupIndex, trl_advantages
+from .grpo import TRL_EPSILON, GroupIndex, _index, _rows, advantage_arrays
 
 __all__ = ["DIAGNOSTIC", "ShareModel", "conclude", "weight_for_share"]
 
@@ -38,14 +38,15 @@ class ShareModel:
     vector operations however many samples there are.
     """
 
-    def __init__(self, rows: Sequence[Sequence[float | None]], groups: Sequence[Sequence[int]], *,
+    def __init__(self, rows: Sequence[Sequence[float | None]] | np.ndarray,
+                 groups: Sequence[Sequence[int]] | GroupIndex, *,
                  aggregation: str, scale_rewards: str) -> None:
         n = len(rows)
         k = len(rows[0]) if n else 0
         self.k = k
-        r = np.array(rows, dtype=float).reshape(n, k)  # None becomes NaN
+        r = np.asarray(rows, dtype=float).reshape(n, k)  # None becomes NaN
         scorable = ~np.isnan(r).all(axis=1)
-        index = GroupIndex(groups, n)
+        index = GroupIndex.of_groups(groups, n)
         self.grouped = aggregation == "sum_then_normalize" and scale_rewards == "group"
         self.dev_abs = np.zeros((0, k))  # A_gk, one row per group with two or more scorable completions
         self.gram = np.zeros((0, k, k))  # C_g
@@ -146,12 +147,12 @@ def conclude(ctx: Context, plan: Plan, scored: Scored) -> Part:
     """Each rule's share of the advantage, and the weights at which it would dominate or vanish."""
     m = ctx.matrix
     part = Part("weights", f"Weights ({ctx.aggregation}, scale_rewards={ctx.scale_rewards})")
-    rows = np.array([m.scores[r] for r in m.rules], dtype=float).T  # None becomes NaN
-    groups = list(ctx.samples.groups().values())
+    rows = _rows(m)
     if not len(rows) or not m.rules:
         part.lines.append("nothing scored")
         return part
-    result = trl_advantages(rows, m.weights, groups, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
+    groups, _ = _index(ctx.samples)
+    result = advantage_arrays(rows, m.weights, groups, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
     shares = result.shares()
     model = ShareModel(rows, groups, aggregation=ctx.aggregation, scale_rewards=ctx.scale_rewards)
     mean_moved = np.abs(result.contributions).sum(axis=0) / max(1, len(rows))

@@ -202,7 +202,7 @@ def report_for_prompt(report: Report, matrix: ScoreMatrix, samples: SampleSet,
     findings = [c.message for c in report.checks if not c.ok and c.severity != "error"][:MAX_FINDINGS]
     compact = {
         "total": {"auc": _fmt(total.get("auc")), "threshold": _fmt(total.get("threshold")),
-                  "misclassified_count": len(misclassified)},
+                  "misclassified_count": total.get("misclassified_count", len(misclassified))},
         "groups": {"multi": groups.get("multi", 0), "zero_spread": groups.get("zero_spread", 0),
                    "zero_spread_ids": list(groups.get("zero_spread_ids") or [])[:12]},
         "rules": rules,

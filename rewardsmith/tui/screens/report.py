@@ -72,7 +72,8 @@ def overview(report: Report, proposed: bool) -> RenderableType:
     line.append("Total ", style="bold")
     line.append(f"mean {_num(total.get('mean'))}, AUC {_num(total.get('auc'))}")
     if total.get("threshold") is not None:
-        line.append(f", best threshold {_num(total['threshold'])}, misclassified {len(total.get('misclassified', []))}")
+        line.append(f", best threshold {_num(total['threshold'])}, misclassified "
+                    f"{total.get('misclassified_count', len(total.get('misclassified', [])))}")
     if groups.get("zero_spread_share") is not None:
         line.append(f" · zero-spread groups {groups['zero_spread']} of {groups['multi']} "
                     f"({_num(groups['zero_spread_share'], True)})")
