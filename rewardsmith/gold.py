@@ -99,6 +99,10 @@ class _Samples(Protocol):
 
     def groups(self) -> dict[str, list[int]]: ...
 
+    def group_count(self) -> int: ...
+
+    def column_summary(self, name: str) -> tuple[int, list[str]]: ...
+
 
 def _present(value: Any) -> bool:
     """Whether a cell holds a value (not None, not a bool, not blank)."""
@@ -117,7 +121,7 @@ def gold_columns(samples: _Samples) -> list[str]:
     """
     if not len(samples):
         return []
-    several_prompts = len(samples.groups()) > 1
+    several_prompts = samples.group_count() > 1
     out = []
     for name in samples.columns:
         if not is_gold_name(name):

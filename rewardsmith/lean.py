@@ -257,6 +257,9 @@ class LeanSampleSet(SampleSet):
     def group_codes(self) -> tuple[list[int], list[str]]:
         return self.codes.tolist(), list(self.names)
 
+    def group_count(self) -> int:
+        return len(self.names)
+
     def good_flags(self) -> list[bool | None]:
         return [None if y != y else y >= 0.5 for y in self.labels]
 

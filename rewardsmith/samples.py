@@ -180,6 +180,9 @@ class SampleSet:
             self._groups = (key, out)
         return dict(self._groups[1])
 
+    def group_count(self) -> int:
+        return len(self.groups())
+
     def good_flags(self) -> list[bool | None]:
         """Each sample's label as good (True), bad (False) or unlabelled (None), in order (a new list)."""
         return [None if s.label is None else s.label >= 0.5 for s in self.samples]
