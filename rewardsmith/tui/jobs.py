@@ -104,12 +104,24 @@ class WorkbenchJobs(_Base):
         self.status = f"loading {Path(session.samples_path).name} …"
         self.progress = None  # the first progress report brings the bar (an idle bar animation costs the loader time)
         self._load(session.samples_path, dict(session.fields), opening)
-        self._warm()
+        self._warm(session.samples_path if opening is None else None, dict(session.fields))
 
     @work(thread=True, group="warm", exit_on_error=False)
-    def _warm(self) -> None:
-        # The bench worker process starts while the file loads, instead of after it.
+    def _warm(self, path: str | None, fields: dict[str, Any]) -> None:
+        # The bench workers start while the file loads, instead of after it, and read the file
+        # themselves meanwhile (on the other core): nothing is pickled to them afterwards. Not for
+        # a file being opened: until it has loaded, the workers keep the current samples.
         self.scorer.warm()
+        if path is None:
+            return
+        try:
+            mapping = field_map(fields)
+            first = next(iter(iter_samples(path, mapping)), None)
+        except (RewardsmithError, OSError, TypeError, ValueError):
+            return  # the loader reports what is wrong with the file
+        if first is not None and path == self.session.samples_path:
+            # The reference columns are resolved on the first record; `set_samples` checks them against the whole file.
+            self.scorer.read_file(path, mapping, sorted(first.refs))
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, path: str, fields: dict[str, Any], opening: Opening | None = None) -> None:
