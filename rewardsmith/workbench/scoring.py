@@ -63,9 +63,13 @@ class ScoreStore:
             self.by_rule[new] = self.by_rule.pop(old)
 
     def total(self, rules: Sequence[Rule]) -> list[float | None]:
+        return self.total_of(self.by_rule, rules)
+
+    def total_of(self, by_rule: dict[str, RuleScores], rules: Sequence[Rule]) -> list[float | None]:
+        """The weighted total of `rules` over the scores of `by_rule` (those it has)."""
         return weighted_total(
-            [self.by_rule[r.name].scores for r in rules if r.name in self.by_rule],
-            [r.effective_weight for r in rules if r.name in self.by_rule],
+            [by_rule[r.name].scores for r in rules if r.name in by_rule],
+            [r.effective_weight for r in rules if r.name in by_rule],
             len(self.sample_ids),
         )
 
