@@ -145,11 +145,13 @@ class WorkbenchJobs(_Base):
 
     def _cache_found(self, path: str, found: dict[str, Any]) -> None:
         wb = self.workbench
-        if path != self.session.samples_path or wb.samples is not None:
-            return  # another file, or already loaded (the bench scores it soon enough)
-        if wb.preload(found):
+        if path != self.session.samples_path or not wb.preload(found):
+            return  # another file was opened meanwhile, or a rule changed
+        if wb.samples is None:
             self.status = f"scores of {len(found)} rules from the last session; loading …"
             self.arrived_version += 1
+        elif wb.adopt_cached():  # the file loaded first (a small one): its rules may still be scoring
+            self.scores_version += 1
 
     @work(thread=True, exclusive=True, group="save-scores", exit_on_error=False)
     def _save_cache(self, path: str, identity: tuple, fields: dict[str, Any], spec: Any,

@@ -140,14 +140,27 @@ class Workbench:
                 samples.samples[i].label = value
         self.groups = groups if groups is not None else samples.groups()
         self.scores.reset([s.id for s in samples.samples])
-        cached, self.cached, self.cached_total = self.cached, {}, []
         self.from_cache, self.adopted_from_cache = set(), []
-        if cached and all(len(item.scores) == len(samples) for item in cached.values()):
-            self.scores.by_rule.update(cached)
-            self.from_cache = set(cached)
-            self.adopted_from_cache = list(cached)
-            self._scores_version += 1
+        self.adopt_cached(refresh=False)
         self.refresh_derived()
+
+    def adopt_cached(self, refresh: bool = True) -> list[str]:
+        """Store the preloaded cache's scores of the rules still unscored, if they are of as many samples as
+        are loaded; returns their names. (The cache may be read before the file has loaded, or after.)"""
+        cached, self.cached, self.cached_total = self.cached, {}, []
+        if self.samples is None or not cached or any(len(item.scores) != len(self.samples) for item in cached.values()):
+            return []
+        names = [name for name, item in cached.items()
+                 if name not in self.scores.by_rule or self.scores.by_rule[name].digest != item.digest]
+        for name in names:
+            self.scores.by_rule[name] = cached[name]
+        self.from_cache |= set(names)
+        self.adopted_from_cache += names
+        if names:
+            self._scores_version += 1
+            if refresh:
+                self.refresh_derived()
+        return names
 
     def report_samples(self) -> SampleSet:
         """The samples as the Report screen's report reads them: the same list and groups, but not
