@@ -184,6 +184,10 @@ async def run(samples_path: Path, home: Path, count: int, rule_to_edit: str) -> 
         out[SEARCH] = max(per_key)
         out["  mean per key (s)"] = sum(per_key) / len(per_key)
         out["  rows matching the 16 characters"] = table().row_count
+        # The search would be restored on the reopen below (the view is saved): clear it, as a user would.
+        app.screen.query_one("#filter-search").value = ""
+        await pilot.pause()
+        app.session.save(app.workspace)
     out.update(await reopen(samples_path, home, count))
     return out
 
@@ -208,7 +212,8 @@ async def reopen(samples_path: Path, home: Path, count: int) -> dict[str, float]
         t = await _until(pilot, scores_shown)
         out[REOPENED] = t - began
         out["  scores kept on disk were found"] = float(bool(wb.cached) or bool(wb.adopted_from_cache))
-        t = await _until(pilot, lambda: wb.samples is not None and table().row_count == count and not wb.stale_rules())
+        t = await _until(pilot, lambda: wb.samples is not None and len(wb.samples) == count and not wb.stale_rules()
+                         and table().row_count == count)
         out["reopen → every row with its scores (s)"] = t - began
         t = await _until(pilot, lambda: wb.samples is not None and not wb.from_cache
                          and all(w.is_finished for w in app.workers if w.group == "score"))
