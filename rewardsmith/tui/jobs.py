@@ -126,6 +126,11 @@ class WorkbenchJobs(_Base):
             first = next(iter(iter_samples(path, mapping)), None)
         except (RewardsmithError, OSError, TypeError, ValueError):
             return  # the loader reports what is wrong with the file
+        # The workers' reading takes the other core, and the first rows are what the user waits for:
+        # it starts once they are in the table (or the file has loaded).
+        deadline = time.perf_counter() + 60
+        while not (self.workbench.arrived_count or self.workbench.samples is not None) and time.perf_counter() < deadline:
+            time.sleep(0.05)
         if first is not None and path == self.session.samples_path:
             # The reference columns are resolved on the first record; `set_samples` checks them against the whole file.
             self.scorer.read_file(path, mapping, sorted(first.refs))
