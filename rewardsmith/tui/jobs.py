@@ -19,6 +19,9 @@ from textual.worker import get_current_worker
 from ..errors import RewardsmithError
 from ..samples import Sample, SampleSet, iter_samples
 from .messages import LoadFailed, LoadProgress, SamplesLoaded, ScoresReady, ScoringFailed, ScoringProgress
+from ..render import render_module
+from ..workbench.scorecache import cache_path, load_scores, module_hash, save_scores
+from ..workbench.scoring import file_identity
 from ..workbench.workbench import field_map
 
 if TYPE_CHECKING:
@@ -87,6 +90,8 @@ class WorkbenchJobs(_Base):
     load_seconds: float | None
     _bench_ready: bool
     _status_before_open: str
+    home: Path
+    autosave: bool
     _arrived_at = 0.0  # when the table last grew while loading
 
     @property
@@ -104,12 +109,72 @@ class WorkbenchJobs(_Base):
         self.status = f"loading {Path(session.samples_path).name} …"
         self.progress = None  # the first progress report brings the bar (an idle bar animation costs the loader time)
         self._load(session.samples_path, dict(session.fields), opening)
-        self._warm()
+        self._warm(session.samples_path if opening is None else None, dict(session.fields))
 
     @work(thread=True, group="warm", exit_on_error=False)
-    def _warm(self) -> None:
-        # The bench worker process starts while the file loads, instead of after it.
+    def _warm(self, path: str | None, fields: dict[str, Any]) -> None:
+        # The bench workers start while the file loads, instead of after it, and read the file
+        # themselves meanwhile (on the other core): nothing is pickled to them afterwards. Not for
+        # a file being opened: until it has loaded, the workers keep the current samples.
+        if path is None:
+            self.scorer.warm()
+            return
+        self._read_cache(path, fields)
         self.scorer.warm()
+        try:
+            mapping = field_map(fields)
+            first = next(iter(iter_samples(path, mapping)), None)
+        except (RewardsmithError, OSError, TypeError, ValueError):
+            return  # the loader reports what is wrong with the file
+        # The workers' reading takes the other core, and the first rows are what the user waits for:
+        # it starts once they are in the table (or the file has loaded).
+        deadline = time.perf_counter() + 60
+        while not (self.workbench.arrived_count or self.workbench.samples is not None) and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        if first is not None and path == self.session.samples_path:
+            # The reference columns are resolved on the first record; `set_samples` checks them against the whole file.
+            self.scorer.read_file(path, mapping, sorted(first.refs))
+
+    def _read_cache(self, path: str, fields: dict[str, Any]) -> None:
+        """Scores saved the last time this very file was open with this very module: shown at once."""
+        spec = self.session.live_spec()
+        if spec is None:
+            return
+        try:
+            module = module_hash(render_module(spec))
+        except RewardsmithError:
+            return
+        found = load_scores(cache_path(path, self.home), file_identity(path), fields, module)
+        if found:
+            self.call_from_thread(self._cache_found, path, found)
+
+    def _cache_found(self, path: str, found: dict[str, Any]) -> None:
+        wb = self.workbench
+        if path != self.session.samples_path or not wb.preload(found):
+            return  # another file was opened meanwhile, or a rule changed
+        if wb.samples is None:
+            self.status = f"scores of {len(found)} rules from the last session; loading …"
+            self.arrived_version += 1
+        elif wb.adopt_cached():  # the file loaded first (a small one): its rules may still be scoring
+            self.scores_version += 1
+
+    @work(thread=True, exclusive=True, group="save-scores", exit_on_error=False)
+    def _save_cache(self, path: str, identity: tuple, fields: dict[str, Any], spec: Any,
+                    scores: dict[str, Any]) -> None:
+        try:
+            save_scores(cache_path(path, self.home), identity, fields, module_hash(render_module(spec)), scores)
+        except (RewardsmithError, OSError):
+            pass  # a cache that cannot be written only costs the next reopen a re-score
+
+    def save_scores_cache(self) -> None:
+        """Keep the scores of every live rule on disk once they are all current (see workbench.scorecache)."""
+        wb = self.workbench
+        spec = self.session.live_spec()
+        if (spec is None or wb.samples is None or not wb.samples.whole_file or wb.file_identity is None
+                or wb.stale_rules() or not self.autosave):
+            return
+        scores = {r.name: wb.scores.by_rule[r.name] for r in spec.rules}
+        self._save_cache(self.session.samples_path, wb.file_identity, dict(self.session.fields), spec, scores)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, path: str, fields: dict[str, Any], opening: Opening | None = None) -> None:
@@ -117,6 +182,7 @@ class WorkbenchJobs(_Base):
         began = time.perf_counter()
         last = 0.0
         rows = count_lines(path)
+        identity = file_identity(path)  # before reading: a file changed meanwhile gets no cached scores
 
         # The samples read so far, shown in the table while the rest loads: the worker only appends
         # to this list and each message says how far to read it, so the event loop never sees a
@@ -149,7 +215,8 @@ class WorkbenchJobs(_Base):
         # Wait until the table has the samples before sending them to the bench: pickling 100,000
         # samples holds the GIL for seconds, and the rows should be on screen first.
         self.call_from_thread(self._samples_loaded,
-                              SamplesLoaded(samples, time.perf_counter() - began, groups, opening))
+                              SamplesLoaded(samples, time.perf_counter() - began, groups, opening,
+                                                          identity))
         self.scorer.set_samples(samples)
         if not worker.is_cancelled:
             self.call_from_thread(self._on_bench_ready)
@@ -199,7 +266,7 @@ class WorkbenchJobs(_Base):
     def _samples_loaded(self, message: SamplesLoaded) -> None:
         if message.opening is not None:
             self.adopt(message.opening)
-        self.workbench.attach(message.samples, message.groups)
+        self.workbench.attach(message.samples, message.groups, message.identity)
         self.load_seconds = message.seconds
         self.status = f"{len(message.samples):,} samples loaded{took(message.seconds)}"
         self.progress = None
@@ -226,6 +293,13 @@ class WorkbenchJobs(_Base):
         if stale:
             self.status = f"scoring {', '.join(stale)} …"
             self._score(spec, stale, self.workbench.samples)
+        elif self.workbench.from_cache:
+            # Shown from the cache: scored again in the background, in case a rule is not deterministic
+            # or the file changed within its timestamp's resolution.
+            recheck = [r.name for r in spec.rules if r.name in self.workbench.from_cache]
+            self.workbench.from_cache.clear()
+            if recheck:
+                self._score(spec, recheck, self.workbench.samples)
 
     @work(thread=True, exclusive=True, group="score", exit_on_error=False)
     def _score(self, spec: Any, names: list[str], samples: Any) -> None:
@@ -271,6 +345,8 @@ class WorkbenchJobs(_Base):
             # runs would keep cancelling each other.
             self.request_scoring()
             self.prepare_report()
+            if stored:
+                self.save_scores_cache()
 
     def prepare_report(self) -> None:
         """Once every rule is scored, build the report in a worker, so the Report screen shows it at once."""

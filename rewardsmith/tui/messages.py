@@ -44,6 +44,7 @@ class SamplesLoaded(Message):
     seconds: float
     groups: dict[str, list[int]]  # computed in the worker: at 100k it is not free
     opening: Any = None  # the session these samples belong to when another file is being opened
+    identity: Any = None  # of the file as it was before it was read (scoring.file_identity)
 
 
 @dataclass

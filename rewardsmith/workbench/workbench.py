@@ -94,6 +94,13 @@ class Workbench:
         self._labels: tuple[tuple, list[bool | None]] | None = None
         self._scores_version = 0  # bumped on each store: a report of older scores is stale
         self.ready_report: tuple[tuple, Report] | None = None  # (report_key, report) built ahead of the Report screen
+        # Scores kept on disk from the last time this file was open (workbench.scorecache): shown with the
+        # rows while the file loads, adopted by `attach`, then re-checked by a fresh scoring.
+        self.cached: dict[str, RuleScores] = {}
+        self.cached_total: list[float | None] = []
+        self.from_cache: set[str] = set()  # rules whose stored scores came from the cache, not yet re-checked
+        self.adopted_from_cache: list[str] = []  # the rules whose cached scores the last `attach` adopted
+        self.file_identity: tuple | None = None  # of the samples file as it was loaded (what a cache is keyed by)
 
     # ------------------------------------------------------------------ samples
 
@@ -102,9 +109,26 @@ class Workbench:
         self.arrived = samples
         self.arrived_count = min(count, len(samples))
 
-    def attach(self, samples: SampleSet, groups: dict[str, list[int]] | None = None) -> None:
-        """Adopt freshly loaded samples: apply the session's label overrides, forget old scores."""
+    def preload(self, scores: dict[str, RuleScores]) -> bool:
+        """Scores of every live rule from the disk cache, for the file still loading; False if they do not
+        cover every live rule as it is now (then none are used)."""
+        live = self.session.live()
+        if not live or any(r.name not in scores or scores[r.name].digest != rule_digest(r) for r in live):
+            return False
+        sizes = {len(scores[r.name].scores) for r in live}
+        if len(sizes) != 1:
+            return False
+        self.cached = {r.name: scores[r.name] for r in live}
+        totals = [r for r in self.session.total_rules() if r.name in self.cached]
+        self.cached_total = (ScoreStore([""] * sizes.pop()).total_of(self.cached, totals) if totals else [])
+        return True
+
+    def attach(self, samples: SampleSet, groups: dict[str, list[int]] | None = None,
+               identity: tuple | None = None) -> None:
+        """Adopt freshly loaded samples: apply the session's label overrides, forget old scores (keeping
+        those of the cache when they are of as many samples)."""
         self.samples = samples
+        self.file_identity = identity
         self.arrived, self.arrived_count = [], 0
         self._search_keys = None
         self._labels_version += 1  # new samples, new labels: what was derived from the old ones is stale
@@ -116,7 +140,27 @@ class Workbench:
                 samples.samples[i].label = value
         self.groups = groups if groups is not None else samples.groups()
         self.scores.reset([s.id for s in samples.samples])
+        self.from_cache, self.adopted_from_cache = set(), []
+        self.adopt_cached(refresh=False)
         self.refresh_derived()
+
+    def adopt_cached(self, refresh: bool = True) -> list[str]:
+        """Store the preloaded cache's scores of the rules still unscored, if they are of as many samples as
+        are loaded; returns their names. (The cache may be read before the file has loaded, or after.)"""
+        cached, self.cached, self.cached_total = self.cached, {}, []
+        if self.samples is None or not cached or any(len(item.scores) != len(self.samples) for item in cached.values()):
+            return []
+        names = [name for name, item in cached.items()
+                 if name not in self.scores.by_rule or self.scores.by_rule[name].digest != item.digest]
+        for name in names:
+            self.scores.by_rule[name] = cached[name]
+        self.from_cache |= set(names)
+        self.adopted_from_cache += names
+        if names:
+            self._scores_version += 1
+            if refresh:
+                self.refresh_derived()
+        return names
 
     def report_samples(self) -> SampleSet:
         """The samples as the Report screen's report reads them: the same list and groups, but not
@@ -184,6 +228,7 @@ class Workbench:
             rule = live.get(name)
             if rule is not None and rule_digest(rule) == item.digest:
                 self.scores.by_rule[name] = item
+                self.from_cache.discard(name)
                 stored.append(name)
         self._scores_version += 1
         self.refresh_derived()

@@ -96,7 +96,8 @@ class SamplesSource:
 
 
 class ArrivingSource:
-    """The rows read so far while the file loads: file order, id, group and label (no scores yet)."""
+    """The rows read so far while the file loads: file order, id, group and label, and the scores the
+    disk cache kept from the last session (workbench.cached), if any."""
 
     def __init__(self, workbench: Workbench) -> None:
         self.workbench = workbench
@@ -108,6 +109,12 @@ class ArrivingSource:
             Column("group", "group", min(12, max([5] + [len(s.group) for s in samples[:min(self.count, 2000)]]))),
             Column("label", "label", 5),
         ]
+        self._cached = [(r.name, workbench.cached[r.name]) for r in workbench.session.live() if r.name in workbench.cached]
+        if self._cached:
+            total_title = "total*" if workbench.session.total_is_proposed() else "total"
+            self.columns += [Column("total", total_title, 7, right=True),
+                             *[Column(f"rule:{name}", name, max(7, min(10, len(name))), right=True)
+                               for name, _ in self._cached]]
 
     def __len__(self) -> int:
         return self.count
@@ -126,6 +133,15 @@ class ArrivingSource:
             return sample.group, "dim"
         if column == 3:
             return {True: ("good", "good"), False: ("bad", "bad"), None: ("—", "dim")}[sample.is_good]
+        if column == 4 and self._cached:
+            total = self.workbench.cached_total[row] if row < len(self.workbench.cached_total) else None
+            return fmt_score(total), "dim" if total is None else ""
+        if column > 4 and column - 5 < len(self._cached):
+            item = self._cached[column - 5][1]
+            if row in item.errors:
+                return "error", "error"
+            value = item.scores[row] if row < len(item.scores) else None
+            return fmt_score(value), "dim" if value is None else ""
         return " ", ""
 
 
