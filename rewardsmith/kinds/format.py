@@ -131,11 +131,6 @@ class TagRequirement(KindParams):
     )
 
 
-def _has_border(marker: str) -> bool:
-    """Whether a proper prefix of `marker` is also its suffix (two occurrences can overlap)."""
-    return any(marker[:k] == marker[-k:] for k in range(1, len(marker)))
-
-
 class TagCountParams(KindParams):
     items: list[Union[TagRequirement, TrailingPenalty]] = Field(..., min_length=1, max_length=32)
     scope: Scope = "last"
@@ -187,11 +182,6 @@ class TagCount(Kind):
                 steps.append(("penalty", py(item.after), py(item.offset), py(item.per_char), None))
         out = Render()
         out.lit["steps"] = steps  # type: ignore[assignment]  # tuples of sources, laid out by the macro
-        # Per step, how the scores comprehension reads the text after a penalty's marker: rpartition finds the
-        # last occurrence, which is split's last piece only when occurrences cannot overlap (no border).
-        afters = [getattr(item, "after", None) or getattr(getattr(item, "penalty", None), "after", None)
-                  for item in params.items]
-        out.lit["tails"] = ["split" if a is not None and _has_border(a) else "rpartition" for a in afters]  # type: ignore[assignment]
         return out
 
 
