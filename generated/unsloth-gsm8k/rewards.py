@@ -352,7 +352,7 @@ def xmlcount_reward_func(prompts=None, completions=None, **kwargs):
     Why: 0.125 per well-placed tag, minus 0.001 per character after the closing answer tag."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'first')
-    return [0.0 + (0.125 if text.count('<reasoning>\n') == 1 else 0.0) + (0.125 if text.count('\n</reasoning>\n') == 1 else 0.0) + (0.125 if (hit_3 := text.count('\n<answer>\n') == 1) else 0.0) - (len(text.split('\n</answer>\n')[-1]) * 0.001 if hit_3 else 0.0) + (0.125 if (hit_4 := text.count('\n</answer>') == 1) else 0.0) - ((len(text.rpartition('\n</answer>')[2]) - 1) * 0.001 if hit_4 else 0.0) for text in texts]
+    return [0.0 + (0.125 if text.count('<reasoning>\n') == 1 else 0.0) + (0.125 if text.count('\n</reasoning>\n') == 1 else 0.0) + (0.125 if (hit_3 := text.count('\n<answer>\n') == 1) else 0.0) - (len(text.split('\n</answer>\n')[-1]) * 0.001 if hit_3 else 0.0) + (0.125 if (hit_4 := text.count('\n</answer>') == 1) else 0.0) - ((len(text.split('\n</answer>')[-1]) - 1) * 0.001 if hit_4 else 0.0) for text in texts]
 
 
 # --- soft_format_reward_func: regex_format, role reward, weight 1.0

@@ -408,7 +408,7 @@ def xml_tags(prompts=None, completions=None, **kwargs):
     Why: Partial credit per tag, penalties for trailing text."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'transcript')
-    return [0.0 + (0.125 if text.count('<think>\n') == 1 else 0.0) + (0.125 if text.count('\n</think>\n') == 1 else 0.0) + (0.125 if (hit_3 := text.count('\n<answer>\n') == 1) else 0.0) - (len(text.split('\n</answer>\n')[-1]) * 0.001 if hit_3 else 0.0) + (0.125 if (hit_4 := text.count('\n</answer>') == 1) else 0.0) - ((len(text.rpartition('\n</answer>')[2]) - 1) * 0.002 if hit_4 else 0.0) + (-0.5 if text.count('<tool_call>') == 0 else 0.0) - (len(text.rpartition('</think>')[2]) - 3) * 0.0005 - len(text.rpartition('\n')[2]) * 0.0001 for text in texts]
+    return [0.0 + (0.125 if text.count('<think>\n') == 1 else 0.0) + (0.125 if text.count('\n</think>\n') == 1 else 0.0) + (0.125 if (hit_3 := text.count('\n<answer>\n') == 1) else 0.0) - (len(text.split('\n</answer>\n')[-1]) * 0.001 if hit_3 else 0.0) + (0.125 if (hit_4 := text.count('\n</answer>') == 1) else 0.0) - ((len(text.split('\n</answer>')[-1]) - 1) * 0.002 if hit_4 else 0.0) + (-0.5 if text.count('<tool_call>') == 0 else 0.0) - (len(text.split('</think>')[-1]) - 3) * 0.0005 - len(text.split('\n')[-1]) * 0.0001 for text in texts]
 
 
 # --- direction_tokens: allowed_tokens, role verifier, weight 1.0
