@@ -23,7 +23,7 @@ import jinja2
 from . import __version__, runtime
 from .errors import RenderError
 from .kinds import get_kind, py
-from .patterns import _literal_count, _literal_head, _required_literal
+from .patterns import _literal_count, _literal_head, _parsed_compiled, _required_literal
 from .spec import RewardSpec, Rule, check_rule_name
 
 __all__ = ["TARGETS", "docstring_text", "make_environment", "render_module", "render_test_module", "templates_dir"]
@@ -105,7 +105,8 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
     plans = {key: _regex_plan(src, flags) for key, (src, flags) in out.regexes.items()}
     ctx = {"fn": rule.name, "lit": out.lit, "re": regex_names, "scope": scope,
            "literal": {key: py(plan[1]) for key, plan in plans.items()},
-           "head": {key: py(plan[2]) for key, plan in plans.items()}}
+           "head": {key: py(plan[2]) for key, plan in plans.items()},
+           "tail": {key: py(plan[3]) for key, plan in plans.items()}}
     macros = env.get_template(f"kinds/{kind.family}.jinja").module
     body = getattr(macros, kind.name)(ctx).strip("\n")
     # What the rule reads of the whole batch before its loop (shared with the module's other rules through
@@ -158,12 +159,45 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
     }
 
 
-def _regex_plan(source: str, flags: str) -> tuple[str, str | None, str]:
-    """(required literal, literal its matches count or None, literal its matches start with) of a kind's pattern,
-    given as Python source.
+def _literal_tail(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The endings a text needs for `pattern` to match anywhere in it, when the pattern ends with a literal and
+    then ``$`` or ``\\Z``; else None.
+
+    ``$`` (without MULTILINE) matches at the end or before a final newline, so the literal ends the text or
+    comes just before its last "\\n". ``str.endswith`` checks it without the regex reading the text. (A
+    neighbour of rewardsmith.patterns._literal_head, kept here while that module is another helper's.)
+    """
+    if not isinstance(pattern.pattern, str) or pattern.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    parsed = _parsed_compiled(pattern)
+    if parsed is None or parsed.state.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    items = [(getattr(op, "name", str(op)), arg) for op, arg in parsed]
+    newline = False
+    anchored = False
+    while items and items[-1][0] == "AT":
+        where = getattr(items[-1][1], "name", str(items[-1][1]))
+        if where == "AT_END":
+            newline = True
+        elif where != "AT_END_STRING":
+            return None
+        anchored = True
+        items.pop()
+    tail = []
+    while items and items[-1][0] == "LITERAL":
+        tail.append(chr(items.pop()[1]))
+    if not anchored or not tail:
+        return None
+    literal = "".join(reversed(tail))
+    return (literal, literal + "\n") if newline else (literal,)
+
+
+def _regex_plan(source: str, flags: str) -> tuple[str, str | None, str, tuple[str, ...] | None]:
+    """(required literal, literal its matches count or None, literal its matches start with, endings a text
+    needs or None) of a kind's pattern, given as Python source.
 
     The source is a string literal and the flags ``0`` or ``re.NAME | ...``, as the kinds write them; anything
-    else gets no prefilter ("", None, ""), which changes no score.
+    else gets no prefilter ("", None, "", None), which changes no score.
     """
     try:
         value = 0
@@ -171,12 +205,12 @@ def _regex_plan(source: str, flags: str) -> tuple[str, str | None, str]:
             part = part.strip()
             if part != "0":
                 if not part.startswith("re.") or not part[3:].isidentifier():
-                    return "", None, ""
+                    return "", None, "", None
                 value |= int(getattr(re, part[3:]))
         pattern = re.compile(ast.literal_eval(source), value)
     except (ValueError, SyntaxError, AttributeError, re.error):
-        return "", None, ""
-    return _required_literal(pattern), _literal_count(pattern), _literal_head(pattern)
+        return "", None, "", None
+    return _required_literal(pattern), _literal_count(pattern), _literal_head(pattern), _literal_tail(pattern)
 
 
 # --------------------------------------------------------------------------- inlining the runtime

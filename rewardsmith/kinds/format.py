@@ -221,6 +221,10 @@ class AllowedTokens(Kind):
         # Longest first, so a token that is a prefix of another never wins a tie.
         ordered = sorted(set(params.tokens), key=lambda t: (-len(t), t))
         out.regexes["tokens"] = (py("|".join(re.escape(t) for t in ordered)), "0")
+        # When no token is a prefix of another, at most one matches at any position, so the answer is tokens back
+        # to back exactly when one run of them matches it whole: the scores take that one fullmatch.
+        if not any(a != b and b.startswith(a) for a in ordered for b in ordered):
+            out.regexes["run"] = (py("(?:" + "|".join(re.escape(t) for t in ordered) + ")+"), "0")
         out.lit.update(
             ignore_whitespace=py(params.ignore_whitespace),
             score_match=py(params.score_match),

@@ -154,6 +154,36 @@ def _split_answer(text, start, end, index):
     return piece
 
 
+def _has_border(marker):
+    """Whether a proper prefix of `marker` is also its suffix: only then can two occurrences overlap."""
+    return any(marker[:k] == marker[-k:] for k in range(1, len(marker)))
+
+
+def _split_answers(texts, start, end, index, strip):
+    """_split_answer of each text, stripped when `strip`, in one comprehension for the common indices; else None.
+
+    partition finds the first occurrence as split does; rpartition the last one, which is split's last piece
+    when occurrences of `start` cannot overlap. A missing piece reads as "", as _split_answer's IndexError.
+    """
+    if index == 0:
+        if end:
+            return [t.partition(start)[0].partition(end)[0].strip() for t in texts] if strip else [
+                t.partition(start)[0].partition(end)[0] for t in texts]
+        return [t.partition(start)[0].strip() for t in texts] if strip else [t.partition(start)[0] for t in texts]
+    if index == 1:
+        if end:
+            return [t.partition(start)[2].partition(start)[0].partition(end)[0].strip() for t in texts] if strip else [
+                t.partition(start)[2].partition(start)[0].partition(end)[0] for t in texts]
+        return [t.partition(start)[2].partition(start)[0].strip() for t in texts] if strip else [
+            t.partition(start)[2].partition(start)[0] for t in texts]
+    if index == -1 and not _has_border(start):
+        if end:
+            return [t.rpartition(start)[2].partition(end)[0].strip() for t in texts] if strip else [
+                t.rpartition(start)[2].partition(end)[0] for t in texts]
+        return [t.rpartition(start)[2].strip() for t in texts] if strip else [t.rpartition(start)[2] for t in texts]
+    return None
+
+
 def _extract_xml_tag_span(text, pattern, last):
     """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
     match = None
@@ -266,6 +296,10 @@ def _answers(readings, completions, scope, how, strip):
         answers = texts
     elif method == "split":
         _, start, end, index = how
+        answers = _split_answers(texts, start, end, index, strip)
+        if answers is not None:
+            readings[key] = answers
+            return answers
         answers = [_split_answer(t, start, end, index) for t in texts]
     elif method == "xml_tag":
         _, pattern, need, last = how
@@ -374,25 +408,7 @@ def xml_tags(prompts=None, completions=None, **kwargs):
     Why: Partial credit per tag, penalties for trailing text."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'transcript')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 0.0
-        if text.count('<think>\n') == 1:
-            score += 0.125
-        if text.count('\n</think>\n') == 1:
-            score += 0.125
-        if text.count('\n<answer>\n') == 1:
-            score += 0.125
-            score -= len(text.split('\n</answer>\n')[-1]) * 0.001
-        if text.count('\n</answer>') == 1:
-            score += 0.125
-            score -= (len(text.split('\n</answer>')[-1]) - 1) * 0.002
-        if text.count('<tool_call>') == 0:
-            score += -0.5
-        score -= (len(text.split('</think>')[-1]) - 3) * 0.0005
-        score -= len(text.split('\n')[-1]) * 0.0001
-        scores.append(score)
-    return scores
+    return [0.0 + (0.125 if text.count('<think>\n') == 1 else 0.0) + (0.125 if text.count('\n</think>\n') == 1 else 0.0) + (0.125 if (hit_3 := text.count('\n<answer>\n') == 1) else 0.0) - (len(text.split('\n</answer>\n')[-1]) * 0.001 if hit_3 else 0.0) + (0.125 if (hit_4 := text.count('\n</answer>') == 1) else 0.0) - ((len(text.split('\n</answer>')[-1]) - 1) * 0.002 if hit_4 else 0.0) + (-0.5 if text.count('<tool_call>') == 0 else 0.0) - (len(text.split('</think>')[-1]) - 3) * 0.0005 - len(text.split('\n')[-1]) * 0.0001 for text in texts]
 
 
 # --- direction_tokens: allowed_tokens, role verifier, weight 1.0
@@ -406,16 +422,8 @@ def direction_tokens(prompts=None, completions=None, **kwargs):
 
     Why: Only direction tokens after the first </think>."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'last')
     answers = _answers(batch, completions, 'last', ("after_tag", '</think>', False), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        sequence = "" if answer is None else "".join(answer.split())  # what _WHITESPACE.sub("", answer) gives, faster
-        ok = bool(sequence) and "".join(_RE_DIRECTION_TOKENS_TOKENS.findall(sequence)) == sequence
-        score = 1.0 if ok else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if answer and (sequence := answer if answer.isprintable() and " " not in answer else "".join(answer.split())) and "".join(_RE_DIRECTION_TOKENS_TOKENS.findall(sequence)) == sequence else 0.0 for answer in answers]
 
 
 def verify_direction_tokens(prompts=None, completions=None, **kwargs):
@@ -436,16 +444,8 @@ def letters_only(prompts=None, completions=None, **kwargs):
 
     Why: The answer is letters A and B back to back, spaces forbidden."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'last')
     answers = _answers(batch, completions, 'last', ("xml_tag", _RE_LETTERS_ONLY_EXTRACT, _RE_LETTERS_ONLY_EXTRACT_NEED, True), False)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        sequence = answer or ""
-        ok = bool(sequence) and "".join(_RE_LETTERS_ONLY_TOKENS.findall(sequence)) == sequence
-        score = 0.5 if ok else -0.5
-        scores.append(score)
-    return scores
+    return [0.5 if answer and (sequence := answer) and "".join(_RE_LETTERS_ONLY_TOKENS.findall(sequence)) == sequence else -0.5 for answer in answers]
 
 
 # --- search_budget: count_in_range, role verifier, weight 1.0

@@ -177,6 +177,36 @@ def _split_answer(text, start, end, index):
     return piece
 
 
+def _has_border(marker):
+    """Whether a proper prefix of `marker` is also its suffix: only then can two occurrences overlap."""
+    return any(marker[:k] == marker[-k:] for k in range(1, len(marker)))
+
+
+def _split_answers(texts, start, end, index, strip):
+    """_split_answer of each text, stripped when `strip`, in one comprehension for the common indices; else None.
+
+    partition finds the first occurrence as split does; rpartition the last one, which is split's last piece
+    when occurrences of `start` cannot overlap. A missing piece reads as "", as _split_answer's IndexError.
+    """
+    if index == 0:
+        if end:
+            return [t.partition(start)[0].partition(end)[0].strip() for t in texts] if strip else [
+                t.partition(start)[0].partition(end)[0] for t in texts]
+        return [t.partition(start)[0].strip() for t in texts] if strip else [t.partition(start)[0] for t in texts]
+    if index == 1:
+        if end:
+            return [t.partition(start)[2].partition(start)[0].partition(end)[0].strip() for t in texts] if strip else [
+                t.partition(start)[2].partition(start)[0].partition(end)[0] for t in texts]
+        return [t.partition(start)[2].partition(start)[0].strip() for t in texts] if strip else [
+            t.partition(start)[2].partition(start)[0] for t in texts]
+    if index == -1 and not _has_border(start):
+        if end:
+            return [t.rpartition(start)[2].partition(end)[0].strip() for t in texts] if strip else [
+                t.rpartition(start)[2].partition(end)[0] for t in texts]
+        return [t.rpartition(start)[2].strip() for t in texts] if strip else [t.rpartition(start)[2] for t in texts]
+    return None
+
+
 def _extract_xml_tag_span(text, pattern, last):
     """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
     match = None
@@ -289,6 +319,10 @@ def _answers(readings, completions, scope, how, strip):
         answers = texts
     elif method == "split":
         _, start, end, index = how
+        answers = _split_answers(texts, start, end, index, strip)
+        if answers is not None:
+            readings[key] = answers
+            return answers
         answers = [_split_answer(t, start, end, index) for t in texts]
     elif method == "xml_tag":
         _, pattern, need, last = how
@@ -427,6 +461,8 @@ def quoted_count(prompts=None, completions=None, **kwargs):
 
 _RE_ODD_TOKENS_TOKENS = re.compile('"""|\'\'\'|\\{\\{|\\}\\}|\\\\', 0)
 _RE_ODD_TOKENS_TOKENS_NEED = ''
+_RE_ODD_TOKENS_RUN = re.compile('(?:"""|\'\'\'|\\{\\{|\\}\\}|\\\\)+', 0)
+_RE_ODD_TOKENS_RUN_NEED = ''
 
 
 def odd_tokens(prompts=None, completions=None, **kwargs):
@@ -434,16 +470,8 @@ def odd_tokens(prompts=None, completions=None, **kwargs):
 
     Why: Tokens that are quotes and braces."""
     batch = _batch(completions)
-    texts = _texts(batch, completions, 'last')
     answers = _answers(batch, completions, 'last', ("whole",), True)
-    scores = []
-    for i, text in enumerate(texts):
-        answer = answers[i]
-        sequence = "" if answer is None else "".join(answer.split())  # what _WHITESPACE.sub("", answer) gives, faster
-        ok = bool(sequence) and "".join(_RE_ODD_TOKENS_TOKENS.findall(sequence)) == sequence
-        score = 1.0 if ok else 0.0
-        scores.append(score)
-    return scores
+    return [1.0 if answer and (sequence := answer if answer.isprintable() and " " not in answer else "".join(answer.split())) and _RE_ODD_TOKENS_RUN.fullmatch(sequence) else 0.0 for answer in answers]
 
 
 # --- odd_options: answer_shape, role reward, weight 1.0
@@ -478,16 +506,7 @@ def odd_tags(prompts=None, completions=None, **kwargs):
     Why: Counting quote marks."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'last')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 0.0
-        if text.count('"""') == 1:
-            score += 0.5
-        if text.count('\\\n') == 1:
-            score += 0.25
-            score -= len(text.split("'''")[-1]) * 0.01
-        scores.append(score)
-    return scores
+    return [0.0 + (0.5 if text.count('"""') == 1 else 0.0) + (0.25 if (hit_2 := text.count('\\\n') == 1) else 0.0) - (len(text.split("'''")[-1]) * 0.01 if hit_2 else 0.0) for text in texts]
 
 
 REWARD_FUNCS = [quoted_keywords, split_on_quotes, odd_separator, quoted_pattern, quoted_count, odd_tokens, odd_options, odd_tags]

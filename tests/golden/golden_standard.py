@@ -176,6 +176,36 @@ def _split_answer(text, start, end, index):
     return piece
 
 
+def _has_border(marker):
+    """Whether a proper prefix of `marker` is also its suffix: only then can two occurrences overlap."""
+    return any(marker[:k] == marker[-k:] for k in range(1, len(marker)))
+
+
+def _split_answers(texts, start, end, index, strip):
+    """_split_answer of each text, stripped when `strip`, in one comprehension for the common indices; else None.
+
+    partition finds the first occurrence as split does; rpartition the last one, which is split's last piece
+    when occurrences of `start` cannot overlap. A missing piece reads as "", as _split_answer's IndexError.
+    """
+    if index == 0:
+        if end:
+            return [t.partition(start)[0].partition(end)[0].strip() for t in texts] if strip else [
+                t.partition(start)[0].partition(end)[0] for t in texts]
+        return [t.partition(start)[0].strip() for t in texts] if strip else [t.partition(start)[0] for t in texts]
+    if index == 1:
+        if end:
+            return [t.partition(start)[2].partition(start)[0].partition(end)[0].strip() for t in texts] if strip else [
+                t.partition(start)[2].partition(start)[0].partition(end)[0] for t in texts]
+        return [t.partition(start)[2].partition(start)[0].strip() for t in texts] if strip else [
+            t.partition(start)[2].partition(start)[0] for t in texts]
+    if index == -1 and not _has_border(start):
+        if end:
+            return [t.rpartition(start)[2].partition(end)[0].strip() for t in texts] if strip else [
+                t.rpartition(start)[2].partition(end)[0] for t in texts]
+        return [t.rpartition(start)[2].strip() for t in texts] if strip else [t.rpartition(start)[2] for t in texts]
+    return None
+
+
 def _extract_xml_tag_span(text, pattern, last):
     """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
     match = None
@@ -288,6 +318,10 @@ def _answers(readings, completions, scope, how, strip):
         answers = texts
     elif method == "split":
         _, start, end, index = how
+        answers = _split_answers(texts, start, end, index, strip)
+        if answers is not None:
+            readings[key] = answers
+            return answers
         answers = [_split_answer(t, start, end, index) for t in texts]
     elif method == "xml_tag":
         _, pattern, need, last = how

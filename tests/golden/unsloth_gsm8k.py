@@ -175,6 +175,36 @@ def _split_answer(text, start, end, index):
     return piece
 
 
+def _has_border(marker):
+    """Whether a proper prefix of `marker` is also its suffix: only then can two occurrences overlap."""
+    return any(marker[:k] == marker[-k:] for k in range(1, len(marker)))
+
+
+def _split_answers(texts, start, end, index, strip):
+    """_split_answer of each text, stripped when `strip`, in one comprehension for the common indices; else None.
+
+    partition finds the first occurrence as split does; rpartition the last one, which is split's last piece
+    when occurrences of `start` cannot overlap. A missing piece reads as "", as _split_answer's IndexError.
+    """
+    if index == 0:
+        if end:
+            return [t.partition(start)[0].partition(end)[0].strip() for t in texts] if strip else [
+                t.partition(start)[0].partition(end)[0] for t in texts]
+        return [t.partition(start)[0].strip() for t in texts] if strip else [t.partition(start)[0] for t in texts]
+    if index == 1:
+        if end:
+            return [t.partition(start)[2].partition(start)[0].partition(end)[0].strip() for t in texts] if strip else [
+                t.partition(start)[2].partition(start)[0].partition(end)[0] for t in texts]
+        return [t.partition(start)[2].partition(start)[0].strip() for t in texts] if strip else [
+            t.partition(start)[2].partition(start)[0] for t in texts]
+    if index == -1 and not _has_border(start):
+        if end:
+            return [t.rpartition(start)[2].partition(end)[0].strip() for t in texts] if strip else [
+                t.rpartition(start)[2].partition(end)[0] for t in texts]
+        return [t.rpartition(start)[2].strip() for t in texts] if strip else [t.rpartition(start)[2] for t in texts]
+    return None
+
+
 def _extract_xml_tag_span(text, pattern, last):
     """The span of group 1 of `pattern` (``<tag>(.*?)</tag>``) at its first or last match, else None."""
     match = None
@@ -287,6 +317,10 @@ def _answers(readings, completions, scope, how, strip):
         answers = texts
     elif method == "split":
         _, start, end, index = how
+        answers = _split_answers(texts, start, end, index, strip)
+        if answers is not None:
+            readings[key] = answers
+            return answers
         answers = [_split_answer(t, start, end, index) for t in texts]
     elif method == "xml_tag":
         _, pattern, need, last = how
@@ -317,21 +351,7 @@ def xmlcount_reward_func(prompts=None, completions=None, **kwargs):
     Why: 0.125 per well-placed tag, minus 0.001 per character after the closing answer tag."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'first')
-    scores = []
-    for i, text in enumerate(texts):
-        score = 0.0
-        if text.count('<reasoning>\n') == 1:
-            score += 0.125
-        if text.count('\n</reasoning>\n') == 1:
-            score += 0.125
-        if text.count('\n<answer>\n') == 1:
-            score += 0.125
-            score -= len(text.split('\n</answer>\n')[-1]) * 0.001
-        if text.count('\n</answer>') == 1:
-            score += 0.125
-            score -= (len(text.split('\n</answer>')[-1]) - 1) * 0.001
-        scores.append(score)
-    return scores
+    return [0.0 + (0.125 if text.count('<reasoning>\n') == 1 else 0.0) + (0.125 if text.count('\n</reasoning>\n') == 1 else 0.0) + (0.125 if (hit_3 := text.count('\n<answer>\n') == 1) else 0.0) - (len(text.split('\n</answer>\n')[-1]) * 0.001 if hit_3 else 0.0) + (0.125 if (hit_4 := text.count('\n</answer>') == 1) else 0.0) - ((len(text.split('\n</answer>')[-1]) - 1) * 0.001 if hit_4 else 0.0) for text in texts]
 
 
 # --- soft_format_reward_func: regex_format, role reward, weight 1.0
@@ -361,7 +381,7 @@ def strict_format_reward_func(prompts=None, completions=None, **kwargs):
     Why: The exact newline layout of the system prompt's format."""
     batch = _batch(completions)
     texts = _texts(batch, completions, 'first')
-    return [0.5 if text.startswith('<reasoning>\n') and _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0 for text in texts]
+    return [0.5 if text.startswith('<reasoning>\n') and text.endswith(('\n</answer>\n', '\n</answer>\n\n',)) and _RE_STRICT_FORMAT_REWARD_FUNC_FORMAT.match(text) else 0.0 for text in texts]
 
 
 # --- int_reward_func: answer_shape, role reward, weight 1.0

@@ -18,7 +18,9 @@ from rewardsmith.runtime.batch import (
     _answers,
     _batch,
     _match_counts,
+    _has_border,
     _split_answer,
+    _split_answers,
     _texts,
 )
 from rewardsmith.runtime.extract import (
@@ -182,6 +184,29 @@ _piece_text = st.lists(st.sampled_from(["<answer>", "</answer>", "a", "b", "aa",
 @settings(max_examples=400, deadline=None)
 def test_split_answer_is_extract_split(text, start, end, index):
     assert _split_answer(text, start, end, index) == _extract_split(text, start, end, index)
+
+
+_border_marker = st.sampled_from(["<answer>", "</answer>", "ab", "aa", "aba", "\n", "\n</answer>\n", "x\nx"])
+_border_text = st.lists(st.sampled_from(["<answer>", "</answer>", "a", "b", "aa", "\n", " ", "x"]), max_size=12).map("".join)
+
+
+@given(st.lists(_border_text, max_size=4), _border_marker, _marker, st.integers(-3, 3), st.booleans())
+@settings(max_examples=600, deadline=None)
+def test_split_answers_are_extract_split(texts, start, end, index, strip):
+    got = _split_answers(texts, start, end, index, strip)
+    if got is not None:
+        want = [_extract_split(t, start, end, index) for t in texts]
+        assert got == ([a.strip() for a in want] if strip else want)
+
+
+def test_split_answers_take_the_common_indices_in_one_comprehension():
+    # a start whose occurrences can overlap ("aa" in "aaa") is not read from the right: split's last piece differs
+    assert _has_border("aa") and _has_border("\n</answer>\n") and not _has_border("<answer>")
+    assert _split_answers(["aaa"], "aa", "", -1, False) is None
+    assert "aaa".split("aa")[-1] == "a" and "aaa".rpartition("aa")[2] == ""
+    assert _split_answers(["x<answer> 7 </answer>y"], "<answer>", "</answer>", -1, True) == ["7"]
+    assert _split_answers(["a</think>b</think>c", "none"], "</think>", "", 1, False) == ["b", ""]
+    assert _split_answers(["t"], "<a>", "", 2, False) is None
 
 
 TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
