@@ -452,8 +452,8 @@ CHUNK = 16 * 256
 
 def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: float,
                 extra: dict[str, float], progress: Callable[[int, int], None] | None = None,
-                memory_mb: int = DEFAULT_MEMORY_MB,
-                env_allow: Sequence[str] = ()) -> ShardResult:
+                memory_mb: int = DEFAULT_MEMORY_MB, env_allow: Sequence[str] = (),
+                started: Callable[[Bench], None] | None = None) -> ShardResult:
     """Every rule on the samples of one shard, in a worker of its own that reads it chunk by chunk.
 
     `progress` gets (rule calls done, bytes of the shard read) after each chunk.
@@ -462,6 +462,7 @@ def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: fl
     shard that asks (``Shard.describe``) each chunk's description (rewardsmith.lean). What the Ray engine runs
     as one task, and each thread of a local parallel run.
     `env_allow`: the key variables of the judge rules the user approved (rewardsmith.judging), and no other.
+    `started`: given the shard's bench before it starts work (so a caller in another thread can stop it).
     """
     scores: dict[str, list[float | None]] = {n: [] for n in names}
     errors: dict[str, dict[int, str]] = {n: {} for n in names}
@@ -469,6 +470,8 @@ def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: fl
     count = rows = 0
     described: list[Any] = []
     with Bench(time_limit=time_limit, memory_mb=memory_mb, env_allow=env_allow) as bench:
+        if started:
+            started(bench)
         bench.load(code)
         bench.set_shard(shard)
         offset = shard.start
@@ -495,19 +498,31 @@ def _run_shards(code: str, shards: list[Shard], names: list[str], time_limit: fl
     """score_shard on every shard at once, one worker each (threads wait on the sockets, the workers do the
     work); `report(k, calls, bytes)` as shard k goes. The first failure is raised in the caller's thread."""
     outcome: list[Any] = [None] * len(shards)
+    benches: list[Bench] = []
 
     def run(k: int) -> None:
         try:
             outcome[k] = score_shard(code, shards[k], names, time_limit=time_limit, extra=extra,
-                                     progress=lambda n, b, k=k: report(k, n, b), env_allow=env_allow)
+                                     progress=lambda n, b, k=k: report(k, n, b), env_allow=env_allow,
+                                     started=benches.append)
         except BaseException as exc:  # re-raised in the caller's thread
             outcome[k] = exc
 
-    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(len(shards))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    if len(shards) == 1:
+        run(0)  # no thread: Ctrl-C and SIGTERM unwind through the bench's own `with`
+    else:
+        threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(len(shards))]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM) while the threads wait on their workers: daemon threads never
+            # reach their `with`, so stop the workers here, or one spinning in a rule would outlive us.
+            for bench in list(benches):
+                bench._kill()
+            raise
     for item in outcome:
         if isinstance(item, BaseException):
             raise item

@@ -284,14 +284,15 @@ def _wait_gone(procs: list[Any], seconds: float = 5.0) -> list[Any]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-@pytest.mark.parametrize("after", [4.0, 12.0])  # while the bench scores, then in the diagnostics
-def test_no_child_outlives_a_signalled_test_run(tmp_path: Path, sig: int, after: float) -> None:
+@pytest.mark.parametrize("after, rows", [(4.0, 2), (12.0, 2), (4.0, 24)],
+                         ids=["scoring", "diagnostics", "scoring-two-shards"])  # 24 rows: 4.8 MB, two workers
+def test_no_child_outlives_a_signalled_test_run(tmp_path: Path, sig: int, after: float, rows: int) -> None:
     import psutil  # in the dev extra: CI runs this, never skips it
     samples = tmp_path / "big.jsonl"
     # One call of this rule takes minutes (quadratic search over 200,000 characters): a hanging rule. The
     # leading "x" gets past the module's literal prefilter (no "x", no search), so the regex really runs.
     samples.write_text("".join(json.dumps({"prompt": "q", "completion": "x" + "a" * 200_000 + "!", "label": k == 0})
-                               + "\n" for k in range(2)))
+                               + "\n" for k in range(rows)))
     spec = tmp_path / "spec.json"
     spec.write_text(_spec_yaml("regex_format", r"\w+\s+x"))
     proc = subprocess.Popen([sys.executable, "-m", "rewardsmith", "test", str(spec), str(samples)],
