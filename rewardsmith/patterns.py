@@ -26,6 +26,7 @@ with RE2 would change what matches: ``$`` before a final newline, Unicode ``\\d`
 from __future__ import annotations
 
 import atexit
+import functools
 import math
 import os
 import pickle
@@ -353,7 +354,12 @@ def confirm_shape(shape: Shape, find: Any) -> dict[str, Any] | None:
     return None
 
 
+@functools.lru_cache(maxsize=512)
 def _parsed(pattern: str, flags: int) -> Any:
+    """The parse tree, parsed once per pattern and flags (the lint and the bounded calls ask thousands of times).
+
+    Shared between callers: read it, never change it.
+    """
     try:
         return sre_parse.parse(pattern, flags)
     except re.error:
@@ -490,9 +496,31 @@ def worst_case_steps(pattern: str, length: int, flags: int = 0, mode: str = "sea
     return min(ways * starts * (len(pattern) + 1), _HUGE)
 
 
+# (pattern, flags, mode) -> [longest length known cheap, shortest length known dear]. worst_case_steps never
+# falls as the length grows, so one answer settles every shorter (cheap) or longer (dear) text.
+_cheap_up_to: dict[tuple[str, int, str], list[float]] = {}
+
+
 def runs_in_process(pattern: str, length: int, flags: int = 0, mode: str = "search") -> bool:
     """Whether `pattern` is cheap enough on `length` characters to run without a time limit."""
-    return os.environ.get(_IN_RUNNER) == "1" or worst_case_steps(pattern, length, flags, mode) <= IN_PROCESS_STEPS
+    if os.environ.get(_IN_RUNNER) == "1":
+        return True
+    key = (pattern, flags, mode)
+    known = _cheap_up_to.get(key)
+    if known is None:
+        if len(_cheap_up_to) >= 4096:  # a long TUI session edits many patterns: forget the old ones
+            _cheap_up_to.clear()
+        known = _cheap_up_to.setdefault(key, [-1.0, math.inf])
+    if length <= known[0]:
+        return True
+    if length >= known[1]:
+        return False
+    cheap = worst_case_steps(pattern, length, flags, mode) <= IN_PROCESS_STEPS
+    if cheap:
+        known[0] = max(known[0], length)
+    else:
+        known[1] = min(known[1], length)
+    return cheap
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def _pattern_only(ctx: Context) -> list[_Pattern]:
 
 def _texts(ctx: Context, rule: Any) -> list[tuple[int, str]]:
     scope = ctx.kind(rule).scope(rule.params)
-    return [(i, scoped_text(s.completion, scope)) for i, s in enumerate(ctx.samples)][:_MAX_TEXTS]
+    return [(i, scoped_text(ctx.samples[i].completion, scope)) for i in range(min(len(ctx.samples), _MAX_TEXTS))]
 
 
 def _crlf(t: str) -> str:
@@ -267,8 +267,9 @@ def _lint_anchor(ctx: Context, pat: _Pattern, result: LintPlan, texts: list[tupl
     for i, t in texts:
         base = t.rstrip("\n")
         forms = [base, base + "\n", base + "\n\n"]
-        ok = [f for f in forms if find_i(f)]
-        bad = [f for f in forms if not find_i(f)]
+        found = [(f, bool(find_i(f))) for f in forms]  # each form run once: a bounded call may be a round trip
+        ok = [f for f, hit in found if hit]
+        bad = [f for f, hit in found if not hit]
         if not ok or not bad:
             continue
         if t in bad:
