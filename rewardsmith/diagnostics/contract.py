@@ -30,9 +30,11 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..completions import message_text
 from ..samples import TRL_RESERVED_COLUMNS
 from ._common import (
     Candidate,
@@ -143,13 +145,43 @@ def runtime_probe(source: str, prompts: list[Any], completions: list[Any], colum
         return {"load": f"the check process failed: {tail}", "funcs": []}
 
 
+class _PendingProbe:
+    """runtime_probe() running on a thread: the fresh interpreter starts (~0.1 s, mostly site imports) while
+    the other diagnostics plan and the bench scores their candidates."""
+
+    def __init__(self, *args: Any) -> None:
+        self._out: dict[str, Any] = {}
+        # The thread that starts the child waits for it, so PR_SET_PDEATHSIG only fires with the process.
+        self._thread = threading.Thread(target=self._run, args=args, name="rewardsmith-contract-probe", daemon=True)
+        self._thread.start()
+
+    def _run(self, *args: Any) -> None:
+        try:
+            self._out["value"] = runtime_probe(*args)
+        except BaseException as exc:  # handed to the caller of result()
+            self._out["raised"] = exc
+
+    def result(self) -> dict[str, Any]:
+        self._thread.join()
+        if "raised" in self._out:
+            raise self._out["raised"]
+        return self._out["value"]
+
+
 @dataclass
 class ContractPlan(Plan):
-    runtime: dict[str, Any] = field(default_factory=dict)
+    runtime: dict[str, Any] = field(default_factory=dict)  # filled by wait_runtime() once the probe is back
+    pending: _PendingProbe | None = None
     flips: list[tuple[str, int, str]] = field(default_factory=list)  # key, sample index, shape it became
     tool_turns: list[tuple[str, int]] = field(default_factory=list)  # key (final message alone), sample index
     prefill_tag: str | None = None
     prefill: list[tuple[str, int, bool]] = field(default_factory=list)  # key, index, tag added (vs removed)
+
+    def wait_runtime(self) -> dict[str, Any]:
+        """The fresh interpreter's findings (runtime_probe), waiting for it when it is still running."""
+        if self.pending is not None:
+            self.runtime, self.pending = self.pending.result(), None
+        return self.runtime
 
 
 def _shape(completion: Any) -> str:
@@ -192,7 +224,8 @@ def _prompt_tail(prompt: Any) -> str:
         return ""
     if isinstance(prompt, str):
         return prompt
-    return scoped_text(prompt[-1:], "first") if prompt and isinstance(prompt[-1], dict) else ""
+    # scoped_text(prompt[-1:], "first") is that message's text: read it directly, once per sample of the set.
+    return message_text(prompt[-1]) if prompt and isinstance(prompt[-1], dict) else ""
 
 
 def _prefill_tag(ctx: Context) -> str | None:
@@ -214,7 +247,7 @@ def plan(ctx: Context) -> ContractPlan:
     candidates = result.candidates
     head = list(ctx.samples)[:3]
     columns = {c: [s.refs.get(c) for s in head] for c in ctx.samples.columns}
-    result.runtime = runtime_probe(ctx.source, [s.prompt for s in head], [s.completion for s in head], columns)
+    result.pending = _PendingProbe(ctx.source, [s.prompt for s in head], [s.completion for s in head], columns)
 
     for i, s in enumerate(ctx.samples):
         if len(result.flips) == _FLIPS:
@@ -254,12 +287,13 @@ def conclude(ctx: Context, cplan: ContractPlan, scored: Scored) -> Part:
     """What would break or silently corrupt a TRL run: columns, the functions' contract, shapes, prefill."""
     part = Part("contract", "TRL contract")
     data: dict[str, Any] = {}
-    missing = _columns(ctx, cplan.runtime, part, data)
-    _runtime(ctx, cplan.runtime, part, data, missing)
+    runtime = cplan.wait_runtime()
+    missing = _columns(ctx, runtime, part, data)
+    _runtime(ctx, runtime, part, data, missing)
     _nones(ctx, part, data)
     _shapes(ctx, cplan, scored, part, data)
     _tool_turns(ctx, cplan, scored, part, data)
-    _signals(ctx, cplan.runtime, part, data)
+    _signals(ctx, runtime, part, data)
     _prefill(ctx, cplan, scored, part, data)
     part.data = data
     return part
@@ -349,7 +383,8 @@ def _nones(ctx: Context, part: Part, data: dict[str, Any]) -> None:
 def _shapes(ctx: Context, cplan: ContractPlan, scored: Scored, part: Part, data: dict[str, Any]) -> None:
     shapes: dict[str, int] = {}
     for s in ctx.samples:
-        shapes[_shape(s.completion)] = shapes.get(_shape(s.completion), 0) + 1
+        shape = _shape(s.completion)
+        shapes[shape] = shapes.get(shape, 0) + 1
     data["shapes"] = shapes
     line = "completions here: " + ", ".join(f"{n} {k}" for k, n in shapes.items())
     if "transcript dict" in shapes:

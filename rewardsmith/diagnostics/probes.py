@@ -412,9 +412,10 @@ def _templates(ctx: Context, extract: Extract | None, reference: str | None) -> 
             if g and g.strip():
                 golds.setdefault(s.group, g.strip())
     out: list[Template] = []
+    good = ctx.samples.good_flags()
     for gid, idx in ctx.samples.groups().items():
         order = sorted(idx, key=lambda i: (-(ctx.totals[i] if ctx.totals[i] is not None else -math.inf),
-                                           ctx.samples[i].is_good is not True, i))
+                                           good[i] is not True, i))
         for i in order:
             sample = ctx.samples[i]
             text = last_text(sample.completion)
@@ -430,8 +431,8 @@ def _templates(ctx: Context, extract: Extract | None, reference: str | None) -> 
                 continue
             ref_value = sample.refs.get(reference) if reference else None
             accepted = {str(a).strip().lower() for a in (ref_value if isinstance(ref_value, (list, tuple)) else [gold])}
-            accepted |= {str(a).strip().lower() for s in ctx.samples if s.group == gid
-                         for k, v in s.refs.items() if isinstance(v, (list, tuple)) for a in v}
+            accepted |= {str(a).strip().lower() for j in idx
+                         for k, v in ctx.samples[j].refs.items() if isinstance(v, (list, tuple)) for a in v}
             accepted.add(gold.lower())
             others = [g for o, g in golds.items() if o != gid]
             wrong, wrong2 = _wrong_answers(gold, others, accepted)
