@@ -266,16 +266,23 @@ def _lint_pattern(ctx: Context, pat: _Pattern, result: LintPlan) -> None:
                     break
 
     if pat.mode == "match" and not _anchored_start(parsed):
-        rx_search, rx_match = _finder(pat.pattern, flags_i, "search"), _finder(pat.pattern, flags_i, "match")
-        for i, t in texts:
-            m = rx_search(t)
-            if m and m.start() > 0 and not rx_match(t):
-                result.findings.append(Finding(
-                    rule.name, "match_for_search",
-                    f"{rule.name}: re.match only looks at the start, but the pattern has no ^ and samples have "
-                    f"text before what it looks for ({short(t[: m.start()], 40)} first); use mode: search "
-                    "(or anchor it on purpose)",
-                    t, ctx.samples[i].id, as_is=True))
+        rx_search, rx_match = _Finder(pat.pattern, flags_i, "search"), _Finder(pat.pattern, flags_i, "match")
+        for chunk in _chunks(texts):
+            rx_search.ahead(t for _, t in chunk)
+            rx_match.ahead([t for _, t in chunk if (m := rx_search(t)) and m.start() > 0])
+            found = False
+            for i, t in chunk:
+                m = rx_search(t)
+                if m and m.start() > 0 and not rx_match(t):
+                    result.findings.append(Finding(
+                        rule.name, "match_for_search",
+                        f"{rule.name}: re.match only looks at the start, but the pattern has no ^ and samples have "
+                        f"text before what it looks for ({short(t[: m.start()], 40)} first); use mode: search "
+                        "(or anchor it on purpose)",
+                        t, ctx.samples[i].id, as_is=True))
+                    found = True
+                    break
+            if found:
                 break
 
     anchor, needs_nl = _end_anchor(parsed)
@@ -283,7 +290,10 @@ def _lint_pattern(ctx: Context, pat: _Pattern, result: LintPlan) -> None:
         _lint_anchor(ctx, pat, result, texts, find_i, anchor, needs_nl, dot_issue)
 
     if _literal_newline(parsed):
+        ahead = {c[0][0]: c for c in _chunks(texts)}  # read ahead in doubling runs as the loop reaches each
         for i, t in texts:
+            if i in ahead:
+                find_i.ahead(u for _, u in ahead[i])
             if not find_i(t):
                 continue
             for label, t2 in (("with Windows line endings", _crlf(t)), ("with its tags on one line", _one_line(t))):

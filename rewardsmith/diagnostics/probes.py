@@ -407,12 +407,18 @@ def _wrong_answers(gold: str, others: list[str], accepted: set[str]) -> tuple[st
 def _templates(ctx: Context, extract: Extract | None, reference: str | None) -> list[Template]:
     golds: dict[str, str] = {}
     if reference:
-        for s in ctx.samples:
-            g = _first(s.refs.get(reference))
-            if g and g.strip():
-                golds.setdefault(s.group, g.strip())
+        # Each group's first gold, in the order a pass over every sample meets them (the distractors' order):
+        # a group's first sample has one as a rule, so this reads one sample per group.
+        first: list[tuple[int, str, str]] = []
+        for gid, idx in ctx.samples.groups().items():
+            for i in idx:
+                g = _first(ctx.samples[i].refs.get(reference))
+                if g and g.strip():
+                    first.append((i, gid, g.strip()))
+                    break
+        golds = {gid: g for _, gid, g in sorted(first)}
     out: list[Template] = []
-    good = ctx.samples.good_flags()
+    good = ctx.good
     for gid, idx in ctx.samples.groups().items():
         order = sorted(idx, key=lambda i: (-(ctx.totals[i] if ctx.totals[i] is not None else -math.inf),
                                            good[i] is not True, i))

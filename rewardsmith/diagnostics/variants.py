@@ -136,7 +136,7 @@ def _well_scoring(ctx: Context, rule_name: str) -> list[int]:
             return []  # it never passes here: there is no verdict to keep
     top = [i for v, i in present if v >= best - EPS]
     # Labelled-good first, then one per group before a second from the same group.
-    good = ctx.samples.good_flags()
+    good = ctx.good
     top = [i for i in top if good[i] is True] + [i for i in top if good[i] is not True]  # a stable sort
     picked: list[int] = []
     seen: set[str] = set()
