@@ -30,7 +30,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,43 +144,13 @@ def runtime_probe(source: str, prompts: list[Any], completions: list[Any], colum
         return {"load": f"the check process failed: {tail}", "funcs": []}
 
 
-class _PendingProbe:
-    """runtime_probe() running on a thread: the fresh interpreter starts (~0.1 s, mostly site imports) while
-    the other diagnostics plan and the bench scores their candidates."""
-
-    def __init__(self, *args: Any) -> None:
-        self._out: dict[str, Any] = {}
-        # The thread that starts the child waits for it, so PR_SET_PDEATHSIG only fires with the process.
-        self._thread = threading.Thread(target=self._run, args=args, name="rewardsmith-contract-probe", daemon=True)
-        self._thread.start()
-
-    def _run(self, *args: Any) -> None:
-        try:
-            self._out["value"] = runtime_probe(*args)
-        except BaseException as exc:  # handed to the caller of result()
-            self._out["raised"] = exc
-
-    def result(self) -> dict[str, Any]:
-        self._thread.join()
-        if "raised" in self._out:
-            raise self._out["raised"]
-        return self._out["value"]
-
-
 @dataclass
 class ContractPlan(Plan):
-    runtime: dict[str, Any] = field(default_factory=dict)  # filled by wait_runtime() once the probe is back
-    pending: _PendingProbe | None = None
+    runtime: dict[str, Any] = field(default_factory=dict)
     flips: list[tuple[str, int, str]] = field(default_factory=list)  # key, sample index, shape it became
     tool_turns: list[tuple[str, int]] = field(default_factory=list)  # key (final message alone), sample index
     prefill_tag: str | None = None
     prefill: list[tuple[str, int, bool]] = field(default_factory=list)  # key, index, tag added (vs removed)
-
-    def wait_runtime(self) -> dict[str, Any]:
-        """The fresh interpreter's findings (runtime_probe), waiting for it when it is still running."""
-        if self.pending is not None:
-            self.runtime, self.pending = self.pending.result(), None
-        return self.runtime
 
 
 def _shape(completion: Any) -> str:
@@ -258,7 +227,7 @@ def plan(ctx: Context) -> ContractPlan:
     candidates = result.candidates
     head = list(ctx.samples)[:3]
     columns = {c: [s.refs.get(c) for s in head] for c in ctx.samples.columns}
-    result.pending = _PendingProbe(ctx.source, [s.prompt for s in head], [s.completion for s in head], columns)
+    result.runtime = runtime_probe(ctx.source, [s.prompt for s in head], [s.completion for s in head], columns)
 
     for i, s in enumerate(ctx.samples):
         if len(result.flips) == _FLIPS:
@@ -300,7 +269,7 @@ def conclude(ctx: Context, cplan: ContractPlan, scored: Scored) -> Part:
     """What would break or silently corrupt a TRL run: columns, the functions' contract, shapes, prefill."""
     part = Part("contract", "TRL contract")
     data: dict[str, Any] = {}
-    runtime = cplan.wait_runtime()
+    runtime = cplan.runtime
     missing = _columns(ctx, runtime, part, data)
     _runtime(ctx, runtime, part, data, missing)
     _nones(ctx, part, data)
