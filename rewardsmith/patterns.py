@@ -26,6 +26,7 @@ with RE2 would change what matches: ``$`` before a final newline, Unicode ``\\d`
 from __future__ import annotations
 
 import atexit
+import functools
 import math
 import os
 import pickle
@@ -37,7 +38,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,7 @@ __all__ = [
     "confirm_shape",
     "find",
     "find_all",
+    "find_each",
     "parse_pattern",
     "regex_shapes",
     "run_bounded",
@@ -353,7 +355,12 @@ def confirm_shape(shape: Shape, find: Any) -> dict[str, Any] | None:
     return None
 
 
+@functools.lru_cache(maxsize=512)
 def _parsed(pattern: str, flags: int) -> Any:
+    """The parse tree, parsed once per pattern and flags (the lint and the bounded calls ask thousands of times).
+
+    Shared between callers: read it, never change it.
+    """
     try:
         return sre_parse.parse(pattern, flags)
     except re.error:
@@ -490,9 +497,31 @@ def worst_case_steps(pattern: str, length: int, flags: int = 0, mode: str = "sea
     return min(ways * starts * (len(pattern) + 1), _HUGE)
 
 
+# (pattern, flags, mode) -> [longest length known cheap, shortest length known dear]. worst_case_steps never
+# falls as the length grows, so one answer settles every shorter (cheap) or longer (dear) text.
+_cheap_up_to: dict[tuple[str, int, str], list[float]] = {}
+
+
 def runs_in_process(pattern: str, length: int, flags: int = 0, mode: str = "search") -> bool:
     """Whether `pattern` is cheap enough on `length` characters to run without a time limit."""
-    return os.environ.get(_IN_RUNNER) == "1" or worst_case_steps(pattern, length, flags, mode) <= IN_PROCESS_STEPS
+    if os.environ.get(_IN_RUNNER) == "1":
+        return True
+    key = (pattern, flags, mode)
+    known = _cheap_up_to.get(key)
+    if known is None:
+        if len(_cheap_up_to) >= 4096:  # a long TUI session edits many patterns: forget the old ones
+            _cheap_up_to.clear()
+        known = _cheap_up_to.setdefault(key, [-1.0, math.inf])
+    if length <= known[0]:
+        return True
+    if length >= known[1]:
+        return False
+    cheap = worst_case_steps(pattern, length, flags, mode) <= IN_PROCESS_STEPS
+    if cheap:
+        known[0] = max(known[0], length)
+    else:
+        known[1] = min(known[1], length)
+    return cheap
 
 
 @dataclass(frozen=True)
@@ -574,21 +603,41 @@ def handle(msg):
         return fn(*args, **kwargs)
     raise ValueError(f"unknown request {op!r}")
 
-while True:
-    head = inp.read(4)
-    if len(head) < 4:
-        break
-    msg = pickle.loads(inp.read(struct.unpack(">I", head)[0]))
-    try:
-        reply = ("ok", handle(msg))
-    except BaseException as exc:
-        reply = ("raised", exc)
+def send(reply):
     try:
         data = pickle.dumps(reply)
     except Exception as exc:
         data = pickle.dumps(("raised", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
     out.write(struct.pack(">I", len(data)) + data)
     out.flush()
+
+def find_each(pattern, flags, mode, texts):
+    # One reply per text, as soon as it is done: the parent gives each text its own limit.
+    try:
+        fn = getattr(re.compile(pattern, flags), mode)
+    except BaseException as exc:
+        for _ in texts:
+            send(("raised", exc))
+        return
+    for text in texts:
+        try:
+            send(("ok", regs(fn(text))))
+        except BaseException as exc:
+            send(("raised", exc))
+
+while True:
+    head = inp.read(4)
+    if len(head) < 4:
+        break
+    msg = pickle.loads(inp.read(struct.unpack(">I", head)[0]))
+    if msg[0] == "find_each":
+        find_each(*msg[1:])
+        continue
+    try:
+        reply = ("ok", handle(msg))
+    except BaseException as exc:
+        reply = ("raised", exc)
+    send(reply)
 '''
 
 
@@ -635,6 +684,7 @@ class _Runner:
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._buf = b""  # what the child wrote past the reply read last (find_each streams several)
 
     def _start(self) -> None:
         env = dict(os.environ)
@@ -648,6 +698,7 @@ class _Runner:
 
     def kill(self) -> None:
         proc, self._proc = self._proc, None
+        self._buf = b""
         if proc is None:
             return
         proc.kill()
@@ -659,9 +710,9 @@ class _Runner:
             if pipe is not None:
                 pipe.close()
 
-    def _exchange(self, message: tuple[Any, ...], limit: float) -> Any:
+    def _send(self, message: tuple[Any, ...]) -> None:
         proc = self._proc
-        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        assert proc is not None and proc.stdin is not None
         data = pickle.dumps(message)
         try:
             proc.stdin.write(struct.pack(">I", len(data)) + data)
@@ -669,25 +720,32 @@ class _Runner:
         except (BrokenPipeError, OSError):
             self.kill()
             raise PatternRunnerDied from None
+
+    def _receive(self, limit: float) -> tuple[str, Any]:
+        """The child's next reply, (status, value); PatternRunnerStopped (the child killed) past `limit`."""
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
         fd = proc.stdout.fileno()
         deadline = time.monotonic() + limit
-        buf = b""
-        need = 4
-        size: int | None = None
-        while len(buf) < need:
+        buf = self._buf
+        while True:
+            need = 4 + struct.unpack(">I", buf[:4])[0] if len(buf) >= 4 else 4
+            if len(buf) >= need > 4:
+                self._buf = buf[need:]
+                return pickle.loads(buf[4:need])
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 self.kill()
                 raise PatternRunnerStopped
-            chunk = os.read(fd, max(need - len(buf), 65536) if size is not None else need - len(buf))
+            chunk = os.read(fd, max(65536, need - len(buf)))
             if not chunk:
                 self.kill()
                 raise PatternRunnerDied
             buf += chunk
-            if size is None and len(buf) >= 4:
-                size = struct.unpack(">I", buf[:4])[0]
-                need = 4 + size
-        status, value = pickle.loads(buf[4:need])
+
+    def _exchange(self, message: tuple[Any, ...], limit: float) -> Any:
+        self._send(message)
+        status, value = self._receive(limit)
         if status == "raised":
             raise value
         return value
@@ -705,6 +763,32 @@ class _Runner:
                     if attempt:
                         raise RuntimeError("the pattern process died while running a pattern") from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def request_each(self, message: tuple[Any, ...], count: int, limit: float) -> list[tuple[str, Any]]:
+        """The `count` replies (status, value) to a streaming request (find_each), each given `limit` seconds.
+
+        Shorter when a reply ran past its limit (the child is then killed) or the child died: the rest unsent.
+        """
+        with self._lock:
+            got: list[tuple[str, Any]] = []
+            for attempt in (0, 1):
+                try:
+                    if self._proc is None or self._proc.poll() is not None:
+                        self.kill()
+                        self._start()
+                    self._send(message)
+                    while len(got) < count:
+                        got.append(self._receive(limit))
+                    return got
+                except PatternRunnerStopped:
+                    return got
+                except PatternRunnerDied:
+                    if got or attempt:
+                        return got
+                except BaseException:
+                    self.kill()  # replies still in the pipe would answer the next request
+                    raise
+            return got
 
 
 _runner = _Runner()
@@ -745,6 +829,45 @@ def find(pattern: str, text: str, flags: int = 0, mode: str = "search", *,
         return getattr(re.compile(pattern, flags), mode)(text)
     got = _bounded(("find", pattern, flags, mode), pattern, len(text), ("find", pattern, flags, mode, text), limit)
     return _found(text, got)
+
+
+UNSETTLED = object()  # find_each: a text find() has to be asked about itself (see there)
+
+
+def find_each(pattern: str, texts: Sequence[str], flags: int = 0, mode: str = "search", *,
+              limit: float = TIME_LIMIT) -> list[Any]:
+    """``[find(pattern, t, flags, mode) for t in texts]``, the texts that need the child sent in one round trip.
+
+    Each text still gets `limit` seconds. An item is :data:`UNSETTLED` where ``find`` would not have returned a
+    value (it raised, ran past the limit, or the text is longer than one that timed out before), and for every
+    text sent after one that ran past the limit: call ``find`` on those when you reach them, which then raises
+    (and remembers the timeout) exactly as a loop of ``find`` calls would have. Nothing is remembered here, so
+    reading ahead of a loop that may stop early changes no later answer.
+    """
+    if mode not in ("search", "match", "fullmatch"):
+        raise ValueError(f"mode must be search, match or fullmatch, not {mode!r}")
+    out: list[Any] = [UNSETTLED] * len(texts)
+    away: list[int] = []
+    with _slow_lock:
+        known = _slow.get(("find", pattern, flags, mode))
+    for k, text in enumerate(texts):
+        if runs_in_process(pattern, len(text), flags, mode):
+            try:
+                out[k] = getattr(re.compile(pattern, flags), mode)(text)
+            except Exception:  # noqa: BLE001 - find() raises it for this text itself
+                pass
+        elif known is None or len(text) < known:
+            away.append(k)
+    if away:
+        try:
+            replies = _runner.request_each(("find_each", pattern, flags, mode, [texts[k] for k in away]),
+                                           len(away), limit)
+        except (RuntimeError, OSError):  # no child: find() reports it where it is asked
+            replies = []
+        for k, (status, value) in zip(away, replies):
+            if status == "ok":
+                out[k] = _found(texts[k], value)
+    return out
 
 
 def find_all(pattern: str, text: str, flags: int = 0, *, limit: float = TIME_LIMIT) -> list[Any]:

@@ -25,7 +25,19 @@ from rewardsmith.bench import ScoreMatrix
 from rewardsmith.diagnostics import lint
 from rewardsmith.diagnostics._common import Context, locate_answer
 from rewardsmith.kinds import Extract
-from rewardsmith.patterns import Found, PatternTimeout, find, find_all, run_bounded, runs_in_process, vet_pattern
+from rewardsmith.patterns import (
+    UNSETTLED,
+    Found,
+    PatternTimeout,
+    find,
+    find_all,
+    find_each,
+    run_bounded,
+    runs_in_process,
+    vet_pattern,
+    worst_case_steps,
+)
+from rewardsmith.patterns import IN_PROCESS_STEPS
 from rewardsmith.samples import Sample, SampleSet
 from rewardsmith.spec import RewardSpec, Rule
 from rewardsmith.workbench.spans import rule_spans
@@ -109,6 +121,45 @@ def test_find_agrees_with_re_in_process_and_in_the_child() -> None:
     assert [m.span(2) for m in find_all(pattern, text)] == [m.span(2) for m in re.finditer(pattern, text)]
     assert find(pattern, "no digits here " * 500) is None
     assert isinstance(find(pattern, "a = 1"), re.Match)  # short text: run in process
+
+
+@pytest.mark.parametrize("pattern, flags, mode", [
+    (r"(?P<name>\w+)\s*=\s*(\d+)", 0, "search"),
+    (r"^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", re.DOTALL, "match"),
+    (r"\s*<reasoning>(.*?)</reasoning>\s*<answer>(.*?)</answer>\s*", re.DOTALL, "fullmatch"),
+    (r"a{2,5}", 0, "search"),
+])
+def test_remembered_lengths_answer_as_the_bound_would(pattern: str, flags: int, mode: str) -> None:
+    # Lengths in an order that settles both sides early: every answer must still be the bound's own.
+    lengths = [5000, 10, 20000, 300, 1500, 1, 700, 3000, 64, 12000, 2500, 900, 0, 40000]
+    for n in lengths:
+        assert runs_in_process(pattern, n, flags, mode) == (worst_case_steps(pattern, n, flags, mode)
+                                                            <= IN_PROCESS_STEPS), n
+
+
+def test_find_each_answers_as_find_does_with_one_round_trip() -> None:
+    pattern = r"(?P<name>\w+)\s*=\s*(\d+)"
+    texts = ["x = 12, y = 345\n" * 400, "a = 1", "no digits here " * 500, "q = 7\n" * 900, "a = 1"]
+    assert not runs_in_process(pattern, len(texts[0])) and runs_in_process(pattern, len(texts[1]))
+    got, want = find_each(pattern, texts), [find(pattern, t) for t in texts]
+    assert [g is None for g in got] == [w is None for w in want] == [False, False, True, False, False]
+    for g, w in zip(got, want):
+        if w is not None:
+            assert g.span() == w.span() and g.groups() == w.groups() and g.group("name") == w.group("name")
+    assert isinstance(got[0], Found) and isinstance(got[1], re.Match)
+
+
+def test_find_each_leaves_a_timeout_to_find_and_remembers_nothing() -> None:
+    pattern = r"(a+)+$"
+    texts = ["a" * 12 + "!", "a" * 40 + "!", "a" * 14 + "!", "a" * 20]
+    got = _in_thread(lambda: find_each(pattern, texts, limit=0.3))
+    assert got[0] is None  # settled before the slow one
+    assert got[1:] == [UNSETTLED] * 3  # past the limit, and every text sent after it
+    # Nothing was remembered: find() times the slow text out itself, as a loop of find() calls would, and
+    # the texts after it still run (in a new child).
+    with pytest.raises(PatternTimeout):
+        _in_thread(lambda: find(pattern, texts[1], limit=0.3))
+    assert find(pattern, texts[2]) is None and find(pattern, texts[3]).span() == (0, 20)
 
 
 def test_a_pattern_that_runs_too_long_is_stopped_off_the_main_thread() -> None:

@@ -67,10 +67,18 @@ class Context:
     aggregation: str = "sum_then_normalize"
     scale_rewards: str = "group"
     totals: list[float | None] = field(default_factory=list)
+    _good: list[bool | None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.totals:
             self.totals = self.matrix.total()
+
+    @property
+    def good(self) -> list[bool | None]:
+        """Each sample's label as good / bad / None (samples.good_flags), read once per run: several checks ask."""
+        if self._good is None:
+            self._good = self.samples.good_flags()
+        return self._good
 
     def kind(self, rule: Rule) -> type[Kind]:
         return get_kind(rule.kind)

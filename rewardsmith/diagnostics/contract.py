@@ -33,6 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..completions import message_text
 from ..samples import TRL_RESERVED_COLUMNS
 from ._common import (
     Candidate,
@@ -163,6 +164,9 @@ def _shape(completion: Any) -> str:
 def _has_tools(completion: Any) -> bool:
     if isinstance(completion, str):
         return False
+    if isinstance(completion, list) and len(completion) == 1 and isinstance(completion[0], dict) \
+            and completion[0].get("role", "assistant") == "assistant":
+        return False  # one assistant message, the common case: asked of every sample until six are found
     messages = completion.get("messages", []) if isinstance(completion, dict) else completion
     roles = [m.get("role") for m in messages if isinstance(m, dict)]
     return any(r in _TOOL_ROLES for r in roles) or sum(1 for m in messages if is_assistant(m)) > 1
@@ -192,14 +196,23 @@ def _prompt_tail(prompt: Any) -> str:
         return ""
     if isinstance(prompt, str):
         return prompt
-    return scoped_text(prompt[-1:], "first") if prompt and isinstance(prompt[-1], dict) else ""
+    if prompt and isinstance(prompt[-1], dict) and isinstance(prompt[-1].get("content"), str):
+        return prompt[-1]["content"]  # what message_text gives, without the calls: once per sample of the set
+    # scoped_text(prompt[-1:], "first") is that message's text: read it directly, once per sample of the set.
+    return message_text(prompt[-1]) if prompt and isinstance(prompt[-1], dict) else ""
 
 
 def _prefill_tag(ctx: Context) -> str | None:
     """The opening tag most prompts end with (a template that prefills <think>), if any."""
     ends: dict[str, int] = {}
-    for s in ctx.samples:
-        m = _OPEN_TAG_AT_END.search(_prompt_tail(s.prompt))
+    n = len(ctx.samples)
+    for k, s in enumerate(ctx.samples):
+        if k % 1024 == 0 and (max(ends.values(), default=0) + n - k) * 2 < n:
+            return None  # no tag can reach half the prompts any more
+        tail = _prompt_tail(s.prompt)
+        if not tail.rstrip().endswith(">"):  # what the pattern needs last (\s is what rstrip strips): skip the search
+            continue
+        m = _OPEN_TAG_AT_END.search(tail)
         if m:
             ends[m.group(1)] = ends.get(m.group(1), 0) + 1
     if not ends:
@@ -227,7 +240,9 @@ def plan(ctx: Context) -> ContractPlan:
 
     if any(ctx.scope(r) == "first" for r in ctx.spec.rules):
         for i, s in enumerate(ctx.samples):
-            if _has_tools(s.completion) and len(result.tool_turns) < 6:
+            if len(result.tool_turns) == 6:
+                break
+            if _has_tools(s.completion):
                 final = _final_only(s.completion)
                 if final is not None:
                     key = f"contract:final:{s.id}"
@@ -254,12 +269,13 @@ def conclude(ctx: Context, cplan: ContractPlan, scored: Scored) -> Part:
     """What would break or silently corrupt a TRL run: columns, the functions' contract, shapes, prefill."""
     part = Part("contract", "TRL contract")
     data: dict[str, Any] = {}
-    missing = _columns(ctx, cplan.runtime, part, data)
-    _runtime(ctx, cplan.runtime, part, data, missing)
+    runtime = cplan.runtime
+    missing = _columns(ctx, runtime, part, data)
+    _runtime(ctx, runtime, part, data, missing)
     _nones(ctx, part, data)
     _shapes(ctx, cplan, scored, part, data)
     _tool_turns(ctx, cplan, scored, part, data)
-    _signals(ctx, cplan.runtime, part, data)
+    _signals(ctx, runtime, part, data)
     _prefill(ctx, cplan, scored, part, data)
     part.data = data
     return part
@@ -349,7 +365,8 @@ def _nones(ctx: Context, part: Part, data: dict[str, Any]) -> None:
 def _shapes(ctx: Context, cplan: ContractPlan, scored: Scored, part: Part, data: dict[str, Any]) -> None:
     shapes: dict[str, int] = {}
     for s in ctx.samples:
-        shapes[_shape(s.completion)] = shapes.get(_shape(s.completion), 0) + 1
+        shape = _shape(s.completion)
+        shapes[shape] = shapes.get(shape, 0) + 1
     data["shapes"] = shapes
     line = "completions here: " + ", ".join(f"{n} {k}" for k, n in shapes.items())
     if "transcript dict" in shapes:

@@ -30,7 +30,18 @@ from typing import Any
 from ..patterns import sre_c
 
 from ..kinds import Extract, get_kind
-from ..patterns import PatternTimeout, Shape, _parsed, _walk, confirm_shape, find, regex_shapes  # noqa: F401 - Shape re-exported
+from ..patterns import (  # noqa: F401 - Shape re-exported
+    TIME_LIMIT,
+    UNSETTLED,
+    PatternTimeout,
+    Shape,
+    _parsed,
+    _walk,
+    confirm_shape,
+    find,
+    find_each,
+    regex_shapes,
+)
 from ._common import (
     Candidate,
     Context,
@@ -106,6 +117,38 @@ def _finder(pattern: str, flags: int, mode: str, limit: float | None = None) -> 
     return lambda text: find(pattern, text, flags, mode, limit=limit)
 
 
+class _Finder:
+    """`mode` of the spec's pattern under the per-call limit, like _finder, with answers read ahead.
+
+    ``ahead(texts)`` asks patterns.find_each about many texts at once (one round trip for those the child
+    runs); a call then answers from those, or asks patterns.find, which raises PatternTimeout where a loop of
+    find calls would have.
+    """
+
+    def __init__(self, pattern: str, flags: int, mode: str) -> None:
+        self.pattern, self.flags, self.mode = pattern, flags, mode
+        self._known: dict[str, Any] = {}
+
+    def ahead(self, texts: Any) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._known]
+        for text, got in zip(todo, find_each(self.pattern, todo, self.flags, self.mode, limit=TIME_LIMIT)):
+            if got is not UNSETTLED:
+                self._known[text] = got
+
+    def __call__(self, text: str) -> Any:
+        if text in self._known:
+            return self._known[text]
+        return find(self.pattern, text, self.flags, self.mode)
+
+
+def _chunks(items: list[Any], first: int = 8) -> Any:
+    """`items` in runs of doubling length: read-ahead for a loop that may stop early costs at most what it used."""
+    start, size = 0, first
+    while start < len(items):
+        yield items[start:start + size]
+        start, size = start + size, size * 2
+
+
 # --------------------------------------------------------------------------- what each rule carries
 
 
@@ -135,7 +178,7 @@ def _pattern_only(ctx: Context) -> list[_Pattern]:
 
 def _texts(ctx: Context, rule: Any) -> list[tuple[int, str]]:
     scope = ctx.kind(rule).scope(rule.params)
-    return [(i, scoped_text(s.completion, scope)) for i, s in enumerate(ctx.samples)][:_MAX_TEXTS]
+    return [(i, scoped_text(ctx.samples[i].completion, scope)) for i in range(min(len(ctx.samples), _MAX_TEXTS))]
 
 
 def _crlf(t: str) -> str:
@@ -192,13 +235,15 @@ def _lint_pattern(ctx: Context, pat: _Pattern, result: LintPlan) -> None:
     rule = pat.rule
     where = f"{pat.where} {short(pat.pattern, 60)}"
     texts = _texts(ctx, rule)
-    find = _finder(pat.pattern, pat.flags, pat.mode)
+    find = _Finder(pat.pattern, pat.flags, pat.mode)
     dot_issue = _has_dot(parsed) and not (pat.flags | parsed.state.flags) & re.DOTALL
     # The other checks look through the dot issue, so each finding stands on its own.
     flags_i = pat.flags | re.DOTALL if dot_issue else pat.flags
-    find_i = _finder(pat.pattern, flags_i, pat.mode)
+    find_i = _Finder(pat.pattern, flags_i, pat.mode) if dot_issue else find
 
     if dot_issue:
+        find_i.ahead(t for _, t in texts)
+        find.ahead([t for _, t in texts if find_i(t)])
         hits = [(i, t) for i, t in texts if find_i(t) and not find(t)]
         f = Finding(rule.name, "dot_newline", "", "")
         if hits:
@@ -221,16 +266,23 @@ def _lint_pattern(ctx: Context, pat: _Pattern, result: LintPlan) -> None:
                     break
 
     if pat.mode == "match" and not _anchored_start(parsed):
-        rx_search, rx_match = _finder(pat.pattern, flags_i, "search"), _finder(pat.pattern, flags_i, "match")
-        for i, t in texts:
-            m = rx_search(t)
-            if m and m.start() > 0 and not rx_match(t):
-                result.findings.append(Finding(
-                    rule.name, "match_for_search",
-                    f"{rule.name}: re.match only looks at the start, but the pattern has no ^ and samples have "
-                    f"text before what it looks for ({short(t[: m.start()], 40)} first); use mode: search "
-                    "(or anchor it on purpose)",
-                    t, ctx.samples[i].id, as_is=True))
+        rx_search, rx_match = _Finder(pat.pattern, flags_i, "search"), _Finder(pat.pattern, flags_i, "match")
+        for chunk in _chunks(texts):
+            rx_search.ahead(t for _, t in chunk)
+            rx_match.ahead([t for _, t in chunk if (m := rx_search(t)) and m.start() > 0])
+            found = False
+            for i, t in chunk:
+                m = rx_search(t)
+                if m and m.start() > 0 and not rx_match(t):
+                    result.findings.append(Finding(
+                        rule.name, "match_for_search",
+                        f"{rule.name}: re.match only looks at the start, but the pattern has no ^ and samples have "
+                        f"text before what it looks for ({short(t[: m.start()], 40)} first); use mode: search "
+                        "(or anchor it on purpose)",
+                        t, ctx.samples[i].id, as_is=True))
+                    found = True
+                    break
+            if found:
                 break
 
     anchor, needs_nl = _end_anchor(parsed)
@@ -238,7 +290,10 @@ def _lint_pattern(ctx: Context, pat: _Pattern, result: LintPlan) -> None:
         _lint_anchor(ctx, pat, result, texts, find_i, anchor, needs_nl, dot_issue)
 
     if _literal_newline(parsed):
+        ahead = {c[0][0]: c for c in _chunks(texts)}  # read ahead in doubling runs as the loop reaches each
         for i, t in texts:
+            if i in ahead:
+                find_i.ahead(u for _, u in ahead[i])
             if not find_i(t):
                 continue
             for label, t2 in (("with Windows line endings", _crlf(t)), ("with its tags on one line", _one_line(t))):
@@ -264,25 +319,28 @@ def _lint_anchor(ctx: Context, pat: _Pattern, result: LintPlan, texts: list[tupl
     else:
         why = "`$` allows one trailing newline but not two"
     sharp = needs_nl or anchor == "\\Z" or pat.mode == "fullmatch"
-    for i, t in texts:
-        base = t.rstrip("\n")
-        forms = [base, base + "\n", base + "\n\n"]
-        ok = [f for f in forms if find_i(f)]
-        bad = [f for f in forms if not find_i(f)]
-        if not ok or not bad:
-            continue
-        if t in bad:
-            f = Finding(rule.name, "anchor_newline", f"{rule.name}: {why}; a sample fails as it is", t,
-                        ctx.samples[i].id, as_is=True)
-        elif sharp:
-            f = Finding(rule.name, "anchor_newline", f"{rule.name}: {why}", "")
-            _generated(ctx, result, f, i, bad[0])
-        else:
-            continue
-        if dot_issue:
-            f.message += " (seen with DOTALL added, to look past the `.` finding)"
-        result.findings.append(f)
-        return
+    for chunk in _chunks(texts):
+        tried = [(i, t, [t.rstrip("\n"), t.rstrip("\n") + "\n", t.rstrip("\n") + "\n\n"]) for i, t in chunk]
+        if isinstance(find_i, _Finder):
+            find_i.ahead(form for _, _, forms in tried for form in forms)
+        for i, t, forms in tried:
+            found = [(f, bool(find_i(f))) for f in forms]  # each form run once: a bounded call may be a round trip
+            ok = [f for f, hit in found if hit]
+            bad = [f for f, hit in found if not hit]
+            if not ok or not bad:
+                continue
+            if t in bad:
+                f = Finding(rule.name, "anchor_newline", f"{rule.name}: {why}; a sample fails as it is", t,
+                            ctx.samples[i].id, as_is=True)
+            elif sharp:
+                f = Finding(rule.name, "anchor_newline", f"{rule.name}: {why}", "")
+                _generated(ctx, result, f, i, bad[0])
+            else:
+                continue
+            if dot_issue:
+                f.message += " (seen with DOTALL added, to look past the `.` finding)"
+            result.findings.append(f)
+            return
 
 
 def _lint_backtracking(ctx: Context, pat: _Pattern, result: LintPlan) -> None:

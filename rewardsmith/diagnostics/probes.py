@@ -407,14 +407,21 @@ def _wrong_answers(gold: str, others: list[str], accepted: set[str]) -> tuple[st
 def _templates(ctx: Context, extract: Extract | None, reference: str | None) -> list[Template]:
     golds: dict[str, str] = {}
     if reference:
-        for s in ctx.samples:
-            g = _first(s.refs.get(reference))
-            if g and g.strip():
-                golds.setdefault(s.group, g.strip())
+        # Each group's first gold, in the order a pass over every sample meets them (the distractors' order):
+        # a group's first sample has one as a rule, so this reads one sample per group.
+        first: list[tuple[int, str, str]] = []
+        for gid, idx in ctx.samples.groups().items():
+            for i in idx:
+                g = _first(ctx.samples[i].refs.get(reference))
+                if g and g.strip():
+                    first.append((i, gid, g.strip()))
+                    break
+        golds = {gid: g for _, gid, g in sorted(first)}
     out: list[Template] = []
+    good = ctx.good
     for gid, idx in ctx.samples.groups().items():
         order = sorted(idx, key=lambda i: (-(ctx.totals[i] if ctx.totals[i] is not None else -math.inf),
-                                           ctx.samples[i].is_good is not True, i))
+                                           good[i] is not True, i))
         for i in order:
             sample = ctx.samples[i]
             text = last_text(sample.completion)
@@ -430,8 +437,8 @@ def _templates(ctx: Context, extract: Extract | None, reference: str | None) -> 
                 continue
             ref_value = sample.refs.get(reference) if reference else None
             accepted = {str(a).strip().lower() for a in (ref_value if isinstance(ref_value, (list, tuple)) else [gold])}
-            accepted |= {str(a).strip().lower() for s in ctx.samples if s.group == gid
-                         for k, v in s.refs.items() if isinstance(v, (list, tuple)) for a in v}
+            accepted |= {str(a).strip().lower() for j in idx
+                         for k, v in ctx.samples[j].refs.items() if isinstance(v, (list, tuple)) for a in v}
             accepted.add(gold.lower())
             others = [g for o, g in golds.items() if o != gid]
             wrong, wrong2 = _wrong_answers(gold, others, accepted)

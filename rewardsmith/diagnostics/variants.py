@@ -136,7 +136,8 @@ def _well_scoring(ctx: Context, rule_name: str) -> list[int]:
             return []  # it never passes here: there is no verdict to keep
     top = [i for v, i in present if v >= best - EPS]
     # Labelled-good first, then one per group before a second from the same group.
-    top.sort(key=lambda i: (ctx.samples[i].is_good is not True,))
+    good = ctx.good
+    top = [i for i in top if good[i] is True] + [i for i in top if good[i] is not True]  # a stable sort
     picked: list[int] = []
     seen: set[str] = set()
     for i in top:

@@ -181,3 +181,24 @@ def test_chat_template_prefill(bench):
     quiet = run(load_preset("alphamaze"), _maze_rows(prefilled=False), bench)
     assert quiet.part("contract").data["prefill"]["tag"] is None
     assert not [c for c in quiet.checks if "prefill" in c.id]
+
+
+def test_prefill_tag_needs_half_the_prompts_even_when_they_come_last():
+    from rewardsmith.bench import ScoreMatrix
+    from rewardsmith.diagnostics._common import Context
+    from rewardsmith.diagnostics.contract import _prefill_tag
+    from rewardsmith.samples import Sample
+
+    def ctx(tagged: int, n: int = 2048) -> Context:
+        # The tagged prompts come last, chat-style and as strings: the count stops early only when no tag
+        # can still reach half.
+        rows = [Sample(id=f"s{k}", group=f"g{k}", completion="x",
+                       prompt=("Q <think> \n" if k % 2 else [{"role": "user", "content": "Q\n<think>"}])
+                       if k >= n - tagged else "Q")
+                for k in range(n)]
+        matrix = ScoreMatrix(rules=[], weights=[], roles=[], sample_ids=[s.id for s in rows], scores={})
+        return Context(spec_of(ANSWER_SPEC), SampleSet(rows), matrix, "")
+
+    assert _prefill_tag(ctx(1024)) == "think"
+    assert _prefill_tag(ctx(1023)) is None
+    assert _prefill_tag(ctx(2048)) == "think"
