@@ -1005,6 +1005,38 @@ def _required_literal(pattern):
     return max(runs, key=len)
 
 
+def _literal_tail(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The endings a text needs for `pattern` to match anywhere in it, when the pattern ends with a literal and
+    then ``$`` or ``\\Z``; else None.
+
+    ``$`` (without MULTILINE) matches at the end or before a final newline, so the literal ends the text or
+    comes just before its last "\\n". ``str.endswith`` checks it without the regex reading the text.
+    """
+    if not isinstance(pattern.pattern, str) or pattern.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    parsed = _parsed_compiled(pattern)
+    if parsed is None or parsed.state.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    items = [(getattr(op, "name", str(op)), arg) for op, arg in parsed]
+    newline = False
+    anchored = False
+    while items and items[-1][0] == "AT":
+        where = getattr(items[-1][1], "name", str(items[-1][1]))
+        if where == "AT_END":
+            newline = True
+        elif where != "AT_END_STRING":
+            return None
+        anchored = True
+        items.pop()
+    tail = []
+    while items and items[-1][0] == "LITERAL":
+        tail.append(chr(items.pop()[1]))
+    if not anchored or not tail:
+        return None
+    literal = "".join(reversed(tail))
+    return (literal, literal + "\n") if newline else (literal,)
+
+
 def _literal_head(pattern):
     """The literal every match starts with (after any leading anchors), "" when there is none to rely on.
 

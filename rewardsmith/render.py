@@ -23,7 +23,7 @@ import jinja2
 from . import __version__, runtime
 from .errors import RenderError
 from .kinds import get_kind, py
-from .patterns import _literal_count, _literal_head, _parsed_compiled, _required_literal
+from .patterns import _literal_count, _literal_head, _literal_tail, _required_literal
 from .spec import RewardSpec, Rule, check_rule_name
 
 __all__ = ["TARGETS", "docstring_text", "make_environment", "render_module", "render_test_module", "templates_dir"]
@@ -157,39 +157,6 @@ def _rule_context(env: jinja2.Environment, rule: Rule, gate_kinds: dict[str, str
         "pass_score": py(float(kind.pass_score(rule.params))) if rule.role == "verifier" else "None",
         "needs": kind.needs(rule.params),
     }
-
-
-def _literal_tail(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """The endings a text needs for `pattern` to match anywhere in it, when the pattern ends with a literal and
-    then ``$`` or ``\\Z``; else None.
-
-    ``$`` (without MULTILINE) matches at the end or before a final newline, so the literal ends the text or
-    comes just before its last "\\n". ``str.endswith`` checks it without the regex reading the text. (A
-    neighbour of rewardsmith.patterns._literal_head, kept here while that module is another helper's.)
-    """
-    if not isinstance(pattern.pattern, str) or pattern.flags & (re.IGNORECASE | re.MULTILINE):
-        return None
-    parsed = _parsed_compiled(pattern)
-    if parsed is None or parsed.state.flags & (re.IGNORECASE | re.MULTILINE):
-        return None
-    items = [(getattr(op, "name", str(op)), arg) for op, arg in parsed]
-    newline = False
-    anchored = False
-    while items and items[-1][0] == "AT":
-        where = getattr(items[-1][1], "name", str(items[-1][1]))
-        if where == "AT_END":
-            newline = True
-        elif where != "AT_END_STRING":
-            return None
-        anchored = True
-        items.pop()
-    tail = []
-    while items and items[-1][0] == "LITERAL":
-        tail.append(chr(items.pop()[1]))
-    if not anchored or not tail:
-        return None
-    literal = "".join(reversed(tail))
-    return (literal, literal + "\n") if newline else (literal,)
 
 
 def _regex_plan(source: str, flags: str) -> tuple[str, str | None, str, tuple[str, ...] | None]:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewardsmith.render import _literal_tail
+from rewardsmith.patterns import _literal_tail
 
 
 @pytest.mark.parametrize(("pattern", "flags", "tail"), [
