@@ -38,6 +38,7 @@ from rewardsmith.samples import (
     combine_fingerprint,
     content_digest,
     content_json,
+    shard_lines,
 )
 
 try:  # the same bytes as content_json where it is safe (see _digest), several times faster
@@ -117,58 +118,50 @@ def describe_chunk(path: str | Path, fields: FieldMap, start: int, end: int, lim
     gold: dict[str, list[Any]] = {}
     row_no = rows_before
     where = start
-    with path.open("rb") as fh:
-        fh.seek(start)
-        line_no = 0
-        while where < end and len(samples) < limit:
-            raw = fh.readline(MAX_LINE_CHARS + 1)
-            if not raw:
-                where = end
-                break
-            at = where
-            where += len(raw)
-            line_no += 1
-            text = raw.decode("utf-8-sig" if at == 0 else "utf-8")
-            if text.isspace():
-                continue
-            row, fast = _row(path, text, line_no)
-            if not isinstance(row, dict):
-                meta["odd"] = f"line {line_no} of the shard is not a JSON object"
-                break
-            row_no += 1
-            made = parser._parse(row, line_no, row_no)
-            own_id = parser.id_key is not None and row.get(parser.id_key) not in (None, "")
-            for s in made:
-                if not own_id and not s.id.startswith(stem):
-                    meta["odd"] = "an id the reader made does not start with the file's name"
-                if s.group[:1] in (_DERIVED, _ALONE) and (parser.group_key is not None
-                                                          and row.get(parser.group_key) not in (None, "")):
-                    meta["odd"] = "a group column value starts with a control character"
-                meta["ids"].append(s.id)
-                meta["id_rows"].append(0 if own_id else row_no)
-                code = keys.get(s.group)
-                if code is None or s.group == _ALONE:
-                    code = keys[s.group] = len(meta["groups"])
-                    meta["groups"].append(s.group)
-                meta["group_codes"].append(code)
-                meta["labels"].append(math.nan if s.label is None else s.label)
-                meta["offsets"].append(at)
-                meta["digests"] += _digest(s, fast)
-                if s.refs.keys() != last_keys:
-                    last_keys = s.refs.keys()
-                    columns.update(last_keys)
-                    for name in last_keys:
-                        if name not in gold_name:
-                            gold_name[name] = is_gold_name(name)
-                for name, value in s.refs.items():
-                    if gold_name[name] and _present(value):
-                        seen = gold.setdefault(name, [0, []])
-                        seen[0] += 1
-                        if len(seen[1]) < 2:
-                            shown = repr(value)
-                            if shown not in seen[1]:
-                                seen[1].append(shown)
-            samples.extend(made)
+    for at, after, line_no, text in shard_lines(path, start, end):
+        where = after
+        row, fast = _row(path, text, line_no)
+        if not isinstance(row, dict):
+            meta["odd"] = f"line {line_no} of the shard is not a JSON object"
+            break
+        row_no += 1
+        made = parser._parse(row, line_no, row_no)
+        own_id = parser.id_key is not None and row.get(parser.id_key) not in (None, "")
+        for s in made:
+            if not own_id and not s.id.startswith(stem):
+                meta["odd"] = "an id the reader made does not start with the file's name"
+            if s.group[:1] in (_DERIVED, _ALONE) and (parser.group_key is not None
+                                                      and row.get(parser.group_key) not in (None, "")):
+                meta["odd"] = "a group column value starts with a control character"
+            meta["ids"].append(s.id)
+            meta["id_rows"].append(0 if own_id else row_no)
+            code = keys.get(s.group)
+            if code is None or s.group == _ALONE:
+                code = keys[s.group] = len(meta["groups"])
+                meta["groups"].append(s.group)
+            meta["group_codes"].append(code)
+            meta["labels"].append(math.nan if s.label is None else s.label)
+            meta["offsets"].append(at)
+            meta["digests"] += _digest(s, fast)
+            if s.refs.keys() != last_keys:
+                last_keys = s.refs.keys()
+                columns.update(last_keys)
+                for name in last_keys:
+                    if name not in gold_name:
+                        gold_name[name] = is_gold_name(name)
+            for name, value in s.refs.items():
+                if gold_name[name] and _present(value):
+                    seen = gold.setdefault(name, [0, []])
+                    seen[0] += 1
+                    if len(seen[1]) < 2:
+                        shown = repr(value)
+                        if shown not in seen[1]:
+                            seen[1].append(shown)
+        samples.extend(made)
+        if len(samples) >= limit:
+            break
+    else:
+        where = end
     meta["rows"] = row_no - rows_before
     meta["columns"] = sorted(columns)
     meta["gold"] = gold

@@ -802,26 +802,32 @@ def read_chunk(path: str | Path, fields: FieldMap | None, start: int, end: int,
     parser._resolve(first[1], first[0])
     out: list[Sample] = []
     where = start
-
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        nonlocal where
-        with path.open("rb") as fh:
-            fh.seek(start)
-            line_no = 0
-            while where < end and len(out) < limit:
-                raw = fh.readline(MAX_LINE_CHARS + 1)
-                if not raw:
-                    where = end
-                    return
-                where += len(raw)
-                line_no += 1
-                text = raw.decode("utf-8-sig" if where - len(raw) == 0 else "utf-8")
-                if text.strip():
-                    yield line_no, _loads(path, text, line_no)
-
-    for sample in parser.run(rows()):
-        out.append(sample)
+    for row_no, (_, after, line_no, text) in enumerate(shard_lines(path, start, end), start=1):
+        where = after
+        out.extend(parser._parse(_loads(path, text, line_no), line_no, row_no))
+        if len(out) >= limit:
+            break
+    else:
+        where = end
     return out, where
+
+
+def shard_lines(path: Path, start: int, end: int) -> Iterator[tuple[int, int, int, str]]:
+    """(where the line starts, where the next starts, its number counted from `start`, its text) for each
+    non-blank line in bytes [start, end) of a JSON-lines file, read as the chunk readers need."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        where, line_no = start, 0
+        while where < end:
+            raw = fh.readline(MAX_LINE_CHARS + 1)
+            if not raw:
+                return
+            at = where
+            where += len(raw)
+            line_no += 1
+            text = raw.decode("utf-8-sig" if at == 0 else "utf-8")
+            if text and not text.isspace():  # blank lines are no records (a BOM alone decodes to "")
+                yield at, where, line_no, text
 
 
 # --------------------------------------------------------------------------- rows -> samples
