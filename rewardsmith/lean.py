@@ -36,6 +36,7 @@ from rewardsmith.samples import (
     _RowParser,
     _too_deep,
     combine_fingerprint,
+    content_body,
     content_digest,
     content_json,
     shard_lines,
@@ -75,9 +76,8 @@ def _digest(sample: Sample, parsed_fast: bool) -> bytes:
     """content_digest(sample), through orjson when the record came from orjson (no NaN, no huge integer, no lone
     surrogate) and holds no float orjson words differently."""
     if parsed_fast and _fast_dumps is not None:
-        body = {"prompt": sample.prompt, "completion": sample.completion, "label": sample.label, **sample.refs}
         try:
-            text = _fast_dumps(body, option=_SORT_KEYS)
+            text = _fast_dumps(content_body(sample), option=_SORT_KEYS)
         except TypeError:
             text = b""
         if text and b"0.0000" not in text and (b"e-" not in text or not _SHORT_EXPONENT.search(text)):
@@ -105,9 +105,8 @@ def describe_chunk(path: str | Path, fields: FieldMap, start: int, end: int, lim
     samples: list[Sample] = []
     keys: dict[str, int] = {}  # group key -> its index in meta["groups"]: a chunk sends each key once
     meta: dict[str, Any] = {"ids": [], "id_rows": array("q"), "groups": [], "group_codes": array("q"),
-                            "labels": array("d"),
-                            "offsets": array("q"), "digests": bytearray(), "rows": 0, "columns": [], "gold": {},
-                            "dropped": {}, "odd": ""}
+                            "labels": array("d"), "offsets": array("q"), "digests": bytearray(), "rows": 0,
+                            "columns": [], "gold": {}, "dropped": {}, "odd": ""}
     if first is None:
         return samples, end, _packed(meta)
     parser._resolve(first[1], first[0])

@@ -243,13 +243,16 @@ def content_json(value: Any) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def content_digest(s: Sample) -> bytes:
-    """16 bytes of blake2b over the sample's canonical record without its id and group."""
-    clash = [name for name in s.refs if name in RECORD_KEYS]
-    if clash:
+def content_body(s: Sample) -> dict[str, Any]:
+    """The sample's canonical record without its id and group: what its content digest hashes."""
+    if any(name in RECORD_KEYS for name in s.refs):
         sample_to_record(s)  # raises, saying which column clashes
-    body = {"prompt": s.prompt, "completion": s.completion, "label": s.label, **s.refs}
-    return hashlib.blake2b(content_json(body), digest_size=16).digest()
+    return {"prompt": s.prompt, "completion": s.completion, "label": s.label, **s.refs}
+
+
+def content_digest(s: Sample) -> bytes:
+    """16 bytes of blake2b over :func:`content_body` as canonical JSON."""
+    return hashlib.blake2b(content_json(content_body(s)), digest_size=16).digest()
 
 
 def combine_fingerprint(ids: list[str], groups: list[str], digests: bytes) -> str:
