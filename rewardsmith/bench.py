@@ -494,16 +494,25 @@ def score_shard(code: str, shard: Shard, names: Sequence[str], *, time_limit: fl
 
 
 def _run_shards(code: str, shards: list[Shard], names: list[str], time_limit: float, extra: dict[str, float],
-                report: Callable[[int, int, int], None], env_allow: Sequence[str]) -> list[Any]:
+                report: Callable[[int, int], None] | None, env_allow: Sequence[str]) -> list[Any]:
     """score_shard on every shard at once, one worker each (threads wait on the sockets, the workers do the
-    work); `report(k, calls, bytes)` as shard k goes. The first failure is raised in the caller's thread."""
+    work); `report(rule calls, bytes read)` over all shards as they go. The first failure is raised in the
+    caller's thread."""
     outcome: list[Any] = [None] * len(shards)
     benches: list[Bench] = []
+    lock = threading.Lock()
+    calls, read = [0] * len(shards), [0] * len(shards)
+
+    def progress(k: int, n: int, b: int) -> None:
+        with lock:
+            calls[k], read[k] = n, b
+            if report:
+                report(sum(calls), sum(read))
 
     def run(k: int) -> None:
         try:
             outcome[k] = score_shard(code, shards[k], names, time_limit=time_limit, extra=extra,
-                                     progress=lambda n, b, k=k: report(k, n, b), env_allow=env_allow,
+                                     progress=lambda n, b, k=k: progress(k, n, b), env_allow=env_allow,
                                      started=benches.append)
         except BaseException as exc:  # re-raised in the caller's thread
             outcome[k] = exc
@@ -544,15 +553,7 @@ def _score_shards(result: ScoreMatrix, code: str, samples: SampleSet, shards: li
                   time_limit: float, extra: dict[str, float], progress: Progress | None, total: int,
                   env_allow: Sequence[str]) -> None:
     """Score the shards of a loaded file at once, one worker each."""
-    lock = threading.Lock()
-    done = [0] * len(shards)
-
-    def report(k: int, calls: int, _: int) -> None:
-        with lock:
-            done[k] = calls
-            if progress:
-                progress(sum(done), total)
-
+    report = (lambda calls, _: progress(calls, total)) if progress else None
     outcome = _run_shards(code, [Shard.of(samples, *b) for b in shards], result.rules, time_limit, extra, report,
                           env_allow)
     counts = [count for count, _, _ in outcome]
@@ -602,15 +603,7 @@ def score_file(spec: RewardSpec, path: str | Path, fields: FieldMap, *, max_grou
     names = [r.name for r in spec.rules]
     extra = {name: call_seconds(spec, name) for name in names}
     size = Path(path).stat().st_size
-    lock = threading.Lock()
-    done = [0] * len(shards)
-
-    def report(k: int, _: int, read: int) -> None:
-        with lock:
-            done[k] = read
-            if progress:
-                progress(sum(done), size)
-
+    report = (lambda _, read: progress(read, size)) if progress else None
     try:
         outcome = _run_shards(code, shards, names, time_limit, extra, report, worker_env_allow(spec))
     except BenchError:
